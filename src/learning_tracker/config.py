@@ -1,0 +1,177 @@
+"""The default configuration (DESIGN.md section 3) and reading configuration back.
+
+Vocabularies, concern codes, timescales and settings live in the database so the complaints officer
+can change them; these are only the values a new database starts with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+VOCABULARIES: dict[str, list[str]] = {
+    "procedure": ["statutory", "corporate", "informal"],
+    "outcome": ["upheld", "partly upheld", "not upheld", "withdrawn"],
+    "received_via": ["email", "online form", "letter", "telephone", "in person", "other"],
+    "complainant_type": [
+        "child or young person",
+        "parent or carer",
+        "other family member",
+        "foster carer",
+        "professional",
+        "member of the public",
+        "other",
+    ],
+    "compliment_source": [
+        "professional",
+        "parent or carer",
+        "young person or child",
+        "police judge or legal",
+        "school or education",
+        "foster carer",
+        "adopter",
+        "other",
+    ],
+    "compliment_category": [
+        "standard of service",
+        "good communication",
+        "standard of practice",
+        "good child focus",
+        "good partnership working",
+    ],
+    "gender": ["male", "female", "other", "not recorded"],
+    "age_band": ["under 16", "16-24", "25-34", "35-49", "50-64", "65 and over", "not recorded"],
+    # The ONS 2011 census categories for England, in the census's order.
+    "ethnicity": [
+        "White British",
+        "White Irish",
+        "Gypsy or Irish Traveller",
+        "Any other White background",
+        "White and Black Caribbean",
+        "White and Black African",
+        "White and Asian",
+        "Any other Mixed background",
+        "Indian",
+        "Pakistani",
+        "Bangladeshi",
+        "Chinese",
+        "Any other Asian background",
+        "African",
+        "Caribbean",
+        "Any other Black, African or Caribbean background",
+        "Arab",
+        "Any other ethnic group",
+        "not recorded",
+    ],
+    "disability": ["yes", "no", "not recorded"],
+    "lgsco_decision": ["upheld", "not upheld", "closed after initial enquiries", "not for the Ombudsman"],
+    "priority": ["high", "medium", "low"],
+    "forum_decision": ["noted", "escalate to senior leadership", "close the learning point", "new action needed"],
+}
+
+CONCERN_CODES: list[tuple[str, str]] = [
+    ("Communication", ""),
+    ("Standards of service", ""),
+    ("Standards of service", "service level / care plan dispute"),
+    ("Standards of service", "lack of / access to / eligibility for service"),
+    ("Standards of service", "delay in receiving service"),
+    ("Alleged staff conduct", ""),
+    ("Child protection issues", ""),
+    ("Breach of confidentiality", ""),
+    ("Standard of environment", ""),
+    ("Finance", ""),
+]
+
+
+@dataclass(frozen=True)
+class Timescale:
+    """How long a stage of a procedure may take, in working days after its clock starts."""
+
+    procedure: str
+    stage: int
+    clock_starts: str
+    due_working_days: int
+    max_working_days: int | None
+
+
+TIMESCALES: list[Timescale] = [
+    Timescale("statutory", 1, "receipt", 10, 20),
+    Timescale("statutory", 2, "complainant's request", 25, 65),
+    Timescale("statutory", 3, "complainant's request", 50, None),
+    Timescale("corporate", 1, "receipt", 10, 20),
+    Timescale("corporate", 2, "request", 20, 40),
+    Timescale("informal", 1, "receipt", 10, None),
+]
+
+SETTINGS: dict[str, str] = {
+    # An open stage due within this many working days (today included) is Amber.
+    "rag_amber_working_days": "3",
+    # Evidence files stored with an action may be at most this large.
+    "evidence_max_bytes": str(5 * 1024 * 1024),
+}
+
+# The statutory stages a complaint may move to next (escalation), by procedure and current stage.
+ESCALATIONS: dict[tuple[str, int], list[tuple[str, int]]] = {
+    ("statutory", 1): [("statutory", 2)],
+    ("statutory", 2): [("statutory", 3)],
+    ("corporate", 1): [("corporate", 2)],
+    ("informal", 1): [("statutory", 1), ("corporate", 1)],
+}
+
+ROLES = {
+    "complaints_officer": "Complaints officer",
+    "service_manager": "Service manager",
+    "forum_member": "Forum member",
+    "viewer": "Viewer",
+}
+
+ACTION_STATUSES = ["not started", "in progress", "completed", "verified", "cancelled"]
+LEARNING_STATUSES = ["open", "actions agreed", "in progress", "embedded", "closed"]
+
+
+def seed_defaults(db: sqlite_utils.Database) -> None:
+    """Write the default vocabularies, concern codes, timescales and settings into a new database."""
+    db["vocabularies"].insert_all(
+        {"field": field, "value": value, "position": position}
+        for field, values in VOCABULARIES.items()
+        for position, value in enumerate(values)
+    )
+    db["concern_codes"].insert_all(
+        {"category": category, "subcategory": sub, "position": position}
+        for position, (category, sub) in enumerate(CONCERN_CODES)
+    )
+    db["timescales"].insert_all(t.__dict__ for t in TIMESCALES)
+    db["settings"].insert_all({"key": key, "value": value} for key, value in SETTINGS.items())
+
+
+def vocabulary(db: sqlite_utils.Database, field: str) -> list[str]:
+    """The allowed values of a field, in their configured order."""
+    return [r[0] for r in db.execute("SELECT value FROM vocabularies WHERE field = ? ORDER BY position", [field])]
+
+
+def concern_categories(db: sqlite_utils.Database) -> list[str]:
+    """The main concern categories, in their configured order."""
+    rows = db.execute(
+        "SELECT category FROM concern_codes WHERE active GROUP BY category ORDER BY MIN(position)"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def timescales(db: sqlite_utils.Database) -> dict[tuple[str, int], Timescale]:
+    """Every configured timescale, keyed by (procedure, stage)."""
+    rows = db.execute(
+        "SELECT procedure, stage, clock_starts, due_working_days, max_working_days FROM timescales"
+    ).fetchall()
+    return {(r[0], r[1]): Timescale(*r) for r in rows}
+
+
+def setting(db: sqlite_utils.Database, key: str) -> str:
+    """One configured setting, falling back to its default."""
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return row[0] if row else SETTINGS[key]
+
+
+def amber_threshold(db: sqlite_utils.Database) -> int:
+    """Working days (today included) within which an open stage is Amber."""
+    return int(setting(db, "rag_amber_working_days"))
