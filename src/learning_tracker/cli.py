@@ -1,0 +1,120 @@
+"""The ``learning-tracker`` command: a contract that scheduled jobs and checks rely on.
+
+Errors go to stderr as one clear sentence with a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from . import db as database
+from . import workdays
+from .errors import DomainError
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+class CommandError(Exception):
+    """A problem with what the user asked for, reported as one sentence."""
+
+
+def command(name: str):
+    def register(fn):
+        COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date; write it as YYYY-MM-DD, e.g. 2022-12-20") from None
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    return Path(args.db) if args.db else database.default_db_path()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="learning-tracker",
+        description="Children's Services complaints, learning and improvement actions.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--db", help="the database file (default: $LEARNING_TRACKER_DB, else data/learning_tracker.db)")
+        return p
+
+    with_db(sub.add_parser("init", help="create an empty database holding the default configuration"))
+
+    demo = with_db(sub.add_parser("demo", help="create the demo database"))
+    demo.add_argument("--scale", type=int, metavar="N", help="instead, N synthetic complaints over ten years")
+    demo.add_argument("--force", action="store_true", help="replace an existing database")
+    demo.add_argument("--today", type=_iso_date, help=argparse.SUPPRESS)
+
+    deadline = sub.add_parser("deadline", help="print the date N working days after START")
+    deadline.add_argument("start", type=_iso_date, metavar="START")
+    deadline.add_argument("n", type=int, metavar="N")
+    return parser
+
+
+@command("init")
+def _init(args: argparse.Namespace) -> int:
+    path = _db_path(args)
+    if path.exists():
+        raise CommandError(f"{path} already exists; init creates a new database and never touches an existing one.")
+    database.connect(path).close()
+    print(f"Created {path} with the default configuration.")
+    return 0
+
+
+@command("demo")
+def _demo(args: argparse.Namespace) -> int:
+    from . import demo_mode
+
+    path = _db_path(args)
+    if args.scale is not None and args.scale < 1:
+        raise CommandError("--scale must be a positive number of complaints.")
+    if path.exists():
+        if not args.force:
+            raise CommandError(f"{path} already exists; add --force to replace it with the demo database.")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    demo_mode.create(path, today=args.today or date.today(), scale=args.scale)
+    print(f"Created the demo database at {path}.")
+    return 0
+
+
+@command("deadline")
+def _deadline(args: argparse.Namespace) -> int:
+    if args.n < 0:
+        raise CommandError("N must be zero or more working days.")
+    try:
+        print(workdays.add_working_days(args.start, args.n).isoformat())
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (CommandError, DomainError) as error:
+        print(f"learning-tracker: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"learning-tracker: {error.strerror or error} ({getattr(error, 'filename', '') or ''})".rstrip(" ()"), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""Improvement actions: create, progress, evidence, due-date moves, verification.
+
+Service managers work on the actions of their own service areas; only the complaints officer verifies
+a completed action or sends it back. Every change leaves a row in ``action_updates`` (the history the
+users read) and an audit event (the record the council keeps). Overdue is never stored: it is derived
+from the due date and the status.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlite_utils
+
+from .. import config
+from ..db import now_utc
+from ..errors import InvalidInput, Problem
+from ..models import DueDateChange, Evidence, NewAction, StatusChange
+from .core import (
+    COMPLAINTS_OFFICER,
+    Actor,
+    audited,
+    check_vocabulary,
+    fetch_row,
+    require_area,
+    require_role,
+    service_area_id,
+    update_versioned,
+    user_id_by_email,
+)
+
+NOT_STARTED, IN_PROGRESS, COMPLETED, VERIFIED, CANCELLED = config.ACTION_STATUSES
+OPEN_STATUSES = (NOT_STARTED, IN_PROGRESS)
+
+# Which status may follow which. Verification and sending back are the officer's (checked below).
+TRANSITIONS: dict[str, set[str]] = {
+    NOT_STARTED: {IN_PROGRESS, COMPLETED, CANCELLED},
+    IN_PROGRESS: {NOT_STARTED, COMPLETED, CANCELLED},
+    COMPLETED: {VERIFIED, IN_PROGRESS},
+    VERIFIED: set(),
+    CANCELLED: set(),
+}
+
+
+def is_overdue(due_on: date, status: str, as_of: date) -> bool:
+    """An action is overdue when its due date has passed and it is neither done nor cancelled."""
+    return status in OPEN_STATUSES and due_on < as_of
+
+
+def _history(db: sqlite_utils.Database, action_id: int, actor: Actor, kind: str, before=None, after=None, note=None):
+    db.execute(
+        "INSERT INTO action_updates (action_id, at, user_id, kind, from_value, to_value, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [action_id, now_utc(), actor.id, kind, before, after, note],
+    )
+
+
+def refresh_learning_point_status(db: sqlite_utils.Database, learning_point_id: int) -> str:
+    """Set a learning point's status from its actions (a closed one stays closed); return it.
+
+    open: no actions; actions agreed: none started; embedded: every action verified or cancelled;
+    in progress: anything else.
+    """
+    current = db.execute("SELECT status FROM learning_points WHERE id = ?", [learning_point_id]).fetchone()[0]
+    if current == "closed":
+        return current
+    statuses = {r[0] for r in db.execute("SELECT status FROM actions WHERE learning_point_id = ?", [learning_point_id])}
+    if not statuses:
+        status = "open"
+    elif statuses == {NOT_STARTED}:
+        status = "actions agreed"
+    elif statuses <= {VERIFIED, CANCELLED}:
+        status = "embedded"
+    else:
+        status = "in progress"
+    if status != current:
+        db.execute(
+            "UPDATE learning_points SET status = ?, version = version + 1 WHERE id = ?", [status, learning_point_id]
+        )
+    return status
+
+
+def create_action(db: sqlite_utils.Database, actor: Actor, new: NewAction) -> int:
+    """Add an improvement action to a learning point; return its id."""
+    with audited(db, actor, "create action", "action") as change:
+        area_id = service_area_id(db, new.service_area)
+        require_area(db, actor, area_id, doing="add improvement actions")
+        fetch_row(db, "learning_points", new.learning_point_id, "learning point")
+        owner_id = user_id_by_email(db, new.owner_email)
+        priority = check_vocabulary(db, "priority", new.priority, field="priority")
+        values = {
+            "learning_point_id": new.learning_point_id,
+            "description": new.description,
+            "owner_id": owner_id,
+            "service_area_id": area_id,
+            "due_on": new.due_on.isoformat(),
+            "priority": priority,
+            "status": NOT_STARTED,
+            "created_on": date.today().isoformat(),
+        }
+        change.entity_id = db["actions"].insert(values).last_pk
+        _history(db, change.entity_id, actor, "created", after=NOT_STARTED, note=new.description)
+        refresh_learning_point_status(db, new.learning_point_id)
+        change.after = values
+    return change.entity_id
+
+
+def _action_for_change(db: sqlite_utils.Database, actor: Actor, action_id: int, doing: str) -> dict[str, Any]:
+    action = fetch_row(db, "actions", action_id, "action")
+    require_area(db, actor, action["service_area_id"], doing=doing)
+    return action
+
+
+def change_status(db: sqlite_utils.Database, actor: Actor, action_id: int, read_version: int, change_to: StatusChange) -> None:
+    """Move an action to a new status: start, complete, cancel (with a reason), verify or send back (officer)."""
+    with audited(db, actor, "change action status", "action", action_id) as change:
+        action = _action_for_change(db, actor, action_id, "update actions")
+        new = check_vocabulary_status(change_to.status)
+        old = action["status"]
+        if new in (VERIFIED,) or (old == COMPLETED and new == IN_PROGRESS):
+            require_role(actor, COMPLAINTS_OFFICER, doing="verify a completed action or send it back")
+        if new not in TRANSITIONS[old]:
+            raise InvalidInput(
+                [Problem(field="status", value=new, message=f"cannot follow '{old}'" + _allowed_after(old))]
+            )
+        if new == CANCELLED and not change_to.note:
+            raise InvalidInput([Problem(field="reason", value=None, message="is required to cancel an action")])
+        if old == COMPLETED and new == IN_PROGRESS and not change_to.note:
+            raise InvalidInput([Problem(field="note", value=None, message="is required to send an action back")])
+        values: dict[str, Any] = {"status": new}
+        today = date.today().isoformat()
+        if new == COMPLETED:
+            values["completed_on"] = today
+        if new == VERIFIED:
+            values["verified_on"] = today
+        if new == CANCELLED:
+            values["cancel_reason"] = change_to.note
+        if old == COMPLETED:
+            values["completed_on"] = None  # sent back: no longer complete
+        update_versioned(db, "actions", action_id, read_version, values, "action")
+        kind = {VERIFIED: "verified", CANCELLED: "cancelled"}.get(new, "sent back" if old == COMPLETED else "status")
+        _history(db, action_id, actor, kind, before=old, after=new, note=change_to.note)
+        refresh_learning_point_status(db, action["learning_point_id"])
+        change.before = {"status": old, "version": read_version}
+        change.after = {**values, "version": read_version + 1}
+
+
+def check_vocabulary_status(status: str) -> str:
+    for option in config.ACTION_STATUSES:
+        if option == status.strip().lower():
+            return option
+    raise InvalidInput(
+        [Problem(field="status", value=status, message="is not an action status; allowed: " + ", ".join(config.ACTION_STATUSES))]
+    )
+
+
+def _allowed_after(old: str) -> str:
+    options = sorted(TRANSITIONS[old])
+    if not options:
+        return f"; a {old} action can no longer change"
+    return "; it may become " + " or ".join(f"'{o}'" for o in options)
+
+
+def add_note(db: sqlite_utils.Database, actor: Actor, action_id: int, text: str) -> None:
+    """Add a progress note to an action's history. Notes only append, so they need no version check."""
+    note = (text or "").strip()
+    with audited(db, actor, "add action note", "action", action_id) as change:
+        _action_for_change(db, actor, action_id, "add notes to actions")
+        if not note:
+            raise InvalidInput([Problem(field="note", value=None, message="is required")])
+        _history(db, action_id, actor, "note", note=note)
+        change.after = {"note": note}
+
+
+def change_due_date(
+    db: sqlite_utils.Database, actor: Actor, action_id: int, read_version: int, move: DueDateChange
+) -> None:
+    """Move an action's due date; the reason is kept in the history."""
+    with audited(db, actor, "change action due date", "action", action_id) as change:
+        action = _action_for_change(db, actor, action_id, "move due dates")
+        if action["status"] not in OPEN_STATUSES:
+            raise InvalidInput(
+                [Problem(field="due date", value=None, message=f"cannot change on a {action['status']} action")]
+            )
+        update_versioned(db, "actions", action_id, read_version, {"due_on": move.due_on.isoformat()}, "action")
+        _history(db, action_id, actor, "due date", before=action["due_on"], after=move.due_on.isoformat(), note=move.reason)
+        change.before = {"due_on": action["due_on"], "version": read_version}
+        change.after = {"due_on": move.due_on.isoformat(), "reason": move.reason, "version": read_version + 1}
+
+
+def add_evidence(db: sqlite_utils.Database, actor: Actor, action_id: int, evidence: Evidence) -> int:
+    """Store evidence of completion (a link or a file up to the configured size) with an action."""
+    with audited(db, actor, "add action evidence", "action", action_id) as change:
+        action = _action_for_change(db, actor, action_id, "add evidence to actions")
+        if action["status"] in (VERIFIED, CANCELLED):
+            raise InvalidInput([Problem(field="evidence", value=None, message=f"cannot be added to a {action['status']} action")])
+        if not evidence.link and not evidence.content:
+            raise InvalidInput([Problem(field="evidence", value=None, message="needs a link or a file")])
+        size = len(evidence.content or b"")
+        limit = int(config.setting(db, "evidence_max_bytes"))
+        if size > limit:
+            raise InvalidInput(
+                [Problem(field="file", value=evidence.filename, message=f"is {size / 1e6:.1f} MB; the most allowed is {limit / 1e6:.1f} MB")]
+            )
+        evidence_id = db["action_evidence"].insert(
+            {
+                "action_id": action_id,
+                "description": evidence.description,
+                "link": evidence.link,
+                "filename": evidence.filename,
+                "content": evidence.content,
+                "size_bytes": size,
+                "added_by": actor.id,
+                "added_at": now_utc(),
+            }
+        ).last_pk
+        _history(db, action_id, actor, "evidence", after=evidence.filename or evidence.link, note=evidence.description)
+        change.after = {"evidence_id": evidence_id, "description": evidence.description, "link": evidence.link,
+                        "filename": evidence.filename, "size_bytes": size}
+    return evidence_id
+

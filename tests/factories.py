@@ -1,0 +1,61 @@
+"""Small, explicit records for tests that need a few rows rather than the demo database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import sqlite_utils
+
+from learning_tracker import db as database
+from learning_tracker.services.core import Actor, load_actor
+
+
+@dataclass
+class World:
+    """Two service areas, one user per role (two service managers), one learning point with one action."""
+
+    db: sqlite_utils.Database
+    officer: Actor
+    manager_west: Actor
+    manager_east: Actor
+    forum: Actor
+    viewer: Actor
+    west: int
+    east: int
+    learning_point: int
+    action: int
+
+
+def add_user(db, email, name, role, areas=()):
+    user_id = db["users"].insert({"email": email, "name": name, "role": role}).last_pk
+    for area in areas:
+        db["user_service_areas"].insert({"user_id": user_id, "service_area_id": area})
+    return load_actor(db, user_id)
+
+
+def build_world(path: Path) -> World:
+    db = database.connect(path)
+    with database.transaction(db):
+        west = db["service_areas"].insert({"name": "Team West"}).last_pk
+        east = db["service_areas"].insert({"name": "Team East"}).last_pk
+        officer = add_user(db, "officer@test.invalid", "Complaints Officer", "complaints_officer")
+        manager_west = add_user(db, "west@test.invalid", "Service Manager, Team West", "service_manager", [west])
+        manager_east = add_user(db, "east@test.invalid", "Service Manager, Team East", "service_manager", [east])
+        forum = add_user(db, "forum@test.invalid", "Forum Chair", "forum_member")
+        viewer = add_user(db, "viewer@test.invalid", "Director", "viewer")
+        learning_point = db["learning_points"].insert(
+            {"service_area_id": west, "theme": "Communication", "description": "Return calls within a day",
+             "created_on": "2026-01-05"}
+        ).last_pk
+        action = db["actions"].insert(
+            {"learning_point_id": learning_point, "description": "Share call-back standard with the team",
+             "owner_id": manager_west.id, "service_area_id": west, "due_on": date(2026, 3, 31).isoformat(),
+             "priority": "high", "status": "not started", "created_on": "2026-01-05"}
+        ).last_pk
+    return World(db, officer, manager_west, manager_east, forum, viewer, west, east, learning_point, action)
+
+
+def audit_events(db, entity="action"):
+    return [dict(r) for r in db.query("SELECT * FROM audit_events WHERE entity = ? ORDER BY id", [entity])]
