@@ -117,7 +117,7 @@ def change_status(db: sqlite_utils.Database, actor: Actor, action_id: int, read_
         action = _action_for_change(db, actor, action_id, "update actions")
         new = check_vocabulary_status(change_to.status)
         old = action["status"]
-        if new in (VERIFIED,) or (old == COMPLETED and new == IN_PROGRESS):
+        if new == VERIFIED or (old == COMPLETED and new == IN_PROGRESS):
             require_role(actor, COMPLAINTS_OFFICER, doing="verify a completed action or send it back")
         if new not in TRANSITIONS[old]:
             raise InvalidInput(
@@ -135,10 +135,11 @@ def change_status(db: sqlite_utils.Database, actor: Actor, action_id: int, read_
             values["verified_on"] = today
         if new == CANCELLED:
             values["cancel_reason"] = change_to.note
-        if old == COMPLETED:
-            values["completed_on"] = None  # sent back: no longer complete
+        sent_back = old == COMPLETED and new == IN_PROGRESS
+        if sent_back:
+            values["completed_on"] = None
         update_versioned(db, "actions", action_id, read_version, values, "action")
-        kind = {VERIFIED: "verified", CANCELLED: "cancelled"}.get(new, "sent back" if old == COMPLETED else "status")
+        kind = {VERIFIED: "verified", CANCELLED: "cancelled"}.get(new, "sent back" if sent_back else "status")
         _history(db, action_id, actor, kind, before=old, after=new, note=change_to.note)
         refresh_learning_point_status(db, action["learning_point_id"])
         change.before = {"status": old, "version": read_version}
