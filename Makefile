@@ -1,0 +1,40 @@
+# Two commands for a new user: `make run` starts the app on the demo data; `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+DB ?= data/learning_tracker.db
+PORT ?= 8501
+
+.PHONY: run test demo chromium bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the requirements change.
+$(VENV)/.installed: $(BIN)/activate requirements.txt requirements-test.txt pyproject.toml
+	$(BIN)/python -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+run: $(VENV)/.installed
+	@test -f $(DB) || $(BIN)/learning-tracker demo --db $(DB)
+	LEARNING_TRACKER_DB=$(DB) $(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
+
+demo: $(VENV)/.installed
+	$(BIN)/learning-tracker demo --db $(DB) --force
+
+# Browser tests drive Debian's Chromium; Playwright's own browser downloads are not used.
+chromium:
+	@test -x /usr/bin/chromium || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: $(VENV)/.installed chromium
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts
