@@ -159,3 +159,11 @@ def test_learning_point_status_follows_its_actions(world):
     assert actions.refresh_learning_point_status(db, world.learning_point) == "actions agreed"
     actions.change_status(db, world.manager_west, world.action, 1, StatusChange(status="in progress"))
     assert db["learning_points"].get(world.learning_point)["status"] == "in progress"
+
+
+def test_a_stale_save_is_told_about_the_other_change_not_about_a_rule_it_now_breaks(world):
+    # Both read "not started" at version 1; the first starts it, the second's "start it" would now
+    # break the transition rule, but what the second user needs to hear is that someone got there first.
+    actions.change_status(world.db, world.manager_west, world.action, 1, StatusChange(status="in progress"))
+    with pytest.raises(Conflict, match="Someone else changed this action"):
+        actions.change_status(world.db, world.officer, world.action, 1, StatusChange(status="in progress"))

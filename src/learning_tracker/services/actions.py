@@ -22,6 +22,7 @@ from .core import (
     Actor,
     audited,
     check_vocabulary,
+    ensure_version,
     fetch_row,
     require_area,
     require_role,
@@ -105,16 +106,21 @@ def create_action(db: sqlite_utils.Database, actor: Actor, new: NewAction) -> in
     return change.entity_id
 
 
-def _action_for_change(db: sqlite_utils.Database, actor: Actor, action_id: int, doing: str) -> dict[str, Any]:
+def _action_for_change(
+    db: sqlite_utils.Database, actor: Actor, action_id: int, doing: str, read_version: int | None = None
+) -> dict[str, Any]:
+    """The action, once the actor may change it (and, given ``read_version``, it is still that version)."""
     action = fetch_row(db, "actions", action_id, "action")
     require_area(db, actor, action["service_area_id"], doing=doing)
+    if read_version is not None:
+        ensure_version(action, read_version, "action")
     return action
 
 
 def change_status(db: sqlite_utils.Database, actor: Actor, action_id: int, read_version: int, change_to: StatusChange) -> None:
     """Move an action to a new status: start, complete, cancel (with a reason), verify or send back (officer)."""
     with audited(db, actor, "change action status", "action", action_id) as change:
-        action = _action_for_change(db, actor, action_id, "update actions")
+        action = _action_for_change(db, actor, action_id, "update actions", read_version)
         new = check_vocabulary_status(change_to.status)
         old = action["status"]
         if new == VERIFIED or (old == COMPLETED and new == IN_PROGRESS):
@@ -178,7 +184,7 @@ def change_due_date(
 ) -> None:
     """Move an action's due date; the reason is kept in the history."""
     with audited(db, actor, "change action due date", "action", action_id) as change:
-        action = _action_for_change(db, actor, action_id, "move due dates")
+        action = _action_for_change(db, actor, action_id, "move due dates", read_version)
         if action["status"] not in OPEN_STATUSES:
             raise InvalidInput(
                 [Problem(field="due date", value=None, message=f"cannot change on a {action['status']} action")]
@@ -187,6 +193,13 @@ def change_due_date(
         _history(db, action_id, actor, "due date", before=action["due_on"], after=move.due_on.isoformat(), note=move.reason)
         change.before = {"due_on": action["due_on"], "version": read_version}
         change.after = {"due_on": move.due_on.isoformat(), "reason": move.reason, "version": read_version + 1}
+
+
+def file_size(size_bytes: int) -> str:
+    """A file size in the users' words: exact bytes below a megabyte (so a small limit reads true), else MB."""
+    if size_bytes < 1_000_000:
+        return f"{size_bytes:,} bytes"
+    return f"{size_bytes / 1e6:.1f} MB"
 
 
 def add_evidence(db: sqlite_utils.Database, actor: Actor, action_id: int, evidence: Evidence) -> int:
@@ -201,7 +214,7 @@ def add_evidence(db: sqlite_utils.Database, actor: Actor, action_id: int, eviden
         limit = int(config.setting(db, "evidence_max_bytes"))
         if size > limit:
             raise InvalidInput(
-                [Problem(field="file", value=evidence.filename, message=f"is {size / 1e6:.1f} MB; the most allowed is {limit / 1e6:.1f} MB")]
+                [Problem(field="file", value=evidence.filename, message=f"is {file_size(size)}; the most allowed is {file_size(limit)}")]
             )
         evidence_id = db["action_evidence"].insert(
             {

@@ -157,6 +157,23 @@ def fetch_row(db: sqlite_utils.Database, table: str, row_id: int, what: str) -> 
     return dict(zip([c[0] for c in cursor.description], row))
 
 
+def _conflict(what: str) -> Conflict:
+    return Conflict(
+        f"Someone else changed this {what} after you opened it, so your change was not saved. "
+        "Reload to see their change, then make yours again."
+    )
+
+
+def ensure_version(row: dict[str, Any], read_version: int, what: str) -> None:
+    """Refuse with ``Conflict`` when ``row`` is no longer the version the user read.
+
+    Checked before any rule, so a stale form is told about the other person's change rather than
+    about a rule that only fails because of it.
+    """
+    if row["version"] != read_version:
+        raise _conflict(what)
+
+
 def update_versioned(
     db: sqlite_utils.Database, table: str, row_id: int, read_version: int, values: dict[str, Any], what: str
 ) -> None:
@@ -173,10 +190,7 @@ def update_versioned(
         row = db.execute(f"SELECT version FROM [{table}] WHERE id = ?", [row_id]).fetchone()
         if row is None:
             raise NotFound(f"{what.capitalize()} {row_id} does not exist.")
-        raise Conflict(
-            f"Someone else changed this {what} after you opened it, so your change was not saved. "
-            "Reload to see their change, then make yours again."
-        )
+        raise _conflict(what)
 
 
 # --- lookups in the users' words -----------------------------------------------------------------
