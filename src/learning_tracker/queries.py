@@ -1,0 +1,631 @@
+"""Read-side SQL: the figures of the annual report and the Overview page's key facts.
+
+Everything here aggregates in SQL (``GROUP BY``) and returns plain, JSON-able Python values, so that
+it stays fast on a large register and a second database backend only has to answer the same SQL.
+
+A complaint belongs to the financial year (1 April to 31 March) in which it was **received**; every
+table of a year is about the complaints received in it. Its **final stage** is the highest stage it
+reached under its own (current) procedure: an informal complaint that was escalated keeps its informal
+stage, but that stage does not count as a final stage of the formal procedure.
+
+``as_of`` only decides what a stage still waiting for its response is: **over** timescale once its
+(extended) due date has passed on ``as_of``, **pending** otherwise. Statuses of learning points and
+actions are their current ones.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import sqlite_utils
+
+from . import config
+
+UPHELD = ("upheld", "partly upheld")
+OPEN_ACTION_STATUSES = ("not started", "in progress")
+NOT_RECORDED = "not recorded"
+QUARTERS = ("Q1", "Q2", "Q3", "Q4")
+EQUALITY_FIELDS = ("gender", "age_band", "ethnicity", "disability")
+
+_YEAR_LABEL = re.compile(r"(\d{4})\s*[-/]\s*(\d{2})")
+
+# The quarter of a financial year from an ISO date's month: April to June is Q1.
+_QUARTER_SQL = """CASE
+    WHEN substr({col}, 6, 2) IN ('04', '05', '06') THEN 'Q1'
+    WHEN substr({col}, 6, 2) IN ('07', '08', '09') THEN 'Q2'
+    WHEN substr({col}, 6, 2) IN ('10', '11', '12') THEN 'Q3'
+    ELSE 'Q4' END"""
+
+
+# ---------------------------------------------------------------------------------------------
+# Financial years
+# ---------------------------------------------------------------------------------------------
+
+
+def financial_year_bounds(year: str) -> tuple[date, date]:
+    """The first and last day of a financial year written like ``"2021-22"``: (1 Apr 2021, 31 Mar 2022).
+
+    Raises ``ValueError`` with a message a user understands for anything else.
+    """
+    match = _YEAR_LABEL.fullmatch(str(year).strip())
+    if not match:
+        raise ValueError(
+            f"'{year}' is not a financial year: write it as two years, like 2021-22 "
+            "(1 April 2021 to 31 March 2022)."
+        )
+    first, second = int(match[1]), int(match[2])
+    if (first + 1) % 100 != second:
+        raise ValueError(
+            f"'{year}' is not a financial year: a financial year runs from April to the next March, "
+            f"so it would be {first}-{(first + 1) % 100:02d}."
+        )
+    return date(first, 4, 1), date(first + 1, 3, 31)
+
+
+def financial_year_of(day: date) -> str:
+    """The financial year a date falls in, like ``"2021-22"`` for any day from 1 Apr 2021 to 31 Mar 2022."""
+    first = day.year if day.month >= 4 else day.year - 1
+    return f"{first}-{(first + 1) % 100:02d}"
+
+
+def previous_financial_year(year: str) -> str:
+    """The financial year before ``year``: ``"2020-21"`` for ``"2021-22"``."""
+    start, _ = financial_year_bounds(year)
+    return financial_year_of(date(start.year - 1, 4, 1))
+
+
+def financial_years(db: sqlite_utils.Database) -> list[str]:
+    """The financial years that hold complaints, newest first."""
+    low, high = db.execute("SELECT MIN(received_on), MAX(received_on) FROM complaints").fetchone()
+    if low is None:
+        return []
+    first = financial_year_bounds(financial_year_of(date.fromisoformat(low[:10])))[0].year
+    last = financial_year_bounds(financial_year_of(date.fromisoformat(high[:10])))[0].year
+    years = []
+    for start_year in range(last, first - 1, -1):
+        label = f"{start_year}-{(start_year + 1) % 100:02d}"
+        if _year_has_complaints(db, label):
+            years.append(label)
+    return years
+
+
+def _year_has_complaints(db: sqlite_utils.Database, year: str) -> bool:
+    start, end = _bounds(year)
+    return db.execute(
+        "SELECT EXISTS (SELECT 1 FROM complaints WHERE received_on BETWEEN ? AND ?)", [start, end]
+    ).fetchone()[0] == 1
+
+
+def _year_holds_records(db: sqlite_utils.Database, year: str) -> bool:
+    start, end = _bounds(year)
+    return db.execute(
+        """SELECT EXISTS (SELECT 1 FROM complaints WHERE received_on BETWEEN :s AND :e)
+               OR EXISTS (SELECT 1 FROM compliments WHERE received_on BETWEEN :s AND :e)""",
+        {"s": start, "e": end},
+    ).fetchone()[0] == 1
+
+
+def _bounds(year: str) -> tuple[str, str]:
+    """The year's bounds as ISO strings, the end padded so that timestamps on the last day still match."""
+    start, end = financial_year_bounds(year)
+    return start.isoformat(), end.isoformat() + "~"
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _ordered(counts: dict[str, int], order: list[str], *, zeros: bool) -> dict[str, int]:
+    """``counts`` in the configured ``order`` (matched without regard to case), unknown values after."""
+    by_key = {}
+    for value, count in counts.items():
+        label = value if value is not None else NOT_RECORDED
+        by_key.setdefault(label.strip().lower(), [label, 0])[1] += count
+    result = {}
+    for value in order:
+        label, count = by_key.pop(value.strip().lower(), [value, 0])
+        if count or zeros:
+            result[value] = count
+    for label, count in sorted(by_key.values()):
+        if count or zeros:
+            result[label] = count
+    return result
+
+
+def _by_count(counts: dict[str, int]) -> dict[str, int]:
+    """Largest count first, then by name."""
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0].lower())))
+
+
+def _average(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
+def _pounds(pence: int | None) -> float:
+    return round((pence or 0) / 100, 2)
+
+
+def _stage_numbers(db: sqlite_utils.Database, procedure: str) -> list[int]:
+    stages = [stage for (proc, stage) in config.timescales(db) if proc == procedure]
+    return sorted(stages) or [1]
+
+
+# ---------------------------------------------------------------------------------------------
+# The annual report's figures
+# ---------------------------------------------------------------------------------------------
+
+
+def complaints_by_procedure(db: sqlite_utils.Database, year: str) -> dict[str, int]:
+    """``{total, statutory, corporate, informal}``: complaints received in the year by their procedure."""
+    start, end = _bounds(year)
+    rows = db.execute(
+        "SELECT procedure, COUNT(*) FROM complaints WHERE received_on BETWEEN ? AND ? GROUP BY procedure",
+        [start, end],
+    ).fetchall()
+    by_procedure = _ordered(dict(rows), config.vocabulary(db, "procedure"), zeros=True)
+    return {"total": sum(by_procedure.values()), **by_procedure}
+
+
+def final_stages(db: sqlite_utils.Database, year: str, as_of: date, procedure: str) -> dict[str, dict]:
+    """Complaints of one procedure received in the year, by their final stage.
+
+    For each stage (``"1"``, ``"2"``, ...): ``complaints``, ``within_timescale`` (answered on or before the
+    extended, else the original, due date), ``over_timescale`` (answered later, or unanswered with the
+    due date passed on ``as_of``), ``pending`` (unanswered, not yet due) and ``average_working_days``
+    (clock start to response, over the answered ones; ``None`` when none was answered).
+    """
+    start, end = _bounds(year)
+    rows = db.execute(
+        """
+        SELECT f.stage,
+               COUNT(*),
+               SUM(f.responded_on IS NOT NULL AND f.responded_on <= COALESCE(f.extended_due_on, f.due_on)),
+               SUM(CASE WHEN f.responded_on IS NOT NULL THEN f.responded_on > COALESCE(f.extended_due_on, f.due_on)
+                        ELSE COALESCE(f.extended_due_on, f.due_on) < :as_of END),
+               SUM(f.responded_on IS NULL AND COALESCE(f.extended_due_on, f.due_on) >= :as_of),
+               AVG(working_days(f.clock_started_on, f.responded_on))
+        FROM complaints c
+        JOIN complaint_stages f ON f.complaint_id = c.id AND f.procedure = c.procedure
+        WHERE c.received_on BETWEEN :start AND :end AND c.procedure = :procedure
+          AND f.stage = (SELECT MAX(s.stage) FROM complaint_stages s
+                         WHERE s.complaint_id = c.id AND s.procedure = c.procedure)
+        GROUP BY f.stage
+        """,
+        {"start": start, "end": end, "procedure": procedure, "as_of": as_of.isoformat()},
+    ).fetchall()
+    found = {stage: row for stage, *row in rows}
+    result = {}
+    for stage in sorted(set(_stage_numbers(db, procedure)) | set(found)):
+        count, within, over, pending, average = found.get(stage, (0, 0, 0, 0, None))
+        result[str(stage)] = {
+            "complaints": count,
+            "within_timescale": within or 0,
+            "over_timescale": over or 0,
+            "pending": pending or 0,
+            "average_working_days": _average(average),
+        }
+    return result
+
+
+def stage1_average_working_days_by_quarter(db: sqlite_utils.Database, year: str) -> dict[str, float | None]:
+    """Average working days of answered statutory complaints whose final stage is 1, by quarter of receipt."""
+    start, end = _bounds(year)
+    rows = db.execute(
+        f"""
+        SELECT {_QUARTER_SQL.format(col="c.received_on")} AS quarter,
+               AVG(working_days(f.clock_started_on, f.responded_on))
+        FROM complaints c
+        JOIN complaint_stages f ON f.complaint_id = c.id AND f.procedure = c.procedure AND f.stage = 1
+        WHERE c.received_on BETWEEN :start AND :end AND c.procedure = 'statutory'
+          AND f.responded_on IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM complaint_stages s
+                          WHERE s.complaint_id = c.id AND s.procedure = c.procedure AND s.stage > 1)
+        GROUP BY quarter
+        """,
+        {"start": start, "end": end},
+    ).fetchall()
+    found = dict(rows)
+    return {quarter: _average(found.get(quarter)) for quarter in QUARTERS}
+
+
+def statutory_outcomes(db: sqlite_utils.Database, year: str) -> dict[str, int]:
+    """Statutory complaints received in the year by outcome; ``"open"`` is no outcome yet."""
+    start, end = _bounds(year)
+    rows = db.execute(
+        """SELECT COALESCE(outcome, 'open'), COUNT(*) FROM complaints
+           WHERE received_on BETWEEN ? AND ? AND procedure = 'statutory' GROUP BY 1""",
+        [start, end],
+    ).fetchall()
+    return _ordered(dict(rows), config.vocabulary(db, "outcome") + ["open"], zeros=True)
+
+
+def statutory_by_service_area(db: sqlite_utils.Database, year: str) -> dict[str, int]:
+    """Statutory complaints received in the year by service area: every active area (zeros included)
+    and any inactive one that has complaints, largest first, then by name."""
+    start, end = _bounds(year)
+    rows = db.execute(
+        """
+        SELECT sa.name, COUNT(c.id) AS n, sa.active
+        FROM service_areas sa
+        LEFT JOIN complaints c ON c.service_area_id = sa.id AND c.procedure = 'statutory'
+                              AND c.received_on BETWEEN ? AND ?
+        GROUP BY sa.id
+        """,
+        [start, end],
+    ).fetchall()
+    return _by_count({name: n for name, n, active in rows if active or n})
+
+
+def received_via(db: sqlite_utils.Database, year: str) -> dict[str, int]:
+    """How the year's complaints (all procedures) were received; only ways used, in vocabulary order.
+    Complaints with no recorded way are left out, as in the report ("not knowns excluded")."""
+    start, end = _bounds(year)
+    rows = db.execute(
+        """SELECT received_via, COUNT(*) FROM complaints
+           WHERE received_on BETWEEN ? AND ? AND received_via IS NOT NULL AND TRIM(received_via) != ''
+           GROUP BY received_via""",
+        [start, end],
+    ).fetchall()
+    return _ordered(dict(rows), config.vocabulary(db, "received_via"), zeros=False)
+
+
+def complainants(db: sqlite_utils.Database, year: str) -> dict[str, int]:
+    """``{children_and_young_people, with_advocate}`` over the year's complaints (all procedures)."""
+    start, end = _bounds(year)
+    cyp, advocate = db.execute(
+        """SELECT COALESCE(SUM(LOWER(complainant_type) = 'child or young person'), 0),
+                  COALESCE(SUM(advocate = 1), 0)
+           FROM complaints WHERE received_on BETWEEN ? AND ?""",
+        [start, end],
+    ).fetchone()
+    return {"children_and_young_people": cyp, "with_advocate": advocate}
+
+
+def concerns_by_category(db: sqlite_utils.Database, year: str) -> dict[str, int]:
+    """Concerns raised in the year's statutory complaints, counted per concern (a complaint raising two
+    counts twice), by main category: every configured category in order, zeros included."""
+    start, end = _bounds(year)
+    rows = db.execute(
+        """
+        SELECT cc.category, COUNT(*)
+        FROM complaints c
+        JOIN concerns k ON k.complaint_id = c.id
+        JOIN concern_codes cc ON cc.id = k.concern_code_id
+        WHERE c.received_on BETWEEN ? AND ? AND c.procedure = 'statutory'
+        GROUP BY cc.category
+        """,
+        [start, end],
+    ).fetchall()
+    return _ordered(dict(rows), config.concern_categories(db), zeros=True)
+
+
+def compliments(db: sqlite_utils.Database, year: str) -> dict:
+    """``{total, by_category, by_source, by_service_area}`` for compliments received in the year.
+
+    A compliment may fall under several categories, so ``by_category`` may add up to more than the total.
+    Categories and sources list every configured value; service areas every active area, largest first.
+    """
+    start, end = _bounds(year)
+    params = [start, end]
+    total = db.execute(
+        "SELECT COUNT(*) FROM compliments WHERE received_on BETWEEN ? AND ?", params
+    ).fetchone()[0]
+    by_category = db.execute(
+        """SELECT cc.category, COUNT(*) FROM compliments m
+           JOIN compliment_categories cc ON cc.compliment_id = m.id
+           WHERE m.received_on BETWEEN ? AND ? GROUP BY cc.category""",
+        params,
+    ).fetchall()
+    by_source = db.execute(
+        "SELECT source, COUNT(*) FROM compliments WHERE received_on BETWEEN ? AND ? GROUP BY source", params
+    ).fetchall()
+    by_area = db.execute(
+        """SELECT sa.name, COUNT(m.id), sa.active FROM service_areas sa
+           LEFT JOIN compliments m ON m.service_area_id = sa.id AND m.received_on BETWEEN ? AND ?
+           GROUP BY sa.id""",
+        params,
+    ).fetchall()
+    return {
+        "total": total,
+        "by_category": _ordered(dict(by_category), config.vocabulary(db, "compliment_category"), zeros=True),
+        "by_source": _ordered(dict(by_source), config.vocabulary(db, "compliment_source"), zeros=True),
+        "by_service_area": _by_count({name: n for name, n, active in by_area if active or n}),
+    }
+
+
+def equality(db: sqlite_utils.Database, year: str) -> dict[str, dict[str, int]]:
+    """``{gender, age_band, ethnicity, disability}``, each ``{value: count}`` over all the year's
+    complaints; a blank value counts as ``"not recorded"``. Values with a count, in vocabulary order."""
+    start, end = _bounds(year)
+    result = {}
+    for field in EQUALITY_FIELDS:  # a fixed list of column names, never user input
+        rows = db.execute(
+            f"""SELECT COALESCE(NULLIF(TRIM({field}), ''), '{NOT_RECORDED}') AS value, COUNT(*)
+                FROM complaints WHERE received_on BETWEEN ? AND ? GROUP BY value""",
+            [start, end],
+        ).fetchall()
+        result[field] = _ordered(dict(rows), config.vocabulary(db, field), zeros=False)
+    return result
+
+
+def ombudsman(db: sqlite_utils.Database, year: str) -> dict:
+    """``{referred, decisions}``: the year's complaints referred to the LGSCO and its decisions on them
+    (every configured decision, zeros included; ``"awaiting decision"`` when there is none yet)."""
+    start, end = _bounds(year)
+    rows = db.execute(
+        """SELECT COALESCE(lgsco_decision, 'awaiting decision'), COUNT(*) FROM complaints
+           WHERE received_on BETWEEN ? AND ? AND lgsco_referred_on IS NOT NULL GROUP BY 1""",
+        [start, end],
+    ).fetchall()
+    counts = dict(rows)
+    decisions = _ordered(counts, config.vocabulary(db, "lgsco_decision"), zeros=True)
+    return {"referred": sum(counts.values()), "decisions": decisions}
+
+
+def remedy_payments(db: sqlite_utils.Database, year: str) -> dict:
+    """``{total, by_procedure}``: remedy payments on the year's complaints, in pounds."""
+    start, end = _bounds(year)
+    rows = db.execute(
+        """SELECT procedure, SUM(remedy_pence) FROM complaints
+           WHERE received_on BETWEEN ? AND ? GROUP BY procedure""",
+        [start, end],
+    ).fetchall()
+    pence = _ordered(dict(rows), config.vocabulary(db, "procedure"), zeros=True)
+    return {
+        "total": _pounds(sum(pence.values())),
+        "by_procedure": {procedure: _pounds(value) for procedure, value in pence.items()},
+    }
+
+
+_YEAR_LEARNING_POINTS = """
+    SELECT DISTINCT lpc.learning_point_id FROM learning_point_complaints lpc
+    JOIN complaints c ON c.id = lpc.complaint_id
+    WHERE c.received_on BETWEEN :start AND :end
+"""
+
+
+def learning(db: sqlite_utils.Database, year: str) -> dict:
+    """The learning points drawn from the year's complaints and their actions.
+
+    ``learning_points_by_status`` and ``actions_by_status`` list every status, zeros included;
+    ``by_service_area`` is ``{area: {learning_points, actions}}`` for areas with learning, by name.
+    A learning point drawing on complaints of two years counts in both.
+    """
+    start, end = _bounds(year)
+    params = {"start": start, "end": end}
+    points = db.execute(
+        f"SELECT status, COUNT(*) FROM learning_points WHERE id IN ({_YEAR_LEARNING_POINTS}) GROUP BY status",
+        params,
+    ).fetchall()
+    actions = db.execute(
+        f"SELECT status, COUNT(*) FROM actions WHERE learning_point_id IN ({_YEAR_LEARNING_POINTS}) GROUP BY status",
+        params,
+    ).fetchall()
+    areas = db.execute(
+        f"""
+        SELECT sa.name, COUNT(DISTINCT lp.id), COUNT(a.id)
+        FROM learning_points lp
+        JOIN service_areas sa ON sa.id = lp.service_area_id
+        LEFT JOIN actions a ON a.learning_point_id = lp.id
+        WHERE lp.id IN ({_YEAR_LEARNING_POINTS})
+        GROUP BY sa.id ORDER BY sa.name
+        """,
+        params,
+    ).fetchall()
+    return {
+        "learning_points_by_status": _ordered(dict(points), config.LEARNING_STATUSES, zeros=True),
+        "actions_by_status": _ordered(dict(actions), config.ACTION_STATUSES, zeros=True),
+        "by_service_area": {name: {"learning_points": n, "actions": m} for name, n, m in areas},
+    }
+
+
+def reconciliation(figures: dict) -> list[dict]:
+    """Checks that the tables of ``annual_figures`` add up to the totals they break down.
+
+    Each check is ``{check, expected, actual, ok}``; a failed one points at records to correct.
+    """
+    received = figures["complaints_received"]
+    statutory = received["statutory"]
+    checks = [
+        ("statutory complaints by service area", statutory, sum(figures["statutory_by_service_area"].values())),
+        ("statutory complaints by outcome", statutory, sum(figures["statutory_outcomes"].values())),
+        (
+            "statutory complaints by final stage",
+            statutory,
+            sum(s["complaints"] for s in figures["statutory_by_final_stage"].values()),
+        ),
+        (
+            "corporate complaints by final stage",
+            received["corporate"],
+            sum(s["complaints"] for s in figures["corporate_by_final_stage"].values()),
+        ),
+        *(
+            (f"complaints by {field.replace('_', ' ')}", received["total"], sum(values.values()))
+            for field, values in figures["equality"].items()
+        ),
+        (
+            "compliments by source",
+            figures["compliments"]["total"],
+            sum(figures["compliments"]["by_source"].values()),
+        ),
+        (
+            "compliments by service area",
+            figures["compliments"]["total"],
+            sum(figures["compliments"]["by_service_area"].values()),
+        ),
+    ]
+    return [
+        {"check": name, "expected": expected, "actual": actual, "ok": expected == actual}
+        for name, expected, actual in checks
+    ]
+
+
+def annual_figures(db: sqlite_utils.Database, year: str, as_of: date) -> dict:
+    """Every figure of the annual report for the financial ``year`` (like ``"2021-22"``), as at ``as_of``.
+
+    Returns a JSON-able dict (all keys are strings)::
+
+        financial_year, as_of (ISO date),
+        complaints_received {total, statutory, corporate, informal},
+        received_via {way: count},                       # ways used, vocabulary order
+        complainants {children_and_young_people, with_advocate},
+        statutory_outcomes {upheld, partly upheld, not upheld, withdrawn, open},
+        statutory_by_service_area {area: count},         # every active area, largest first
+        statutory_by_final_stage {"1","2","3": {complaints, within_timescale, over_timescale,
+                                                pending, average_working_days}},
+        corporate_by_final_stage {"1","2": {...the same...}},
+        concerns_by_category {category: count},          # per concern raised, statutory complaints
+        compliments {total, by_category, by_source, by_service_area},
+        equality {gender, age_band, ethnicity, disability: {value: count}},
+        ombudsman {referred, decisions {decision: count}},
+        remedy_payments_gbp {total, by_procedure {procedure: pounds}},
+        learning {learning_points_by_status, actions_by_status, by_service_area},
+        stage1_average_working_days_by_quarter {Q1..Q4: float or None},
+        reconciliation [{check, expected, actual, ok}]
+    """
+    figures = {
+        "financial_year": year,
+        "as_of": as_of.isoformat(),
+        "complaints_received": complaints_by_procedure(db, year),
+        "received_via": received_via(db, year),
+        "complainants": complainants(db, year),
+        "statutory_outcomes": statutory_outcomes(db, year),
+        "statutory_by_service_area": statutory_by_service_area(db, year),
+        "statutory_by_final_stage": final_stages(db, year, as_of, "statutory"),
+        "corporate_by_final_stage": final_stages(db, year, as_of, "corporate"),
+        "concerns_by_category": concerns_by_category(db, year),
+        "compliments": compliments(db, year),
+        "equality": equality(db, year),
+        "ombudsman": ombudsman(db, year),
+        "remedy_payments_gbp": remedy_payments(db, year),
+        "learning": learning(db, year),
+        "stage1_average_working_days_by_quarter": stage1_average_working_days_by_quarter(db, year),
+    }
+    figures["reconciliation"] = reconciliation(figures)
+    return figures
+
+
+# ---------------------------------------------------------------------------------------------
+# Key facts for the Overview page
+# ---------------------------------------------------------------------------------------------
+
+
+def action_counts(db: sqlite_utils.Database, year: str, as_of: date) -> dict[str, int]:
+    """``{open, overdue}`` actions of the learning points drawn from the year's complaints.
+
+    Open is 'not started' or 'in progress'; overdue is open with the due date before ``as_of``.
+    """
+    start, end = _bounds(year)
+    open_count, overdue = db.execute(
+        f"""SELECT COUNT(*), COALESCE(SUM(due_on < :as_of), 0) FROM actions
+            WHERE status IN {OPEN_ACTION_STATUSES} AND learning_point_id IN ({_YEAR_LEARNING_POINTS})""",
+        {"start": start, "end": end, "as_of": as_of.isoformat()},
+    ).fetchone()
+    return {"open": open_count, "overdue": overdue}
+
+
+def learning_gaps(db: sqlite_utils.Database, year: str) -> int:
+    """Upheld or partly upheld complaints received in the year with no learning point and no recorded
+    "no learning identified" decision."""
+    start, end = _bounds(year)
+    return db.execute(
+        f"""SELECT COUNT(*) FROM complaints c
+            WHERE c.outcome IN {UPHELD} AND c.received_on BETWEEN ? AND ?
+              AND c.no_learning_reason IS NULL
+              AND NOT EXISTS (SELECT 1 FROM learning_point_complaints l WHERE l.complaint_id = c.id)""",
+        [start, end],
+    ).fetchone()[0]
+
+
+def _key_values(db: sqlite_utils.Database, year: str, as_of: date) -> dict[str, object]:
+    received = complaints_by_procedure(db, year)
+    stages = final_stages(db, year, as_of, "statutory")
+    statutory = received["statutory"]
+    stage1 = stages.get("1", {}).get("complaints", 0)
+    actions = action_counts(db, year, as_of)
+    start, end = _bounds(year)
+    compliment_total = db.execute(
+        "SELECT COUNT(*) FROM compliments WHERE received_on BETWEEN ? AND ?", [start, end]
+    ).fetchone()[0]
+    values: dict[str, object] = {
+        "complaints_received": received["total"],
+        "statutory_complaints": received["statutory"],
+        "corporate_complaints": received["corporate"],
+        "informal_complaints": received["informal"],
+        "resolved_at_stage_1": round(stage1 / statutory, 3) if statutory else None,
+    }
+    for stage, row in stages.items():
+        values[f"stage{stage}_average_working_days"] = row["average_working_days"]
+    values.update(
+        compliments_received=compliment_total,
+        open_actions=actions["open"],
+        overdue_actions=actions["overdue"],
+        learning_gaps=learning_gaps(db, year),
+    )
+    return values
+
+
+_KEY_FACTS = [
+    ("complaints_received", "Complaints received", "count", "Statutory, corporate and informal complaints received in the year."),
+    ("statutory_complaints", "Statutory complaints", "count", None),
+    ("corporate_complaints", "Corporate complaints", "count", None),
+    ("informal_complaints", "Informal complaints", "count", None),
+    ("resolved_at_stage_1", "Resolved at stage 1", "percent",
+     "The year's statutory complaints that did not go on to stage 2."),
+    ("stage1_average_working_days", "Average working days, statutory stage 1", "days",
+     "From the clock start to the response, over the year's complaints answered at their final stage."),
+    ("stage2_average_working_days", "Average working days, statutory stage 2", "days", None),
+    ("stage3_average_working_days", "Average working days, statutory stage 3", "days", None),
+    ("compliments_received", "Compliments", "count", "Compliments received in the year."),
+    ("open_actions", "Open improvement actions", "count",
+     "Not started or in progress, on learning drawn from the year's complaints."),
+    ("overdue_actions", "Overdue improvement actions", "count",
+     "Open improvement actions whose due date has passed."),
+    ("learning_gaps", "Learning gaps", "count",
+     "Upheld or partly upheld complaints with no learning recorded and no 'no learning identified' decision."),
+]  # fmt: skip
+
+
+def format_fact(value: object, fmt: str) -> str:
+    """A key fact's value as shown: ``"235"``, ``"92%"``, ``"7.0 days"``; ``"–"`` when there is none."""
+    if value is None:
+        return "–"
+    if fmt == "percent":
+        return f"{value:.0%}"
+    if fmt == "days":
+        return f"{value:.1f} days"
+    return f"{value:,}"
+
+
+def key_facts(db: sqlite_utils.Database, year: str, as_of: date) -> list[dict]:
+    """The Overview page's key facts for ``year`` as at ``as_of``, each beside the previous year's.
+
+    A list of ``{key, label, value, previous, format, text, previous_text, help}`` in display order,
+    where ``format`` is ``"count"`` (an int), ``"percent"`` (a share between 0 and 1, three decimals) or
+    ``"days"`` (a float, one decimal). ``value`` is ``None`` when there is nothing to measure (say, no
+    stage 3 answered); ``previous`` is ``None`` as well when the previous year holds no complaints or
+    compliments. ``text`` and ``previous_text`` are the values as shown (``format_fact``);
+    ``previous_text`` is ``None`` when the previous year holds no records. ``help`` explains the figure
+    (or is ``None``).
+
+    The keys: complaints_received, statutory/corporate/informal_complaints, resolved_at_stage_1 (final
+    stage 1 / statutory complaints), stage1/2/3_average_working_days, compliments_received,
+    open_actions and overdue_actions (of the learning points drawn from the year's complaints; overdue
+    is 'not started' or 'in progress' with the due date before ``as_of``; the previous year's are
+    counted on the same ``as_of``), learning_gaps (upheld or partly upheld complaints of the year with
+    neither learning nor a "no learning identified" decision).
+    """
+    current = _key_values(db, year, as_of)
+    previous_year = previous_financial_year(year)
+    previous = _key_values(db, previous_year, as_of) if _year_holds_records(db, previous_year) else {}
+    facts = []
+    for key, label, fmt, help_text in _KEY_FACTS:
+        value, before = current.get(key), previous.get(key)
+        facts.append({
+            "key": key, "label": label, "value": value, "previous": before, "format": fmt,
+            "text": format_fact(value, fmt), "previous_text": format_fact(before, fmt) if previous else None,
+            "help": help_text,
+        })  # fmt: skip
+    return facts
