@@ -59,3 +59,22 @@ def build_world(path: Path) -> World:
 
 def audit_events(db, entity="action"):
     return [dict(r) for r in db.query("SELECT * FROM audit_events WHERE entity = ? ORDER BY id", [entity])]
+
+
+def add_complaint(db, reference, service_area_id, *, outcome=None, received_on="2026-01-05", procedure="statutory"):
+    """A bare complaint row (no stages or concerns): enough for learning and learning-gap tests."""
+    with database.transaction(db):
+        return db["complaints"].insert(
+            {"reference": reference, "received_on": received_on, "procedure": procedure,
+             "service_area_id": service_area_id, "outcome": outcome,
+             "outcome_on": received_on if outcome else None}
+        ).last_pk
+
+
+def add_action(db, learning_point_id, owner, service_area_id, due_on, *, status="not started", description="An action"):
+    """A bare action row on a learning point, owned by ``owner`` (an Actor)."""
+    with database.transaction(db):
+        return db["actions"].insert(
+            {"learning_point_id": learning_point_id, "description": description, "owner_id": owner.id,
+             "service_area_id": service_area_id, "due_on": str(due_on), "status": status, "created_on": "2026-01-05"}
+        ).last_pk

@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     deadline = sub.add_parser("deadline", help="print the date N working days after START")
     deadline.add_argument("start", type=_iso_date, metavar="START")
     deadline.add_argument("n", type=int, metavar="N")
+
+    reminders = with_db(sub.add_parser(
+        "reminders", help="list, per owner, the improvement actions overdue, due tomorrow and due within 7 days"))
+    reminders.add_argument("--as-of", type=_iso_date, metavar="DATE", help="the day to remind as of (default: today)")
+    reminders.add_argument("--format", choices=["md", "json"], default="md", help="md (default) or json")
+    reminders.add_argument("--send", action="store_true",
+                           help="also email each owner their list (needs the LEARNING_TRACKER_SMTP_* settings)")
     return parser
 
 
@@ -100,6 +107,35 @@ def _deadline(args: argparse.Namespace) -> int:
         print(workdays.add_working_days(args.start, args.n).isoformat())
     except ValueError as error:
         raise CommandError(str(error)) from None
+    return 0
+
+
+@command("reminders")
+def _reminders(args: argparse.Namespace) -> int:
+    from . import reminders
+
+    path = _db_path(args)
+    if not path.exists():
+        raise CommandError(f"{path} does not exist; create it with `learning-tracker init` or `learning-tracker demo`.")
+    # Check the email settings before anything is printed, so a failed --send prints only its reason.
+    settings = reminders.SmtpSettings.from_environment() if args.send else None
+    if args.send and settings is None:
+        raise CommandError(reminders.NOT_SET_UP)
+    as_of = args.as_of or date.today()
+    db = database.connect(path)
+    try:
+        digests = reminders.digests(db, as_of)
+    finally:
+        db.close()
+    sent = reminders.send(digests, as_of, settings) if args.send else None
+    if args.format == "json":
+        extra = {"sent_to": sent} if sent is not None else {}
+        print(reminders.as_json(digests, as_of, **extra), end="")
+    else:
+        print(reminders.markdown(digests, as_of), end="")
+        if sent is not None:
+            print(f"\nSent {len(sent)} reminder email{'s' if len(sent) != 1 else ''}"
+                  + (f" (to {', '.join(sent)})." if sent else "."))
     return 0
 
 

@@ -121,3 +121,9 @@ def parse(model: type[M], data: dict[str, Any]) -> M:
             value = item.get("input") if item["type"] != "missing" else None
             problems.append(Problem(field=field.replace("_", " "), value=value, message=words))
         raise InvalidInput(problems) from None
+
+
+class NoLearningDecision(Model):
+    """The recorded decision that a complaint left no learning, with the reason (kept on the complaint)."""
+
+    reason: Text

@@ -29,6 +29,9 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec("overview.py", "Overview", ":material/dashboard:", "Monitoring", EVERYONE),
+    PageSpec("my_actions.py", "My actions", ":material/task_alt:", "Learning", frozenset({COMPLAINTS_OFFICER, SERVICE_MANAGER})),
+    PageSpec("record_learning.py", "Record learning", ":material/edit_note:", "Learning", frozenset({COMPLAINTS_OFFICER, SERVICE_MANAGER})),
+    PageSpec("learning.py", "Learning and actions", ":material/school:", "Learning", EVERYONE),
 ]
 
 

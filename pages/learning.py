@@ -1,0 +1,169 @@
+"""Learning and actions: every learning point with its complaints, actions and their history; the
+improvement actions, overdue first; and the learning gaps. Read by every role; the complaints officer
+may also close a learning point here."""
+
+from datetime import date
+
+import streamlit as st
+
+from learning_tracker import config, learning, ui, widgets
+from learning_tracker.errors import DomainError
+from learning_tracker.learning import Filters
+from learning_tracker.services import learning as learning_services
+from learning_tracker.services.core import COMPLAINTS_OFFICER, SERVICE_MANAGER
+
+ACTIONS_PAGE_SIZE = 25
+POINTS_PAGE_SIZE = 10
+GAPS_PAGE_SIZE = 50
+ANY_TIME = "any time"
+ANYONE = 0
+
+db, actor = ui.page_context()
+st.title("Learning and actions")
+widgets.show_flash()
+today = date.today()
+
+# --- filters ----------------------------------------------------------------------------------------
+with st.container(border=True):
+    row1 = st.columns(3)
+    areas = row1[0].multiselect("Service area", learning.service_area_names(db), key="learning_areas")
+    themes = row1[1].multiselect("Theme", config.concern_categories(db), key="learning_themes")
+    reference = row1[2].text_input("From complaint (reference)", key="learning_complaint")
+    row2 = st.columns(3)
+    statuses = row2[0].multiselect("Action status", config.ACTION_STATUSES, key="learning_statuses")
+    owners = dict([(ANYONE, "anyone"), *learning.action_owners(db)])
+    owner = row2[1].selectbox("Action owner", list(owners), format_func=owners.get, key="learning_owner")
+    window = row2[2].selectbox("Due", [ANY_TIME, *learning.DUE_WINDOWS], key="learning_due")
+
+filters = Filters(
+    service_area_ids=learning.service_area_ids(db, areas),
+    themes=tuple(themes),
+    statuses=tuple(statuses),
+    owner_id=None if owner == ANYONE else owner,
+    due_window=None if window == ANY_TIME else window,
+    complaint_reference=reference.strip() or None,
+)
+
+counts = learning.action_counts(db, filters, today)
+metrics = st.columns(4)
+metrics[0].metric("Open actions", counts["open"], border=True)
+metrics[1].metric("Overdue", counts["overdue"], border=True)
+metrics[2].metric("Due within 7 days", counts["due_in_7_days"], border=True)
+metrics[3].metric("Completed, awaiting verification", counts["awaiting_verification"], border=True)
+
+ACTION_COLUMNS = {
+    "id": st.column_config.NumberColumn("Action", format="%d"),
+    "when": "When",
+    "due_on": "Due",
+    "description": st.column_config.TextColumn("Action", width="large"),
+    "status": "Status",
+    "priority": "Priority",
+    "service_area": "Service area",
+    "owner": "Owner",
+}
+
+
+def with_when(frame):
+    return frame.assign(when=[learning.due_text(d, s, today) for d, s in zip(frame["due_on"], frame["status"])])
+
+
+def actions_tab() -> None:
+    if not counts["actions"]:
+        st.info("No improvement actions match these filters.")
+        return
+    offset = widgets.pager(counts["actions"], ACTIONS_PAGE_SIZE, "learning_actions_page", "actions")
+    frame, _ = learning.actions(db, filters, today, limit=ACTIONS_PAGE_SIZE, offset=offset)
+    st.dataframe(
+        with_when(frame)[["id", "when", "due_on", "description", "status", "priority", "service_area", "owner",
+                          "theme", "learning_point_id", "complaints"]],
+        hide_index=True,
+        column_config={**ACTION_COLUMNS, "theme": "Theme",
+                       "learning_point_id": st.column_config.NumberColumn("Learning point", format="%d"),
+                       "complaints": "From complaints"},
+    )
+
+
+def close_form(point: dict) -> None:
+    read_version = widgets.version_read(f"learning-point:{point['id']}", point["version"])
+    with st.form(f"close-{point['id']}"):
+        note = st.text_input("Why it can close (e.g. the forum's decision)", key=f"close-note-{point['id']}")
+        if st.form_submit_button("Close this learning point", key=f"close-button-{point['id']}"):
+            try:
+                learning_services.close_learning_point(db, actor, point["id"], read_version, note)
+            except DomainError as error:
+                ui.show_error(error)
+            else:
+                widgets.saved(f"Learning point {point['id']} is closed.", (f"close-note-{point['id']}",))
+
+
+def learning_point_detail(point_id: int) -> None:
+    detail = learning.learning_point(db, point_id, today)
+    point = detail.point
+    st.markdown(point["description"])
+    st.caption(f"{point['service_area']} · {point['theme']} · {point['status']} · recorded on {point['created_on']}"
+               + (f" by {point['created_by_name']}" if point["created_by_name"] else ""))
+    st.markdown("**Complaints**")
+    st.dataframe(detail.complaints, hide_index=True, column_config={
+        "reference": "Complaint", "received_on": "Received", "service_area": "Service area",
+        "procedure": "Procedure", "outcome": "Outcome", "outcome_on": "Outcome on"})
+    st.markdown("**Improvement actions**")
+    if detail.actions.empty:
+        st.caption("No improvement actions yet.")
+    for action in detail.actions.itertuples():
+        when = learning.due_text(action.due_on, action.status, today)
+        state = f"{action.status}, {when}" if when != action.status else action.status
+        st.markdown(f"{'🔴 ' if action.overdue else ''}**Action {action.id}** ({state}; "
+                    f"owner {action.owner}, due {action.due_on}): {action.description}")
+        history = detail.history[int(action.id)]
+        if not history.empty:
+            st.dataframe(history, hide_index=True, column_config={
+                "at": "When", "by": "By", "kind": "What", "from_value": "From", "to_value": "To", "note": "Note"})
+        widgets.evidence_list(detail.evidence[int(action.id)], f"point-{point_id}-action-{action.id}")
+    if actor.role == COMPLAINTS_OFFICER and point["status"] != learning_services.CLOSED:
+        close_form(point)
+
+
+def learning_points_tab() -> None:
+    total = learning.learning_points(db, filters, today, limit=0)[1]
+    if not total:
+        st.info("No learning points match these filters.")
+        return
+    offset = widgets.pager(total, POINTS_PAGE_SIZE, "learning_points_page", "learning points")
+    frame, _ = learning.learning_points(db, filters, today, limit=POINTS_PAGE_SIZE, offset=offset)
+    for row in frame.itertuples():
+        overdue = f", {row.overdue_actions} overdue" if row.overdue_actions else ""
+        label = (f"{row.id}: {row.service_area}, {row.theme} ({row.status}): {row.description[:80]} · "
+                 f"{row.complaints} complaint{'s' if row.complaints != 1 else ''}, {row.actions} action"
+                 f"{'s' if row.actions != 1 else ''}{overdue}")
+        with st.expander(label):
+            learning_point_detail(int(row.id))
+
+
+def gaps_tab() -> None:
+    st.caption("Upheld and partly upheld complaints with neither a learning point nor a recorded "
+               "\u201cno learning identified\u201d decision.")
+    by_area = learning.learning_gaps_by_area(db, filters.service_area_ids)
+    if by_area.empty:
+        st.success("No learning gaps" + (" in these service areas." if areas else "."))
+        return
+    st.dataframe(by_area, hide_index=True, column_config={
+        "service_area": "Service area", "gaps": "Learning gaps", "oldest_received_on": "Oldest received"})
+    total = int(by_area["gaps"].sum())
+    offset = widgets.pager(total, GAPS_PAGE_SIZE, "learning_gaps_page", "complaints")
+    gaps, _ = learning.learning_gaps(db, service_area_ids=filters.service_area_ids, limit=GAPS_PAGE_SIZE, offset=offset)
+    st.dataframe(gaps, hide_index=True, column_config={
+        "reference": "Complaint", "service_area": "Service area", "received_on": "Received",
+        "procedure": "Procedure", "outcome": "Outcome", "outcome_on": "Outcome on"})
+    if actor.role in (COMPLAINTS_OFFICER, SERVICE_MANAGER):
+        chosen = st.selectbox("Record the learning for", gaps["reference"].tolist(), key="learning_gap_pick")
+        st.page_link("pages/record_learning.py", label=f"Record learning for {chosen}", icon=":material/edit_note:",
+                     query_params={"complaint": chosen})
+
+
+actions_, points_, gaps_ = st.tabs(["Actions", "Learning points", "Learning gaps"])
+with actions_:
+    actions_tab()
+with points_:
+    learning_points_tab()
+with gaps_:
+    gaps_tab()

@@ -1,0 +1,220 @@
+"""My actions: the improvement actions I own and those of my service areas, overdue first then due
+soonest, updated in a few clicks. The complaints officer also verifies completed actions or sends them back."""
+
+import math
+from datetime import date
+
+import streamlit as st
+
+from learning_tracker import config, learning, ui, widgets
+from learning_tracker.errors import DomainError
+from learning_tracker.learning import Filters
+from learning_tracker.models import DueDateChange, Evidence, StatusChange, parse
+from learning_tracker.services import actions as action_services
+from learning_tracker.services.core import COMPLAINTS_OFFICER, SERVICE_MANAGER, service_area_name
+
+PAGE_SIZE = 20
+ANY_TIME = "any time"
+
+db, actor = ui.page_context()
+st.title("My actions")
+widgets.show_flash()
+today = date.today()
+
+if actor.role not in (COMPLAINTS_OFFICER, SERVICE_MANAGER):
+    st.info("Improvement actions are owned by service managers and the complaints officer. "
+            "You can follow them on the Learning and actions page.")
+    st.stop()
+
+if actor.is_officer:
+    # The officer has no service areas of their own: they follow every area's actions and verify them.
+    scope = st.radio("Show", ["Every service area", "Actions I own"], horizontal=True, key="my_actions_scope")
+    responsible = (actor.id, ()) if scope == "Actions I own" else None
+else:
+    areas = sorted(actor.service_area_ids)
+    responsible = (actor.id, tuple(areas))
+    st.caption("The actions you own and those of " + ", ".join(service_area_name(db, a) for a in areas) + ".")
+
+counts = learning.action_counts(db, Filters(responsible=responsible), today)
+columns = st.columns(4)
+columns[0].metric("Open", counts["open"], border=True)
+columns[1].metric("Overdue", counts["overdue"], border=True)
+columns[2].metric("Due within 7 days", counts["due_in_7_days"], border=True)
+columns[3].metric("Completed, awaiting verification", counts["awaiting_verification"], border=True)
+
+
+def action_label(row) -> str:
+    return f"{row.id}: {row.description[:70]} ({learning.due_text(row.due_on, row.status, today)})"
+
+
+def action_table(frame) -> None:
+    shown = frame.assign(when=[learning.due_text(d, s, today) for d, s in zip(frame["due_on"], frame["status"])])
+    st.dataframe(
+        shown[["id", "when", "due_on", "description", "status", "priority", "service_area", "owner", "complaints"]],
+        hide_index=True,
+        column_config={
+            "id": st.column_config.NumberColumn("Action", format="%d"),
+            "when": "When",
+            "due_on": "Due",
+            "description": st.column_config.TextColumn("Action", width="large"),
+            "status": "Status",
+            "priority": "Priority",
+            "service_area": "Service area",
+            "owner": "Owner",
+            "complaints": "From complaints",
+        },
+    )
+
+
+def choose(frame, key: str) -> int:
+    """The action picked from this page of the list (the first, the most urgent, by default)."""
+    ids = [int(i) for i in frame["id"]]
+    if st.session_state.get(key) not in ids:
+        st.session_state.pop(key, None)
+    labels = {int(row.id): action_label(row) for row in frame.itertuples()}
+    return st.selectbox("Action", ids, format_func=labels.get, key=key)
+
+
+def details(action: dict, key: str) -> None:
+    st.markdown(f"**Action {action['id']}**: {action['description']}")
+    st.caption(
+        f"Learning point {action['learning_point_id']} ({action['theme']}): {action['learning_point']} · "
+        f"{action['service_area']} · owner {action['owner']} · due {action['due_on']} "
+        f"({learning.due_text(action['due_on'], action['status'], today)}) · {action['status']} · {action['priority']} priority"
+    )
+    with st.expander("History and evidence"):
+        history = learning.action_history(db, action["id"])
+        if history.empty:
+            st.caption("Nothing recorded yet.")
+        else:
+            st.dataframe(history, hide_index=True, column_config={
+                "at": "When", "by": "By", "kind": "What", "from_value": "From", "to_value": "To", "note": "Note"})
+        widgets.evidence_list(learning.action_evidence(db, action["id"]), key)
+
+
+def save(call, message: str, clear: tuple[str, ...]) -> None:
+    try:
+        call()
+    except DomainError as error:
+        ui.show_error(error)
+    else:
+        widgets.saved(message, clear)
+
+
+def next_statuses(status: str) -> list[str]:
+    if status == action_services.COMPLETED and not actor.is_officer:
+        # Verifying and sending back are the officer's; a service manager is not offered them.
+        return []
+    # The likeliest next step first: start, then complete, then verify; going back or cancelling last.
+    preference = ["in progress", "completed", "verified", "not started", "cancelled"]
+    if status == action_services.COMPLETED:
+        preference = ["verified", "in progress"]
+    return sorted(action_services.TRANSITIONS[status], key=preference.index)
+
+
+def update_forms(action: dict, read_version: int) -> None:
+    """Status, progress note, due date and evidence: one small form each."""
+    action_id, status = action["id"], action["status"]
+    status_tab, note_tab, due_tab, evidence_tab = st.tabs(["Status", "Progress note", "Due date", "Evidence"])
+    with status_tab:
+        options = next_statuses(status)
+        if not options:
+            st.info(f"This action is {status}." + (" The complaints officer verifies it or sends it back."
+                                                   if status == action_services.COMPLETED else ""))
+        else:
+            with st.form(f"status-form-{action_id}"):
+                new = st.selectbox("New status", options, key=f"status-{action_id}", format_func=lambda s: (
+                    "in progress (send back)" if status == action_services.COMPLETED and s == "in progress" else s))
+                note = st.text_area("Note (needed to cancel or send back)", key=f"status-note-{action_id}")
+                if st.form_submit_button("Save status", type="primary"):
+                    save(lambda: action_services.change_status(
+                        db, actor, action_id, read_version, parse(StatusChange, {"status": new, "note": note})),
+                        f"Action {action_id} is now {new}.", (f"status-note-{action_id}",))
+    with note_tab, st.form(f"note-form-{action_id}"):
+        note = st.text_area("Progress note", key=f"note-{action_id}")
+        if st.form_submit_button("Add note", type="primary"):
+            save(lambda: action_services.add_note(db, actor, action_id, note),
+                 f"Note added to action {action_id}.", (f"note-{action_id}",))
+    with due_tab, st.form(f"due-form-{action_id}"):
+        due_on = st.date_input("New due date", value=date.fromisoformat(action["due_on"]), key=f"due-{action_id}",
+                               format="DD/MM/YYYY")
+        reason = st.text_input("Reason for moving it", key=f"due-reason-{action_id}")
+        if st.form_submit_button("Move due date", type="primary"):
+            save(lambda: action_services.change_due_date(
+                db, actor, action_id, read_version, parse(DueDateChange, {"due_on": due_on, "reason": reason})),
+                f"Action {action_id} is now due on {due_on:%d %B %Y}.", (f"due-{action_id}", f"due-reason-{action_id}"))
+    with evidence_tab:
+        limit = int(config.setting(db, "evidence_max_bytes"))
+        with st.form(f"evidence-form-{action_id}"):
+            description = st.text_input("What the evidence shows", key=f"evidence-description-{action_id}")
+            link = st.text_input("Link (intranet or shared drive)", key=f"evidence-link-{action_id}")
+            upload = st.file_uploader(
+                f"Or a file (at most {action_services.file_size(limit)})", key=f"evidence-file-{action_id}",
+                max_upload_size=max(1, math.ceil(limit / (1024 * 1024))),
+            )
+            if st.form_submit_button("Add evidence", type="primary"):
+                evidence = {"description": description, "link": link,
+                            "filename": upload.name if upload else None, "content": upload.getvalue() if upload else None}
+                save(lambda: action_services.add_evidence(db, actor, action_id, parse(Evidence, evidence)),
+                     f"Evidence added to action {action_id}.",
+                     (f"evidence-description-{action_id}", f"evidence-link-{action_id}", f"evidence-file-{action_id}"))
+
+
+def my_actions() -> None:
+    left, right = st.columns(2)
+    statuses = left.multiselect("Status", config.ACTION_STATUSES, default=["not started", "in progress", "completed"],
+                                key="my_actions_status")
+    window = right.selectbox("Due", [ANY_TIME, *learning.DUE_WINDOWS], key="my_actions_due")
+    filters = Filters(statuses=tuple(statuses), due_window=None if window == ANY_TIME else window, responsible=responsible)
+    total = learning.action_counts(db, filters, today)["actions"]
+    if not total:
+        st.info("No actions match. Actions come from the learning recorded on the Record learning page.")
+        return
+    offset = widgets.pager(total, PAGE_SIZE, "my_actions_page", "actions")
+    frame, _ = learning.actions(db, filters, today, limit=PAGE_SIZE, offset=offset)
+    action_table(frame)
+    st.subheader("Update an action")
+    action_id = choose(frame, "my_actions_selected")
+    action = learning.action(db, action_id, today)
+    read_version = widgets.version_read(f"my-actions:{action_id}", action["version"])
+    details(action, "my")
+    update_forms(action, read_version)
+
+
+def awaiting_verification() -> None:
+    filters = Filters(statuses=(action_services.COMPLETED,))
+    total = learning.action_counts(db, filters, today)["actions"]
+    if not total:
+        st.info("No completed actions are waiting for verification.")
+        return
+    offset = widgets.pager(total, PAGE_SIZE, "verify_page", "actions")
+    frame, _ = learning.actions(db, filters, today, limit=PAGE_SIZE, offset=offset)
+    action_table(frame)
+    st.subheader("Verify or send back")
+    action_id = choose(frame, "verify_selected")
+    action = learning.action(db, action_id, today)
+    read_version = widgets.version_read(f"verify:{action_id}", action["version"])
+    details(action, "verify")
+    st.caption(f"Completed on {action['completed_on']}. Check the evidence above before verifying.")
+    with st.form(f"verify-form-{action_id}"):
+        note = st.text_area("Note (needed to send it back: what is missing)", key=f"verify-note-{action_id}")
+        verify, send_back = st.columns(2)
+        if verify.form_submit_button("Verify", type="primary", key=f"verify-{action_id}"):
+            save(lambda: action_services.change_status(
+                db, actor, action_id, read_version, parse(StatusChange, {"status": "verified", "note": note})),
+                f"Action {action_id} is verified.", (f"verify-note-{action_id}",))
+        if send_back.form_submit_button("Send back", key=f"send-back-{action_id}"):
+            save(lambda: action_services.change_status(
+                db, actor, action_id, read_version, parse(StatusChange, {"status": "in progress", "note": note})),
+                f"Action {action_id} was sent back to its owner.", (f"verify-note-{action_id}",))
+
+
+if actor.is_officer:
+    waiting = learning.action_counts(db, Filters(statuses=(action_services.COMPLETED,)), today)["actions"]
+    mine, verification = st.tabs(["Actions", f"Completed, awaiting verification ({waiting})"])
+    with mine:
+        my_actions()
+    with verification:
+        awaiting_verification()
+else:
+    my_actions()

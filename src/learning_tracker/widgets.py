@@ -1,0 +1,110 @@
+"""Small pieces the learning and action pages share: the version a user read, a message that survives
+the rerun after a save, paging, and evidence downloads.
+
+Streamlit reruns the whole page when a form is submitted, so by the time the save runs the page has
+already re-read the record. The version the user actually read is the one shown in the *previous*
+run: ``version_read`` remembers it per record, so a stale save gets the conflict message instead of
+silently overwriting someone else's change.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from . import ui
+
+_VERSIONS_KEY = "_versions_read"
+_FLASH_KEY = "_flash"
+
+
+def version_read(key: str, current: int) -> int:
+    """The version of record ``key`` the user saw (shown in the previous run); remember ``current`` for the next.
+
+    Call it once per run for every record a form on the page can save, before handling the form,
+    and rerun after a successful save.
+    """
+    seen = st.session_state.setdefault(_VERSIONS_KEY, {})
+    previous = seen.get(key, current)
+    seen[key] = current
+    return previous
+
+
+def saved(message: str, clear: tuple[str, ...] = ()) -> None:
+    """After a successful save: keep ``message`` for the next run, empty the form's fields, rerun.
+
+    Fields are emptied on the next run, before their widgets exist (Streamlit forbids it after), so a
+    form that failed keeps what the user typed while a saved one starts afresh.
+    """
+    st.session_state[_FLASH_KEY] = (message, tuple(clear))
+    st.rerun()
+
+
+def show_flash() -> None:
+    """Show, once, the message a save left for this run, and empty the fields it saved. Call it first."""
+    message, clear = st.session_state.pop(_FLASH_KEY, (None, ()))
+    for key in clear:
+        st.session_state.pop(key, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
+def pager(total: int, page_size: int, key: str, what: str = "rows") -> int:
+    """A page picker when ``total`` needs more than one page; return the offset of the chosen page."""
+    pages = max(1, math.ceil(total / page_size))
+    if pages == 1:
+        if total:
+            st.caption(f"{total} {what}")
+        return 0
+    if st.session_state.get(key, 1) > pages:
+        st.session_state[key] = pages
+    picker, shown = st.columns([1, 3], vertical_alignment="bottom")
+    page = picker.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key=key)
+    offset = (int(page) - 1) * page_size
+    shown.caption(f"{what.capitalize()} {offset + 1}–{min(offset + page_size, total)} of {total}")
+    return offset
+
+
+def _evidence_loader(evidence_id: int):
+    def load() -> bytes:
+        # Runs on another thread when the button is clicked: it opens its own connection.
+        from .learning import evidence_file
+
+        db = ui.open_db()
+        try:
+            found = evidence_file(db, evidence_id)
+        finally:
+            db.close()
+        return found[1] if found else b""
+
+    return load
+
+
+def evidence_list(evidence: pd.DataFrame, key_prefix: str) -> None:
+    """Each piece of evidence: its description with its link, or a button to download its file."""
+    if evidence.empty:
+        st.caption("No evidence added yet.")
+        return
+    for row in evidence.itertuples():
+        added = f"added by {row.added_by} on {str(row.added_at)[:10]}"
+        if isinstance(row.link, str) and row.link:
+            if row.link.lower().startswith(("https://", "http://")) and not any(c in row.link for c in " ()<>"):
+                st.markdown(f"- [{_plain(row.description)}]({row.link}) ({added})")
+            else:
+                # Not a web address (a shared-drive path, say): shown as text, never as a clickable link.
+                st.text(f"- {row.description}: {row.link} ({added})")
+        if isinstance(row.filename, str) and row.filename:
+            st.download_button(
+                f"{row.description}: {row.filename} ({row.size_bytes:,} bytes, {added})",
+                data=_evidence_loader(int(row.id)),
+                file_name=row.filename,
+                key=f"{key_prefix}-evidence-{row.id}",
+                icon=":material/download:",
+            )
+
+
+def _plain(text: str) -> str:
+    """User text inside Markdown link text: brackets escaped so it cannot become markup."""
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
