@@ -78,3 +78,21 @@ def add_action(db, learning_point_id, owner, service_area_id, due_on, *, status=
             {"learning_point_id": learning_point_id, "description": description, "owner_id": owner.id,
              "service_area_id": service_area_id, "due_on": str(due_on), "status": status, "created_on": "2026-01-05"}
         ).last_pk
+
+
+def record_complaint(world, reference, received_on, *, area="Team West", procedure="statutory", concerns=(),
+                     responded_on=None, outcome=None, today=date(2030, 1, 1)):
+    """A complaint recorded through the complaints service (stage 1 opened on receipt), optionally answered.
+
+    Dates are ISO strings or dates; returns the complaint id.
+    """
+    from learning_tracker.models import NewComplaint, StageResponse
+    from learning_tracker.services import complaints
+
+    complaint_id = complaints.create_complaint(world.db, world.officer, NewComplaint(
+        reference=reference, received_on=received_on, procedure=procedure, service_area=area,
+        concerns=list(concerns)), today=today)
+    if responded_on:
+        complaints.record_response(world.db, world.officer, complaint_id, 1,
+                                   StageResponse(responded_on=responded_on, outcome=outcome), today=today)
+    return complaint_id

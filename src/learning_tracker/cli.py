@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     deadline.add_argument("start", type=_iso_date, metavar="START")
     deadline.add_argument("n", type=int, metavar="N")
 
+    rag = with_db(sub.add_parser("rag", help="the weekly RAG report: every complaint stage open on a date"))
+    rag.add_argument("--as-of", type=_iso_date, metavar="DATE", help="the report's date (default: today)")
+    rag.add_argument("--format", choices=["table", "csv", "json"], default="table", help="table (default), csv or json")
+
     reminders = with_db(sub.add_parser(
         "reminders", help="list, per owner, the improvement actions overdue, due tomorrow and due within 7 days"))
     reminders.add_argument("--as-of", type=_iso_date, metavar="DATE", help="the day to remind as of (default: today)")
@@ -136,6 +140,30 @@ def _reminders(args: argparse.Namespace) -> int:
         if sent is not None:
             print(f"\nSent {len(sent)} reminder email{'s' if len(sent) != 1 else ''}"
                   + (f" (to {', '.join(sent)})." if sent else "."))
+    return 0
+
+
+@command("rag")
+def _rag(args: argparse.Namespace) -> int:
+    from .reports import rag
+
+    path = _db_path(args)
+    if not path.exists():
+        raise CommandError(f"{path} does not exist; create it with `learning-tracker init` or `learning-tracker demo`.")
+    as_of = args.as_of or date.today()
+    db = database.connect(path)
+    try:
+        rows = rag.rag_rows(db, as_of)
+    except ValueError as error:  # a date outside the working-day calendar
+        raise CommandError(str(error)) from None
+    finally:
+        db.close()
+    if args.format == "json":
+        print(rag.to_json(rows), end="")
+    elif args.format == "csv":
+        sys.stdout.write(rag.to_csv(rows).decode("utf-8-sig"))
+    else:
+        print(rag.to_table(rows, as_of), end="")
     return 0
 
 

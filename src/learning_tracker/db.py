@@ -340,6 +340,15 @@ def _default_configuration(db: sqlite_utils.Database) -> None:
     config.seed_defaults(db)
 
 
+def _compliment_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes for the compliments list and its counts at scale (checked with EXPLAIN QUERY PLAN on
+    200,000 compliments): filtering by category, and counting by category, source and service area
+    from covering indexes instead of scanning the tables."""
+    db.execute("CREATE INDEX compliment_categories_category ON compliment_categories(category, compliment_id)")
+    db.execute("CREATE INDEX compliments_area_received ON compliments(service_area_id, received_on)")
+    db.execute("CREATE INDEX compliments_source_received ON compliments(source, received_on)")
+
+
 def _split_sql(script: str) -> list[str]:
     """Split a schema script into statements, keeping trigger bodies (which hold ``;``) whole."""
     statements, current = [], []
@@ -359,6 +368,7 @@ Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
 MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", _initial_schema),
     ("0002_default_configuration", _default_configuration),
+    ("0003_compliment_indexes", _compliment_indexes),
 ]
 
 

@@ -127,3 +127,74 @@ class NoLearningDecision(Model):
     """The recorded decision that a complaint left no learning, with the reason (kept on the complaint)."""
 
     reason: Text
+
+# --- complaints: stages, outcomes, concerns, the Ombudsman; compliments ---------------------------
+
+from decimal import Decimal  # kept beside the models that use it: other engineers append to this file too
+
+
+class StageResponse(Model):
+    """The answer to a complaint's open stage, with the outcome it decided when there is one."""
+
+    responded_on: date
+    outcome: ShortText | None = None
+
+    _blank = field_validator("outcome", mode="before")(_blank_to_none)
+
+
+class OutcomeDecision(Model):
+    """The complaint's outcome (upheld, partly upheld, not upheld) and the date it was decided."""
+
+    outcome: ShortText
+    outcome_on: date
+
+
+class StageExtension(Model):
+    """A later due date for the open stage, within the timescale's cap; the reason is required."""
+
+    extended_due_on: date
+    reason: Text
+
+
+class Escalation(Model):
+    """The complainant asked for the next stage (or a formal procedure after an informal one)."""
+
+    procedure: ShortText
+    stage: int = Field(ge=1, le=3)
+    requested_on: date
+
+
+class Withdrawal(Model):
+    """The complainant withdrew the complaint; the open stage closes on that date."""
+
+    withdrawn_on: date
+    note: OptionalText = None
+
+    _blank = field_validator("note", mode="before")(_blank_to_none)
+
+
+class ConcernCoding(Model):
+    """The complaint's concerns, each 'Category' or 'Category > Subcategory'; replaces the list held."""
+
+    concerns: list[ShortText] = Field(default_factory=list)
+
+
+class OmbudsmanRecord(Model):
+    """A referral to the Local Government and Social Care Ombudsman, its decision, and any remedy paid."""
+
+    referred_on: date | None = None
+    decision: ShortText | None = None
+    remedy_pounds: Decimal = Field(default=Decimal(0), ge=0, decimal_places=2)
+
+    _blanks = field_validator("referred_on", "decision", mode="before")(_blank_to_none)
+
+
+class NewCompliment(Model):
+    """A compliment: when, which service area, from whom, what about, and a short summary without names."""
+
+    received_on: date
+    service_area: ShortText
+    source: ShortText
+    categories: list[ShortText] = Field(default_factory=list)
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+

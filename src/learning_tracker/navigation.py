@@ -29,6 +29,10 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec("overview.py", "Overview", ":material/dashboard:", "Monitoring", EVERYONE),
+    PageSpec("dashboard.py", "Monitoring dashboard", ":material/monitoring:", "Monitoring", EVERYONE),
+    PageSpec("complaints.py", "Complaints", ":material/folder_open:", "Complaints", EVERYONE),
+    PageSpec("rag_report.py", "RAG report", ":material/traffic:", "Complaints", EVERYONE),
+    PageSpec("compliments.py", "Compliments", ":material/favorite:", "Complaints", EVERYONE),
     PageSpec("my_actions.py", "My actions", ":material/task_alt:", "Learning", frozenset({COMPLAINTS_OFFICER, SERVICE_MANAGER})),
     PageSpec("record_learning.py", "Record learning", ":material/edit_note:", "Learning", frozenset({COMPLAINTS_OFFICER, SERVICE_MANAGER})),
     PageSpec("learning.py", "Learning and actions", ":material/school:", "Learning", EVERYONE),

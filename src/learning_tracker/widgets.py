@@ -108,3 +108,21 @@ def evidence_list(evidence: pd.DataFrame, key_prefix: str) -> None:
 def _plain(text: str) -> str:
     """User text inside Markdown link text: brackets escaped so it cannot become markup."""
     return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
+def save(call, message: str, clear: tuple[str, ...] = ()) -> None:
+    """Run a form's service call: show its ``DomainError`` in the users' words, or, when it saved, keep
+    ``message`` for the next run and rerun (see ``saved``)."""
+    from .errors import DomainError
+
+    try:
+        call()
+    except DomainError as error:
+        ui.show_error(error)
+    else:
+        saved(message, clear)
+
+
+def markdown_text(text) -> str:
+    """Text shown inside Markdown exactly as written: every Markdown character escaped."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~:$" else ch for ch in str(text))

@@ -1,0 +1,326 @@
+"""Complaints: the register (filtered, a page at a time), one complaint's record with its stages as a
+timeline, and the forms the user's role allows: the complaints officer records everything; a service
+manager records the stage 1 response and the outcome of their own areas' complaints."""
+
+from datetime import date
+
+import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
+
+from learning_tracker import config, navigation, register, ui, widgets
+from learning_tracker.errors import NotFound
+from learning_tracker.models import (
+    ConcernCoding,
+    Escalation,
+    NewComplaint,
+    OmbudsmanRecord,
+    OutcomeDecision,
+    StageExtension,
+    StageResponse,
+    Withdrawal,
+    parse,
+)
+from learning_tracker.register import RegisterFilter
+from learning_tracker.reports import rag
+from learning_tracker.services import complaints
+from learning_tracker.services.core import SERVICE_MANAGER
+
+ALL = "All"
+LEARNING_PAGE = "record_learning.py"
+
+db, actor = ui.page_context()
+st.title("Complaints")
+widgets.show_flash()
+today = date.today()
+options = register.register_options(db)
+area_names = dict(options["service_areas"])
+codes = [c + (f" > {s}" if s else "") for c, s in db.execute(
+    "SELECT category, subcategory FROM concern_codes WHERE active ORDER BY position")]
+
+
+def long_date(iso: str | None) -> str:
+    return date.fromisoformat(iso).strftime("%d %b %Y") if iso else ""
+
+
+# --- recording a complaint (complaints officer) ----------------------------------------------------------
+
+if actor.is_officer:
+    with st.expander("Record a new complaint", icon=":material/add:"), st.form("new_complaint"):
+        st.caption("A complaint is a reference into the council's case system: no names, addresses or "
+                   "contact details.")
+        left, middle, right = st.columns(3)
+        reference = left.text_input("Reference", key="new_reference", max_chars=200)
+        received_on = middle.date_input("Received on", value=today, max_value=today, key="new_received_on",
+                                        format="DD/MM/YYYY")
+        procedure = right.selectbox("Procedure", options["procedures"], key="new_procedure")
+        area = left.selectbox("Service area", list(area_names.values()), key="new_area", index=None,
+                              placeholder="Choose a service area")
+        via = middle.selectbox("How it was received", config.vocabulary(db, "received_via"), index=None,
+                               key="new_via", placeholder="not recorded")
+        who = right.selectbox("Who complained", config.vocabulary(db, "complainant_type"), index=None,
+                              key="new_who", placeholder="not recorded")
+        concerns = st.multiselect("Concerns raised", codes, key="new_concerns",
+                                  help="Each concern the complaint raises; they are counted per concern.")
+        advocate = st.checkbox("Supported by an advocate", key="new_advocate")
+        st.caption("Equality monitoring (optional)")
+        equality = {}
+        for column, field in zip(st.columns(4), ("gender", "age_band", "ethnicity", "disability")):
+            equality[field] = column.selectbox(field.replace("_", " ").capitalize(), config.vocabulary(db, field),
+                                               index=None, key=f"new_{field}", placeholder="not recorded")
+        if st.form_submit_button("Record the complaint", type="primary"):
+            def create():
+                new = parse(NewComplaint, {
+                    "reference": reference, "received_on": received_on, "procedure": procedure,
+                    "service_area": area or "", "received_via": via, "complainant_type": who,
+                    "advocate": advocate, "concerns": concerns, **equality})
+                complaints.create_complaint(db, actor, new)
+                st.session_state["complaint_reference"] = new.reference
+            widgets.save(create, f"Complaint {reference.strip()} recorded; its stage 1 clock started on "
+                         f"{received_on:%d %B %Y}.",
+                 ("new_reference", "new_area", "new_via", "new_who", "new_concerns", "new_advocate",
+                  *(f"new_{f}" for f in equality)))
+
+
+# --- the register ----------------------------------------------------------------------------------------
+
+st.subheader("Register")
+row1 = st.columns(4)
+year = row1[0].selectbox("Financial year", [ALL, *options["financial_years"]], key="register_year",
+                         format_func=lambda y: y.replace("-", "/"))
+procedure_filter = row1[1].selectbox("Procedure", [ALL, *options["procedures"]], key="register_procedure")
+stage_filter = row1[2].selectbox("Current stage", [ALL, *options["stages"]], key="register_stage")
+outcome_filter = row1[3].selectbox("Outcome", [ALL, *options["outcomes"]], key="register_outcome",
+                                   format_func=lambda o: "open (no outcome yet)" if o == register.OPEN else o)
+row2 = st.columns(4)
+if "register_areas" not in st.session_state and actor.role == SERVICE_MANAGER:
+    st.session_state["register_areas"] = sorted(actor.service_area_ids)
+areas = row2[0].multiselect("Service areas", list(area_names), key="register_areas", format_func=area_names.get,
+                            placeholder="All service areas")
+category = row2[1].selectbox("Concern", [ALL, *options["concern_categories"]], key="register_category")
+rag_filter = row2[2].selectbox("RAG", [ALL, *options["rag"]], key="register_rag",
+                               help="The RAG, on the as-of date, of the stage open on that date.")
+as_of = row2[3].date_input("As of", value=today, key="register_as_of", format="DD/MM/YYYY",
+                           help="The date the RAG column and filter are worked out for.")
+search = st.text_input("Reference contains", key="register_search", placeholder="e.g. CS-2223")
+
+filters = RegisterFilter(
+    financial_year=None if year == ALL else year,
+    procedure=None if procedure_filter == ALL else procedure_filter,
+    stage=None if stage_filter == ALL else int(stage_filter),
+    service_area_ids=tuple(areas),
+    outcome=None if outcome_filter == ALL else outcome_filter,
+    concern_category=None if category == ALL else category,
+    rag=None if rag_filter == ALL else rag_filter,
+    reference=search or None,
+)
+page_number = int(st.session_state.get("register_page", 1))
+result = register.complaints_register(db, filters, as_of=as_of, page=page_number)
+if not result.total:
+    st.info("No complaints match these filters." if any(vars(filters).values()) else
+            "No complaints are recorded yet.")
+else:
+    references = list(result.rows["Reference"])
+
+    def pick() -> None:
+        rows = st.session_state["register_table"].selection.rows
+        if rows:
+            st.session_state["complaint_reference"] = references[rows[0]]
+
+    st.dataframe(
+        rag.styled(result.rows),
+        hide_index=True,
+        on_select=pick,
+        selection_mode="single-row",
+        key="register_table",
+        column_config={
+            "Received": st.column_config.DateColumn(format="DD/MM/YYYY"),
+            "Due": st.column_config.DateColumn(format="DD/MM/YYYY"),
+            "Answered": st.column_config.DateColumn(format="DD/MM/YYYY"),
+            "Concerns": st.column_config.TextColumn(width="large"),
+        },
+    )
+    widgets.pager(result.total, result.page_size, "register_page", "complaints")
+    st.caption("Select a row to open the complaint.")
+
+
+# --- one complaint ---------------------------------------------------------------------------------------
+
+st.subheader("Complaint")
+chosen = st.text_input("Open the complaint with reference", key="complaint_reference").strip()
+if not chosen:
+    st.caption("Choose a complaint in the register, or type its reference.")
+    st.stop()
+try:
+    complaint_id = complaints.complaint_id_by_reference(db, chosen)
+except NotFound as error:
+    ui.show_error(error)
+    st.stop()
+detail = register.complaint_detail(db, complaint_id, as_of=today)
+read_version = widgets.version_read(f"complaint:{complaint_id}", detail["version"])
+
+st.markdown(f"#### {widgets.markdown_text(detail['reference'])}")
+facts = {
+    "Received": long_date(detail["received_on"]),
+    "Procedure": detail["procedure"],
+    "Service area": detail["service_area"],
+    "Outcome": (f"{detail['outcome']} ({long_date(detail['outcome_on'])})" if detail["outcome"]
+                else "open (no outcome yet)"),
+    "How received": detail["received_via"] or "not recorded",
+    "Who complained": detail["complainant_type"] or "not recorded",
+    "Advocate": "yes" if detail["advocate"] else "no",
+    "Concerns": "; ".join(detail["concerns"]) or "not coded yet",
+}
+if detail["lgsco_referred_on"] or detail["lgsco_decision"] or detail["remedy_pence"]:
+    facts["Ombudsman"] = (f"referred {long_date(detail['lgsco_referred_on'])}" if detail["lgsco_referred_on"] else "") + (
+        f", decision: {detail['lgsco_decision']}" if detail["lgsco_decision"] else "")
+    facts["Remedy paid"] = f"£{detail['remedy_pounds']:,.2f}"
+st.dataframe([{"Detail": key, "Recorded": value} for key, value in facts.items()], hide_index=True)
+
+st.markdown("**Stages**")
+for number, stage in enumerate(detail["stages"], start=1):
+    with st.container(border=True):
+        extended = stage["extended_due_on"]
+        due = f"due {long_date(stage['due_on'])}" + (f", extended to {long_date(extended)}" if extended else "")
+        if stage["responded_on"]:
+            closed_by_withdrawal = detail["outcome"] == "withdrawn" and stage["responded_on"] == detail["outcome_on"]
+            ended = ("withdrawn on " if closed_by_withdrawal else "answered on ") + long_date(stage["responded_on"])
+            state = (f"{ended} after {stage['working_days_taken']} working days, "
+                     f"{'within' if stage['timeliness'] == 'within' else 'over'} timescale")
+        else:
+            left = stage["working_days_remaining"]
+            rag_now = stage["rag"]
+            state = "open: " + (f"{-left} working days overdue" if left < 0 else f"{left} working days left") + (
+                f" · :{rag.RAG_MARKDOWN_COLOURS[rag_now]}[**{rag_now}**]" if rag_now else "")
+        st.markdown(f"**{number}. {stage['label'].capitalize()}** · clock started {long_date(stage['clock_started_on'])}"
+                    f" · {due} · {state}")
+        if stage["extension_reason"]:
+            st.caption("Extension reason: " + widgets.markdown_text(stage["extension_reason"]))
+
+if detail["learning"]:
+    st.markdown("**Learning recorded from this complaint**")
+    st.dataframe([{"Learning point": lp["id"], "Theme": lp["theme"], "Status": lp["status"],
+                   "Description": lp["description"]} for lp in detail["learning"]], hide_index=True)
+learning_spec = next((p for p in navigation.PAGES if p.file == LEARNING_PAGE), None)
+if learning_spec and learning_spec.path.exists() and actor.role in learning_spec.roles:
+    try:
+        st.page_link(f"pages/{LEARNING_PAGE}", label="Record learning from this complaint", icon=":material/edit_note:",
+                     query_params={"complaint": detail["reference"]})
+    except StreamlitPageNotFoundError:  # this page run on its own, outside the app's navigation
+        pass
+
+
+# --- the forms this user may use on this complaint ----------------------------------------------------------
+
+open_stage = detail["open_stage"]
+current = detail["current_stage"]
+own_area = detail["service_area_id"] in actor.service_area_ids
+manager_may = actor.role == SERVICE_MANAGER and own_area and current is not None and current["stage"] == 1
+outcomes = [o for o in config.vocabulary(db, "outcome") if o != complaints.WITHDRAWN]
+key = f"c{complaint_id}"
+
+tabs: list[str] = []
+if actor.is_officer or manager_may:
+    if open_stage:
+        tabs.append("Response")
+    if detail["outcome"] != complaints.WITHDRAWN:
+        tabs.append("Outcome")
+if actor.is_officer:
+    if open_stage:
+        tabs += ["Extension", "Withdrawal"]
+    if detail["escalations"]:
+        tabs.append("Escalation")
+    tabs += ["Concerns", "Ombudsman and remedy"]
+if not tabs:
+    if actor.role == SERVICE_MANAGER and own_area:
+        st.caption("This complaint is past stage 1: the complaints officer records its later stages.")
+    elif actor.role == SERVICE_MANAGER:
+        st.caption("This complaint belongs to another service area: you can read it but not record on it.")
+    else:
+        st.caption("You can read complaints; the complaints officer records them.")
+    st.stop()
+
+st.markdown("**Record**")
+panes = dict(zip(tabs, st.tabs(tabs)))
+reference_text = detail["reference"]
+
+if "Response" in panes:
+    with panes["Response"], st.form(f"response-{key}"):
+        st.caption(f"The response to the {open_stage['label']}, and the outcome it gave, if any.")
+        responded_on = st.date_input("Responded on", value=today, max_value=today, key=f"responded-{key}",
+                                     format="DD/MM/YYYY")
+        outcome = st.selectbox("Outcome", outcomes, index=None, key=f"response-outcome-{key}",
+                               placeholder="no outcome yet")
+        if st.form_submit_button("Record the response", type="primary"):
+            widgets.save(lambda: complaints.record_response(db, actor, complaint_id, read_version, parse(
+                StageResponse, {"responded_on": responded_on, "outcome": outcome})),
+                f"{reference_text}: the {open_stage['label']} response is recorded.")
+
+if "Outcome" in panes:
+    with panes["Outcome"], st.form(f"outcome-{key}"):
+        outcome = st.selectbox("Outcome", outcomes, index=None, key=f"outcome-{key}", placeholder="Choose the outcome")
+        outcome_on = st.date_input("Decided on", value=today, max_value=today, key=f"outcome-on-{key}",
+                                   format="DD/MM/YYYY")
+        if st.form_submit_button("Record the outcome", type="primary"):
+            widgets.save(lambda: complaints.record_outcome(db, actor, complaint_id, read_version, parse(
+                OutcomeDecision, {"outcome": outcome or "", "outcome_on": outcome_on})),
+                f"{reference_text}: outcome recorded.")
+
+if "Extension" in panes:
+    with panes["Extension"], st.form(f"extension-{key}"):
+        cap = open_stage["cap_on"]
+        st.caption(f"Due {long_date(open_stage['effective_due_on'])}. " + (
+            f"The {open_stage['label']} timescale allows an extension to {long_date(cap)} at the latest."
+            if cap else f"The {open_stage['label']} timescale allows no extension."))
+        extended_on = st.date_input("Extended due date", value=None, key=f"extended-{key}", format="DD/MM/YYYY")
+        reason = st.text_input("Reason for the extension", key=f"extension-reason-{key}")
+        if st.form_submit_button("Extend", type="primary"):
+            widgets.save(lambda: complaints.extend_stage(db, actor, complaint_id, read_version, parse(
+                StageExtension, {"extended_due_on": extended_on, "reason": reason})),
+                f"{reference_text}: the {open_stage['label']} is now due on {extended_on}.",
+                (f"extended-{key}", f"extension-reason-{key}"))
+
+if "Escalation" in panes:
+    with panes["Escalation"], st.form(f"escalation-{key}"):
+        target = st.selectbox("Escalate to", detail["escalations"], key=f"escalate-to-{key}",
+                              format_func=lambda t: complaints.stage_label(*t))
+        requested_on = st.date_input("The complainant asked on", value=today, max_value=today,
+                                     key=f"requested-{key}", format="DD/MM/YYYY",
+                                     help="The new stage's clock starts on this day.")
+        if st.form_submit_button("Escalate", type="primary"):
+            widgets.save(lambda: complaints.escalate(db, actor, complaint_id, read_version, parse(
+                Escalation, {"procedure": target[0], "stage": target[1], "requested_on": requested_on})),
+                f"{reference_text} is now at {complaints.stage_label(*target)}.")
+
+if "Withdrawal" in panes:
+    with panes["Withdrawal"], st.form(f"withdrawal-{key}"):
+        withdrawn_on = st.date_input("Withdrawn on", value=today, max_value=today, key=f"withdrawn-{key}",
+                                     format="DD/MM/YYYY")
+        note = st.text_input("Note (optional, no personal details)", key=f"withdrawal-note-{key}")
+        if st.form_submit_button("Withdraw the complaint"):
+            widgets.save(lambda: complaints.withdraw(db, actor, complaint_id, read_version, parse(
+                Withdrawal, {"withdrawn_on": withdrawn_on, "note": note})),
+                f"{reference_text} is withdrawn; its open stage closed on {withdrawn_on:%d %B %Y}.")
+
+if "Concerns" in panes:
+    with panes["Concerns"], st.form(f"concerns-{key}"):
+        chosen_codes = st.multiselect("Concerns raised", codes, default=[c for c in detail["concerns"] if c in codes],
+                                      key=f"concerns-{key}")
+        if st.form_submit_button("Save the concerns", type="primary"):
+            widgets.save(lambda: complaints.code_concerns(db, actor, complaint_id, read_version, parse(
+                ConcernCoding, {"concerns": chosen_codes})), f"{reference_text}: concerns saved.")
+
+if "Ombudsman and remedy" in panes:
+    with panes["Ombudsman and remedy"], st.form(f"ombudsman-{key}"):
+        decisions = config.vocabulary(db, "lgsco_decision")
+        referred = st.date_input(
+            "Referred to the Ombudsman on", key=f"referred-{key}", format="DD/MM/YYYY", max_value=today,
+            value=date.fromisoformat(detail["lgsco_referred_on"]) if detail["lgsco_referred_on"] else None)
+        decision = st.selectbox("Ombudsman's decision", decisions, key=f"decision-{key}", placeholder="no decision yet",
+                                index=decisions.index(detail["lgsco_decision"]) if detail["lgsco_decision"] in decisions
+                                else None)
+        remedy = st.number_input("Remedy paid (£)", min_value=0.0, step=50.0, format="%.2f", key=f"remedy-{key}",
+                                 value=float(detail["remedy_pounds"]))
+        if st.form_submit_button("Save", type="primary"):
+            widgets.save(lambda: complaints.record_ombudsman(db, actor, complaint_id, read_version, parse(
+                OmbudsmanRecord, {"referred_on": referred, "decision": decision, "remedy_pounds": f"{remedy:.2f}"})),
+                f"{reference_text}: Ombudsman and remedy saved.")

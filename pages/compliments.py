@@ -1,0 +1,82 @@
+"""Compliments: record one (complaints officer, or a service manager for their own areas), list them with
+filters, and count them by category, source and service area."""
+
+from datetime import date
+
+import streamlit as st
+
+from learning_tracker import config, monitoring_charts, queries, register, ui, widgets
+from learning_tracker.models import NewCompliment, parse
+from learning_tracker.register import ComplimentFilter
+from learning_tracker.services import compliments
+from learning_tracker.services.core import SERVICE_MANAGER
+
+ALL = "All"
+PAGE_SIZE = 50
+
+db, actor = ui.page_context()
+st.title("Compliments")
+widgets.show_flash()
+today = date.today()
+areas = [tuple(r) for r in db.execute("SELECT id, name FROM service_areas WHERE active ORDER BY name COLLATE NOCASE")]
+sources = config.vocabulary(db, "compliment_source")
+categories = config.vocabulary(db, "compliment_category")
+
+if actor.is_officer or actor.role == SERVICE_MANAGER:
+    own = [name for area_id, name in areas if actor.is_officer or area_id in actor.service_area_ids]
+    with st.expander("Record a compliment", icon=":material/add:"), st.form("new_compliment"):
+        left, middle, right = st.columns(3)
+        received_on = left.date_input("Received on", value=today, max_value=today, key="compliment_received",
+                                      format="DD/MM/YYYY")
+        area = middle.selectbox("Service area", own, key="compliment_area", index=0 if len(own) == 1 else None,
+                                placeholder="Choose a service area")
+        source = right.selectbox("From", sources, key="compliment_source", index=None, placeholder="Choose who")
+        chosen = st.multiselect("What it was about", categories, key="compliment_categories")
+        summary = st.text_area("Short summary", key="compliment_summary", max_chars=500,
+                               help="What was appreciated, without names, addresses or contact details.")
+        if st.form_submit_button("Record the compliment", type="primary"):
+            widgets.save(lambda: compliments.record_compliment(db, actor, parse(NewCompliment, {
+                "received_on": received_on, "service_area": area or "", "source": source or "",
+                "categories": chosen, "summary": summary})), f"Compliment for {area} recorded.",
+                ("compliment_area", "compliment_source", "compliment_categories", "compliment_summary"))
+
+years = queries.financial_years(db)
+compliment_years = [y for y in ([queries.financial_year_of(today)] + years) if y]
+compliment_years = list(dict.fromkeys(compliment_years))
+row = st.columns(4)
+year = row[0].selectbox("Financial year", [*compliment_years, ALL], key="compliments_year",
+                        format_func=lambda y: y.replace("-", "/"))
+area_ids = row[1].multiselect("Service areas", [a for a, _ in areas], format_func=dict(areas).get,
+                              key="compliments_areas", placeholder="All service areas")
+source_filter = row[2].selectbox("From", [ALL, *sources], key="compliments_source")
+category_filter = row[3].selectbox("About", [ALL, *categories], key="compliments_category")
+filters = ComplimentFilter(
+    financial_year=None if year == ALL else year,
+    service_area_ids=tuple(area_ids),
+    source=None if source_filter == ALL else source_filter,
+    category=None if category_filter == ALL else category_filter,
+)
+
+counts = register.compliment_counts(db, filters)
+total = int(counts["source"]["Compliments"].sum())
+st.metric("Compliments", total, border=True, width="content")
+if not total:
+    st.info("No compliments match these filters.")
+    st.stop()
+
+by_category, by_source, by_area, listing = st.tabs(["By category", "By source", "By service area", "List"])
+for tab, name, label, title in [
+    (by_category, "category", "Category", "Compliments by category (one compliment may have several)"),
+    (by_source, "source", "Source", "Compliments by who they came from"),
+    (by_area, "service_area", "Service area", "Compliments by service area"),
+]:
+    with tab:
+        chart, table = st.columns([3, 2])
+        chart.altair_chart(monitoring_charts.counts_chart(counts[name], label, title), width="stretch")
+        table.dataframe(counts[name], hide_index=True)
+with listing:
+    offset = widgets.pager(total, PAGE_SIZE, "compliments_page", "compliments")
+    page = register.compliments_list(db, filters, page=offset // PAGE_SIZE + 1, page_size=PAGE_SIZE)
+    st.dataframe(page.rows, hide_index=True, column_config={
+        "Received": st.column_config.DateColumn(format="DD/MM/YYYY"),
+        "Summary": st.column_config.TextColumn(width="large")})

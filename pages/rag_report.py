@@ -1,0 +1,60 @@
+"""The weekly RAG report: every complaint stage waiting for its response on a date, by service area,
+Red first, with CSV and Excel downloads. A service manager sees their own areas unless they ask for all."""
+
+from datetime import date
+
+import streamlit as st
+
+from learning_tracker import config, ui, widgets
+from learning_tracker.reports import rag
+from learning_tracker.services.core import SERVICE_MANAGER, service_area_name
+
+db, actor = ui.page_context()
+st.title("RAG report")
+amber = config.amber_threshold(db)
+st.caption(f"Every complaint stage still waiting for its response on the date below. **Red**: past its (extended) "
+           f"due date; **Amber**: due within {amber} working days, counting that date as the first; **Green**: later.")
+
+left, right = st.columns([1, 2])
+as_of = left.date_input("As of", value=date.today(), key="rag_as_of", format="DD/MM/YYYY")
+area_ids = None
+if actor.role == SERVICE_MANAGER and actor.service_area_ids:
+    names = ", ".join(sorted(service_area_name(db, a) for a in actor.service_area_ids))
+    every_area = right.toggle("Show every service area", key="rag_all_areas",
+                              help=f"Off: only your service areas ({names}).")
+    if not every_area:
+        area_ids = sorted(actor.service_area_ids)
+        right.caption(f"Your service areas: {names}.")
+
+rows = rag.rag_rows(db, as_of, area_ids)
+counts = rag.rag_counts(rows)
+metrics = st.columns(4)
+metrics[0].metric("Open stages", len(rows), border=True)
+for column, colour in zip(metrics[1:], rag.RAG_ORDER):
+    column.metric(f":{rag.RAG_MARKDOWN_COLOURS[colour]}[{colour}]", counts[colour], border=True)
+
+stamp = as_of.isoformat()
+downloads = st.columns(2)
+downloads[0].download_button("Download CSV", rag.to_csv(rows), file_name=f"rag-report-{stamp}.csv", mime="text/csv",
+                             icon=":material/download:", key="rag_csv")
+downloads[1].download_button(
+    "Download Excel", rag.to_excel(rows, as_of, amber_working_days=amber), file_name=f"rag-report-{stamp}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:", key="rag_xlsx")
+
+if not rows:
+    st.info(f"No complaint stage is open on {as_of:%d %B %Y}.")
+    st.stop()
+
+frame = rag.rag_frame(rows)
+shown = [rag.HEADINGS[c] for c in rag.COLUMNS if c != "service_area"]
+for area, group in frame.groupby("Service area", sort=False):
+    group_counts = group["RAG"].value_counts()
+    summary = " · ".join(f":{rag.RAG_MARKDOWN_COLOURS[c]}[{group_counts[c]} {c}]" for c in rag.RAG_ORDER if c in group_counts)
+    st.markdown(f"**{widgets.markdown_text(area)}** · {summary}")
+    st.dataframe(
+        rag.styled(group[shown]),
+        hide_index=True,
+        key=f"rag_table_{area}",
+        column_config={"Stage": st.column_config.NumberColumn(format="%d"),
+                       "Working days left": st.column_config.NumberColumn(format="%d")},
+    )

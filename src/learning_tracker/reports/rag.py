@@ -1,0 +1,206 @@
+"""The weekly RAG report: every complaint stage still waiting for its response on a date, by service area.
+
+A stage is **open on** a date (the "as of" date) when its clock had started, no response had been given
+by then (a response given later is "not yet given"), the complaint had been received and had not been
+withdrawn. Its RAG: Red when past its (extended) due date, Amber when due within the configured number
+of working days counting the as-of date as the first, Green otherwise.
+
+The open stages are selected and their RAG computed in SQL (``OPEN_STAGES_SQL``), so the register's
+RAG filter and the monitoring dashboard count exactly what this report lists.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import sqlite_utils
+
+from .. import config, workdays
+from ..workdays import AMBER, GREEN, RED
+
+# The report's columns, in order: also the keys of ``learning-tracker rag --format json``.
+COLUMNS = [
+    "reference", "procedure", "stage", "service_area", "clock_started_on", "due_on", "working_days_remaining", "rag",
+]
+HEADINGS = {
+    "reference": "Reference",
+    "procedure": "Procedure",
+    "stage": "Stage",
+    "service_area": "Service area",
+    "clock_started_on": "Clock started",
+    "due_on": "Due",
+    "working_days_remaining": "Working days left",
+    "rag": "RAG",
+}
+RAG_ORDER = [RED, AMBER, GREEN]
+# One palette everywhere: the Excel cells, the pages' RAG text and the dashboard's bars (readable on white).
+RAG_COLOURS = {RED: "C00000", AMBER: "B35C00", GREEN: "2E7D32"}
+# The nearest of Streamlit's Markdown colours, for ``:red[...]`` text.
+RAG_MARKDOWN_COLOURS = {RED: "red", AMBER: "orange", GREEN: "green"}
+
+# Stages open on :as_of with their effective due date, working days remaining and RAG.
+# Parameters: :as_of (ISO date) and :amber (working days). Working days remaining is negative when overdue;
+# Amber is "due within :amber working days counting :as_of as day 1", i.e. fewer than :amber days remain.
+OPEN_STAGES_SQL = """
+SELECT s.id AS stage_id,
+       s.complaint_id,
+       s.procedure,
+       s.stage,
+       s.clock_started_on,
+       COALESCE(s.extended_due_on, s.due_on) AS due_on,
+       working_days(:as_of, COALESCE(s.extended_due_on, s.due_on)) AS working_days_remaining,
+       CASE WHEN COALESCE(s.extended_due_on, s.due_on) < :as_of THEN 'Red'
+            WHEN working_days(:as_of, COALESCE(s.extended_due_on, s.due_on)) < :amber THEN 'Amber'
+            ELSE 'Green' END AS rag
+FROM complaint_stages s
+JOIN complaints c ON c.id = s.complaint_id
+WHERE (s.responded_on IS NULL OR s.responded_on > :as_of)
+  AND s.clock_started_on <= :as_of
+  AND c.received_on <= :as_of
+  AND NOT (COALESCE(c.outcome, '') = 'withdrawn' AND COALESCE(c.outcome_on, '') <= :as_of)
+"""
+
+
+def open_stages_params(db: sqlite_utils.Database, as_of: date) -> dict[str, Any]:
+    """The parameters ``OPEN_STAGES_SQL`` needs for ``as_of``."""
+    return {"as_of": as_of.isoformat(), "amber": config.amber_threshold(db)}
+
+
+def rag_rows(db: sqlite_utils.Database, as_of: date, service_area_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """The report's rows on ``as_of``: one per open stage, grouped by service area, Red first within each.
+
+    Each row has exactly ``COLUMNS`` (dates as ISO strings). ``service_area_ids`` limits it to those areas.
+    Raises ``ValueError`` for a date outside the working-day calendar.
+    """
+    workdays.working_days_between(as_of, as_of)  # refuses a date the calendar does not cover, rows or not
+    params = open_stages_params(db, as_of)
+    area_filter = ""
+    if service_area_ids is not None:
+        ids = sorted(set(service_area_ids))
+        area_filter = f"WHERE c.service_area_id IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
+    cursor = db.execute(
+        f"""
+        SELECT c.reference, o.procedure, o.stage, sa.name AS service_area, o.clock_started_on, o.due_on,
+               o.working_days_remaining, o.rag
+        FROM ({OPEN_STAGES_SQL}) o
+        JOIN complaints c ON c.id = o.complaint_id
+        JOIN service_areas sa ON sa.id = c.service_area_id
+        {area_filter}
+        ORDER BY sa.name COLLATE NOCASE, CASE o.rag WHEN 'Red' THEN 0 WHEN 'Amber' THEN 1 ELSE 2 END,
+                 o.working_days_remaining, c.reference COLLATE NOCASE
+        """,
+        params,
+    )
+    return [dict(zip(COLUMNS, row)) for row in cursor.fetchall()]
+
+
+def rag_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """How many rows are Red, Amber and Green (each present, zero when none)."""
+    counts = dict.fromkeys(RAG_ORDER, 0)
+    for row in rows:
+        counts[row["rag"]] += 1
+    return counts
+
+
+def styled(frame: pd.DataFrame, column: str = "RAG"):
+    """``frame`` with the text of its RAG column in bold RAG colours (a pandas Styler; no HTML)."""
+    def colour(value):
+        return f"color: #{RAG_COLOURS[value]}; font-weight: bold" if value in RAG_COLOURS else ""
+
+    return frame.style.map(colour, subset=[column])
+
+
+def rag_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The rows as a DataFrame with the users' column headings."""
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return frame.rename(columns=HEADINGS)
+
+
+def to_json(rows: list[dict[str, Any]]) -> str:
+    """The rows as a JSON list of objects with exactly ``COLUMNS`` as keys."""
+    return json.dumps([{key: row[key] for key in COLUMNS} for row in rows], indent=2) + "\n"
+
+
+def to_csv(rows: list[dict[str, Any]]) -> bytes:
+    """The rows as CSV (UTF-8 with a byte-order mark, so Excel reads it), with the machine column names."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_excel(rows: list[dict[str, Any]], as_of: date, *, amber_working_days: int = 3) -> bytes:
+    """The rows as an Excel workbook: the report with coloured RAG cells, and a sheet saying what it is."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "RAG report"
+    sheet.append([HEADINGS[c] for c in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        values = [row[c] for c in COLUMNS]
+        for index in (COLUMNS.index("clock_started_on"), COLUMNS.index("due_on")):
+            values[index] = date.fromisoformat(values[index])
+        sheet.append(values)
+        rag_cell = sheet.cell(row=sheet.max_row, column=COLUMNS.index("rag") + 1)
+        rag_cell.fill = PatternFill("solid", fgColor=RAG_COLOURS[row["rag"]])
+        rag_cell.font = Font(bold=True, color="FFFFFF")
+    for index in (COLUMNS.index("clock_started_on"), COLUMNS.index("due_on")):
+        for cell in sheet.iter_cols(min_col=index + 1, max_col=index + 1, min_row=2):
+            for c in cell:
+                c.number_format = "yyyy-mm-dd"
+    widths = {"reference": 16, "procedure": 11, "stage": 7, "service_area": 28, "clock_started_on": 14,
+              "due_on": 12, "working_days_remaining": 18, "rag": 8}
+    for index, column in enumerate(COLUMNS):
+        sheet.column_dimensions[sheet.cell(row=1, column=index + 1).column_letter].width = widths[column]
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+
+    about = book.create_sheet("About")
+    counts = rag_counts(rows)
+    for line in [
+        ["Complaints RAG report"],
+        ["As of", as_of],
+        ["Open stages", len(rows)],
+        *[[rag, counts[rag]] for rag in RAG_ORDER],
+        [],
+        ["Red", "past its (extended) due date"],
+        ["Amber", f"due within {amber_working_days} working days, counting the as-of date as the first"],
+        ["Green", "due later"],
+        ["Working days left", "working days after the as-of date up to the due date; negative when overdue"],
+    ]:
+        about.append(line)
+    about["B2"].number_format = "yyyy-mm-dd"
+    about.column_dimensions["A"].width = 20
+    about.column_dimensions["B"].width = 70
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def to_table(rows: list[dict[str, Any]], as_of: date) -> str:
+    """The report as plain text for a terminal: a block per service area, Red first."""
+    if not rows:
+        return f"No complaint stage is open on {as_of.isoformat()}.\n"
+    counts = rag_counts(rows)
+    summary = ", ".join(f"{counts[r]} {r}" for r in RAG_ORDER)
+    lines = [f"RAG report as of {as_of.isoformat()}: {len(rows)} open stages ({summary})"]
+    shown = [c for c in COLUMNS if c != "service_area"]
+    widths = {c: max(len(HEADINGS[c]), *(len(str(r[c])) for r in rows)) for c in shown}
+    area = None
+    for row in rows:
+        if row["service_area"] != area:
+            area = row["service_area"]
+            lines += ["", area, "  ".join(HEADINGS[c].ljust(widths[c]) for c in shown).rstrip()]
+        lines.append("  ".join(str(row[c]).ljust(widths[c]) for c in shown).rstrip())
+    return "\n".join(lines) + "\n"

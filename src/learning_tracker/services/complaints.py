@@ -1,0 +1,393 @@
+"""Complaints: recording them, answering, extending and escalating their stages, outcomes, withdrawals,
+concern codes and the Ombudsman.
+
+The complaint is the unit a user reads and edits: every write here names the complaint version the user
+read, and bumps it (and the version of any stage row it changes), so a save based on a stale copy of the
+complaint or of any of its stages is refused with a conflict instead of overwriting someone's change.
+
+Who may do what: the complaints officer does all of it. A service manager may record the stage 1
+response and the outcome of their own areas' complaints while those are at stage 1; anything else is
+refused, and the refusal is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlite_utils
+
+from .. import config, workdays
+from ..errors import InvalidInput, NotFound, Problem, Refused
+from ..models import (
+    ConcernCoding,
+    Escalation,
+    NewComplaint,
+    OmbudsmanRecord,
+    OutcomeDecision,
+    StageExtension,
+    StageResponse,
+    Withdrawal,
+)
+from .checks import collect, not_before, not_in_future, raise_problems
+from .core import (
+    COMPLAINTS_OFFICER,
+    Actor,
+    audited,
+    check_vocabulary,
+    concern_code_id,
+    ensure_version,
+    fetch_row,
+    require_area,
+    require_role,
+    service_area_id,
+    update_versioned,
+)
+
+WITHDRAWN = "withdrawn"
+
+
+# --- reading a complaint for a change -------------------------------------------------------------
+
+
+def complaint_id_by_reference(db: sqlite_utils.Database, reference: str) -> int:
+    """The id of the complaint with this reference (case and surrounding spaces ignored)."""
+    row = db.execute("SELECT id FROM complaints WHERE reference = ? COLLATE NOCASE", [reference.strip()]).fetchone()
+    if row is None:
+        raise NotFound(f"No complaint has the reference '{reference.strip()}'.")
+    return row[0]
+
+
+def stage_label(procedure: str, stage: int) -> str:
+    """'statutory stage 2', 'informal' (an informal complaint has one stage)."""
+    return "informal" if procedure == "informal" else f"{procedure} stage {stage}"
+
+
+def _latest_stage(db: sqlite_utils.Database, complaint: dict[str, Any]) -> dict[str, Any]:
+    """The complaint's current stage: the highest it reached under its (current) procedure."""
+    cursor = db.execute(
+        "SELECT * FROM complaint_stages WHERE complaint_id = ? AND procedure = ? ORDER BY stage DESC LIMIT 1",
+        [complaint["id"], complaint["procedure"]],
+    )
+    row = cursor.fetchone()
+    if row is None:  # every complaint is created with its first stage; a hand-made row may lack one
+        raise NotFound(f"Complaint {complaint['reference']} has no {complaint['procedure']} stage recorded.")
+    return dict(zip([c[0] for c in cursor.description], row))
+
+
+def _open_stage(db: sqlite_utils.Database, complaint: dict[str, Any], doing: str) -> dict[str, Any]:
+    """The stage still waiting for its response, or a clear refusal to ``doing``."""
+    if complaint["outcome"] == WITHDRAWN:
+        raise InvalidInput([Problem("complaint", complaint["reference"], f"was withdrawn, so you cannot {doing}")])
+    stage = _latest_stage(db, complaint)
+    if stage["responded_on"] is not None:
+        label = stage_label(stage["procedure"], stage["stage"])
+        raise InvalidInput(
+            [Problem("complaint", complaint["reference"],
+                     f"has no open stage ({label} was answered on {stage['responded_on']}), so you cannot {doing}")]
+        )
+    return stage
+
+
+def _claim(
+    db: sqlite_utils.Database, complaint: dict[str, Any], read_version: int, values: dict[str, Any] | None = None
+) -> None:
+    """Write ``values`` to the complaint and bump its version, if it is still at ``read_version``.
+
+    A change to a stage calls this with no values: the complaint's version guards the whole record.
+    """
+    # Re-assigning the reference is a no-op write that lets one statement check and bump the version.
+    update_versioned(db, "complaints", complaint["id"], read_version, values or {"reference": complaint["reference"]},
+                     "complaint")
+
+
+def _update_stage(db: sqlite_utils.Database, stage: dict[str, Any], values: dict[str, Any]) -> None:
+    update_versioned(db, "complaint_stages", stage["id"], stage["version"], values, "complaint stage")
+
+
+def _require_officer(actor: Actor, doing: str) -> None:
+    require_role(actor, COMPLAINTS_OFFICER, doing=doing)
+
+
+def _require_stage_one_for_managers(actor: Actor, stage: dict[str, Any], doing: str) -> None:
+    """A service manager's part is stage 1; later stages are the complaints officer's."""
+    if not actor.is_officer and stage["stage"] != 1:
+        label = stage_label(stage["procedure"], stage["stage"])
+        raise Refused(f"A service manager may {doing} only at stage 1; this complaint is at {label}, "
+                      "which the complaints officer records.")
+
+
+def _outcome(db: sqlite_utils.Database, problems: list[Problem], value: str) -> str | None:
+    outcome = collect(problems, check_vocabulary, db, "outcome", value, field="outcome")
+    if outcome == WITHDRAWN:
+        problems.append(Problem("outcome", value, "is recorded with 'Withdraw the complaint', which also closes its open stage"))
+        return None
+    return outcome
+
+
+# --- use cases -------------------------------------------------------------------------------------
+
+
+def create_complaint(db: sqlite_utils.Database, actor: Actor, new: NewComplaint, *, today: date | None = None) -> int:
+    """Record a new complaint and open its first stage, whose clock starts on the day it was received."""
+    today = today or date.today()
+    with audited(db, actor, "create complaint", "complaint") as change:
+        _require_officer(actor, "record complaints")
+        problems: list[Problem] = []
+        reference = new.reference
+        if db.execute("SELECT 1 FROM complaints WHERE reference = ? COLLATE NOCASE", [reference]).fetchone():
+            problems.append(Problem("reference", reference, "is already used by another complaint; each reference is unique"))
+        not_in_future(problems, "received on", new.received_on, today)
+        procedure = collect(problems, check_vocabulary, db, "procedure", new.procedure, field="procedure")
+        area_id = collect(problems, service_area_id, db, new.service_area)
+        values: dict[str, Any] = {}
+        for field in ("received_via", "complainant_type", "gender", "age_band", "ethnicity", "disability"):
+            values[field] = collect(problems, check_vocabulary, db, field, getattr(new, field), field=field.replace("_", " "))
+        code_ids = [collect(problems, concern_code_id, db, text) for text in new.concerns]
+        timescale = None
+        if procedure:
+            timescale = config.timescales(db).get((procedure, 1))
+            if timescale is None:
+                problems.append(Problem("procedure", procedure, "has no stage 1 timescale configured"))
+        raise_problems(problems)
+
+        row = {
+            "reference": reference,
+            "received_on": new.received_on.isoformat(),
+            "procedure": procedure,
+            "service_area_id": area_id,
+            "advocate": int(new.advocate),
+            **values,
+        }
+        complaint_id = db["complaints"].insert(row).last_pk
+        due_on = workdays.due_date(new.received_on, timescale.due_working_days)
+        db["complaint_stages"].insert(
+            {"complaint_id": complaint_id, "procedure": procedure, "stage": 1,
+             "clock_started_on": new.received_on.isoformat(), "due_on": due_on.isoformat()}
+        )
+        unique_codes = list(dict.fromkeys(code_ids))
+        db["concerns"].insert_all({"complaint_id": complaint_id, "concern_code_id": c} for c in unique_codes)
+        change.entity_id = complaint_id
+        change.after = {**row, "due_on": due_on.isoformat(), "concerns": list(new.concerns)}
+    return complaint_id
+
+
+def record_response(
+    db: sqlite_utils.Database, actor: Actor, complaint_id: int, read_version: int, response: StageResponse,
+    *, today: date | None = None,
+) -> None:
+    """Record the date the open stage was answered, and the outcome when the response decided one."""
+    today = today or date.today()
+    with audited(db, actor, "record stage response", "complaint", complaint_id) as change:
+        complaint = fetch_row(db, "complaints", complaint_id, "complaint")
+        require_area(db, actor, complaint["service_area_id"], doing="record complaint responses")
+        ensure_version(complaint, read_version, "complaint")
+        stage = _open_stage(db, complaint, "record a response")
+        _require_stage_one_for_managers(actor, stage, "record the response")
+        problems: list[Problem] = []
+        not_before(problems, "responded on", response.responded_on, stage["clock_started_on"], "the stage's clock start")
+        not_in_future(problems, "responded on", response.responded_on, today)
+        outcome = _outcome(db, problems, response.outcome) if response.outcome else None
+        raise_problems(problems)
+
+        responded_on = response.responded_on.isoformat()
+        _update_stage(db, stage, {"responded_on": responded_on})
+        complaint_values = {"outcome": outcome, "outcome_on": responded_on} if outcome else None
+        _claim(db, complaint, read_version, complaint_values)
+        change.before = {"stage_id": stage["id"], "responded_on": None, "outcome": complaint["outcome"],
+                         "version": read_version}
+        change.after = {"stage_id": stage["id"], "responded_on": responded_on,
+                        "outcome": outcome or complaint["outcome"], "version": read_version + 1}
+
+
+def record_outcome(
+    db: sqlite_utils.Database, actor: Actor, complaint_id: int, read_version: int, decision: OutcomeDecision,
+    *, today: date | None = None,
+) -> None:
+    """Record (or correct) the complaint's outcome and the date it was decided."""
+    today = today or date.today()
+    with audited(db, actor, "record complaint outcome", "complaint", complaint_id) as change:
+        complaint = fetch_row(db, "complaints", complaint_id, "complaint")
+        require_area(db, actor, complaint["service_area_id"], doing="record complaint outcomes")
+        ensure_version(complaint, read_version, "complaint")
+        _require_stage_one_for_managers(actor, _latest_stage(db, complaint), "record the outcome")
+        problems: list[Problem] = []
+        if complaint["outcome"] == WITHDRAWN:
+            problems.append(Problem("complaint", complaint["reference"], "was withdrawn, so it has no other outcome"))
+        outcome = _outcome(db, problems, decision.outcome)
+        not_before(problems, "outcome on", decision.outcome_on, complaint["received_on"], "the complaint was received")
+        not_in_future(problems, "outcome on", decision.outcome_on, today)
+        raise_problems(problems)
+
+        values = {"outcome": outcome, "outcome_on": decision.outcome_on.isoformat()}
+        _claim(db, complaint, read_version, values)
+        change.before = {"outcome": complaint["outcome"], "outcome_on": complaint["outcome_on"], "version": read_version}
+        change.after = {**values, "version": read_version + 1}
+
+
+def extend_stage(
+    db: sqlite_utils.Database, actor: Actor, complaint_id: int, read_version: int, extension: StageExtension
+) -> None:
+    """Give the open stage a later due date, with a reason, no later than its timescale's cap."""
+    with audited(db, actor, "extend complaint stage", "complaint", complaint_id) as change:
+        complaint = fetch_row(db, "complaints", complaint_id, "complaint")
+        _require_officer(actor, "extend a complaint's timescale")
+        ensure_version(complaint, read_version, "complaint")
+        stage = _open_stage(db, complaint, "extend it")
+        label = stage_label(stage["procedure"], stage["stage"])
+        timescale = config.timescales(db).get((stage["procedure"], stage["stage"]))
+        if timescale is None or timescale.max_working_days is None:
+            raise InvalidInput([Problem("extended due date", extension.extended_due_on.isoformat(),
+                                        f"cannot be set: the {label} timescale allows no extension")])
+        current_due = stage["extended_due_on"] or stage["due_on"]
+        cap = workdays.add_working_days(date.fromisoformat(stage["clock_started_on"]), timescale.max_working_days)
+        wanted = extension.extended_due_on
+        if wanted.isoformat() <= current_due:
+            raise InvalidInput([Problem("extended due date", wanted.isoformat(), f"must be after the due date ({current_due})")])
+        if wanted > cap:
+            raise InvalidInput([Problem(
+                "extended due date", wanted.isoformat(),
+                f"is beyond the longest extension allowed for {label}: {timescale.max_working_days} working days "
+                f"after the clock started, {cap.isoformat()}")])
+
+        values = {"extended_due_on": wanted.isoformat(), "extension_reason": extension.reason}
+        _update_stage(db, stage, values)
+        _claim(db, complaint, read_version)
+        change.before = {"stage_id": stage["id"], "due_on": current_due, "extension_reason": stage["extension_reason"],
+                         "version": read_version}
+        change.after = {"stage_id": stage["id"], **values, "version": read_version + 1}
+
+
+def escalate(
+    db: sqlite_utils.Database, actor: Actor, complaint_id: int, read_version: int, escalation: Escalation,
+    *, today: date | None = None,
+) -> int:
+    """Open the next stage the complainant asked for; its clock starts on the day they asked. Return its id.
+
+    Only the moves in ``config.ESCALATIONS`` are allowed. An informal complaint escalated to a formal
+    procedure changes the complaint's procedure and keeps its informal stage. The outcome recorded so far
+    is cleared: the complaint is open again until the new stage is answered.
+    """
+    today = today or date.today()
+    with audited(db, actor, "escalate complaint", "complaint", complaint_id) as change:
+        complaint = fetch_row(db, "complaints", complaint_id, "complaint")
+        _require_officer(actor, "escalate a complaint")
+        ensure_version(complaint, read_version, "complaint")
+        problems: list[Problem] = []
+        procedure = collect(problems, check_vocabulary, db, "procedure", escalation.procedure, field="procedure")
+        raise_problems(problems)
+        current = _latest_stage(db, complaint)
+        here = (current["procedure"], current["stage"])
+        there = (procedure, escalation.stage)
+        allowed = config.ESCALATIONS.get(here, [])
+        if there not in allowed:
+            options = " or ".join(stage_label(*a) for a in allowed) or "nothing: it is the last stage"
+            raise InvalidInput([Problem("escalation", stage_label(*there),
+                                        f"is not allowed from {stage_label(*here)}; it may go to {options}")])
+        if complaint["outcome"] == WITHDRAWN:
+            raise InvalidInput([Problem("complaint", complaint["reference"], "was withdrawn, so it cannot be escalated")])
+        if current["responded_on"] is None:
+            raise InvalidInput([Problem("escalation", stage_label(*there),
+                                        f"needs the {stage_label(*here)} response first; record it, then escalate")])
+        timescale = config.timescales(db).get(there)
+        if timescale is None:
+            raise InvalidInput([Problem("escalation", stage_label(*there), "has no timescale configured")])
+        not_before(problems, "requested on", escalation.requested_on, current["responded_on"],
+                    f"the {stage_label(*here)} response")
+        not_in_future(problems, "requested on", escalation.requested_on, today)
+        raise_problems(problems)
+
+        due_on = workdays.due_date(escalation.requested_on, timescale.due_working_days)
+        stage_row = {"complaint_id": complaint_id, "procedure": procedure, "stage": escalation.stage,
+                     "clock_started_on": escalation.requested_on.isoformat(), "due_on": due_on.isoformat()}
+        stage_id = db["complaint_stages"].insert(stage_row).last_pk
+        _claim(db, complaint, read_version, {"procedure": procedure, "outcome": None, "outcome_on": None})
+        change.before = {"procedure": complaint["procedure"], "stage": current["stage"], "outcome": complaint["outcome"],
+                         "outcome_on": complaint["outcome_on"], "version": read_version}
+        change.after = {**stage_row, "stage_id": stage_id, "version": read_version + 1}
+    return stage_id
+
+
+def withdraw(
+    db: sqlite_utils.Database, actor: Actor, complaint_id: int, read_version: int, withdrawal: Withdrawal,
+    *, today: date | None = None,
+) -> None:
+    """Record that the complainant withdrew: outcome 'withdrawn', and the open stage closes that day."""
+    today = today or date.today()
+    with audited(db, actor, "withdraw complaint", "complaint", complaint_id) as change:
+        complaint = fetch_row(db, "complaints", complaint_id, "complaint")
+        _require_officer(actor, "withdraw a complaint")
+        ensure_version(complaint, read_version, "complaint")
+        stage = _open_stage(db, complaint, "withdraw it")
+        problems: list[Problem] = []
+        not_before(problems, "withdrawn on", withdrawal.withdrawn_on, stage["clock_started_on"], "the stage's clock start")
+        not_in_future(problems, "withdrawn on", withdrawal.withdrawn_on, today)
+        raise_problems(problems)
+
+        day = withdrawal.withdrawn_on.isoformat()
+        _update_stage(db, stage, {"responded_on": day})
+        _claim(db, complaint, read_version, {"outcome": WITHDRAWN, "outcome_on": day})
+        change.before = {"outcome": complaint["outcome"], "stage_id": stage["id"], "version": read_version}
+        change.after = {"outcome": WITHDRAWN, "outcome_on": day, "stage_id": stage["id"], "responded_on": day,
+                        "note": withdrawal.note, "version": read_version + 1}
+
+
+def code_concerns(
+    db: sqlite_utils.Database, actor: Actor, complaint_id: int, read_version: int, coding: ConcernCoding
+) -> None:
+    """Replace the complaint's concern codes (each counted once per complaint)."""
+    with audited(db, actor, "code complaint concerns", "complaint", complaint_id) as change:
+        complaint = fetch_row(db, "complaints", complaint_id, "complaint")
+        _require_officer(actor, "code a complaint's concerns")
+        ensure_version(complaint, read_version, "complaint")
+        problems: list[Problem] = []
+        code_ids = [collect(problems, concern_code_id, db, text) for text in coding.concerns]
+        raise_problems(problems)
+
+        before = concern_texts(db, complaint_id)
+        db.execute("DELETE FROM concerns WHERE complaint_id = ?", [complaint_id])
+        db["concerns"].insert_all(
+            {"complaint_id": complaint_id, "concern_code_id": c} for c in dict.fromkeys(code_ids)
+        )
+        _claim(db, complaint, read_version)
+        change.before = {"concerns": before, "version": read_version}
+        change.after = {"concerns": concern_texts(db, complaint_id), "version": read_version + 1}
+
+
+def record_ombudsman(
+    db: sqlite_utils.Database, actor: Actor, complaint_id: int, read_version: int, record: OmbudsmanRecord,
+    *, today: date | None = None,
+) -> None:
+    """Record the complaint's referral to the Ombudsman (LGSCO), its decision, and the remedy paid."""
+    today = today or date.today()
+    with audited(db, actor, "record ombudsman referral", "complaint", complaint_id) as change:
+        complaint = fetch_row(db, "complaints", complaint_id, "complaint")
+        _require_officer(actor, "record Ombudsman referrals and remedies")
+        ensure_version(complaint, read_version, "complaint")
+        problems: list[Problem] = []
+        decision = collect(problems, check_vocabulary, db, "lgsco_decision", record.decision, field="Ombudsman decision")
+        if decision and record.referred_on is None:
+            problems.append(Problem("referred on", None, "is required when the Ombudsman's decision is recorded"))
+        not_before(problems, "referred on", record.referred_on, complaint["received_on"], "the complaint was received")
+        not_in_future(problems, "referred on", record.referred_on, today)
+        raise_problems(problems)
+
+        values = {
+            "lgsco_referred_on": record.referred_on.isoformat() if record.referred_on else None,
+            "lgsco_decision": decision,
+            "remedy_pence": int(record.remedy_pounds * 100),
+        }
+        _claim(db, complaint, read_version, values)
+        change.before = {key: complaint[key] for key in values} | {"version": read_version}
+        change.after = {**values, "version": read_version + 1}
+
+
+def concern_texts(db: sqlite_utils.Database, complaint_id: int) -> list[str]:
+    """The complaint's concerns as 'Category' or 'Category > Subcategory', in the configured order."""
+    rows = db.execute(
+        "SELECT cc.category, cc.subcategory FROM concerns c JOIN concern_codes cc ON cc.id = c.concern_code_id"
+        " WHERE c.complaint_id = ? ORDER BY cc.position",
+        [complaint_id],
+    ).fetchall()
+    return [category + (f" > {sub}" if sub else "") for category, sub in rows]
+

@@ -1,0 +1,276 @@
+"""The Complaints, RAG report, Monitoring dashboard and Compliments pages, driven server side (AppTest)
+on the demo database as each demo role."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from learning_tracker import cli, navigation
+from learning_tracker import db as database
+from learning_tracker.demo import DEMO_USERS_BY_ROLE
+from learning_tracker.reports import rag
+
+ROOT = navigation.ROOT
+ROLES = list(DEMO_USERS_BY_ROLE)
+CREATE_BUTTON = "FormSubmitter:new_complaint-Record the complaint"
+
+
+def connect(path):
+    return database.connect(path)
+
+
+def user_id(path, role: str) -> int:
+    db = connect(path)
+    try:
+        return db.execute("SELECT id FROM users WHERE email = ?", [DEMO_USERS_BY_ROLE[role]]).fetchone()[0]
+    finally:
+        db.close()
+
+
+def open_page(path, monkeypatch, role: str, page_file: str, **state) -> AppTest:
+    """Run the app as the demo user of ``role``, then switch to ``pages/<page_file>`` with ``state`` set."""
+    monkeypatch.setenv("LEARNING_TRACKER_DB", str(path))
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=30)
+    at.session_state["user_id"] = user_id(path, role)
+    at.run()
+    at.switch_page(str(ROOT / "pages" / page_file))
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def open_stage_one(path, *, in_manager_area: bool) -> str:
+    """The reference of a complaint whose stage 1 is open today, inside (or outside) the demo manager's areas."""
+    db = connect(path)
+    try:
+        areas = [r[0] for r in db.execute(
+            "SELECT sa.name FROM user_service_areas u JOIN users us ON us.id = u.user_id"
+            " JOIN service_areas sa ON sa.id = u.service_area_id WHERE us.email = ?",
+            [DEMO_USERS_BY_ROLE["service_manager"]])]
+        rows = [r for r in rag.rag_rows(db, date.today())
+                if r["stage"] == 1 and (r["service_area"] in areas) == in_manager_area]
+    finally:
+        db.close()
+    assert rows, "the demo data has an open stage 1 on either side"
+    return rows[0]["reference"]
+
+
+def form_keys(at: AppTest) -> set[str]:
+    return {button.key for button in at.button if button.key and button.key.startswith("FormSubmitter:")}
+
+
+# --- the complaints register -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_reads_the_register_and_only_the_officer_is_offered_the_new_complaint_form(demo_db_path, monkeypatch, role):
+    at = open_page(demo_db_path, monkeypatch, role, "complaints.py")
+    register = at.dataframe[0].value
+    assert list(register.columns) == ["Reference", "Received", "Procedure", "Current stage", "Service area", "Outcome",
+                                      "Due", "Answered", "RAG", "Concerns"]
+    assert len(register) == 50
+    assert (CREATE_BUTTON in form_keys(at)) == (role == "complaints_officer")
+
+
+def test_the_officer_records_a_complaint_through_the_form_and_finds_it_in_the_register(demo_db_path, monkeypatch):
+    at = open_page(demo_db_path, monkeypatch, "complaints_officer", "complaints.py")
+    at.text_input(key="new_reference").set_value("CS-TEST-0001")
+    at.date_input(key="new_received_on").set_value(date.today())
+    at.selectbox(key="new_procedure").set_value("corporate")
+    at.selectbox(key="new_area").set_value("Team West")
+    at.selectbox(key="new_via").set_value("email")
+    at.multiselect(key="new_concerns").set_value(["Communication"])
+    at.button(key=CREATE_BUTTON).click().run()
+    assert not at.exception and not at.error
+    assert at.success[0].value.startswith("Complaint CS-TEST-0001 recorded")
+    # Newest first: received today, it heads the register; its detail is open.
+    first = at.dataframe[0].value.iloc[0]
+    assert (first["Reference"], first["Procedure"], first["Current stage"], first["Service area"], first["Outcome"],
+            first["Concerns"]) == ("CS-TEST-0001", "corporate", "corporate stage 1", "Team West", "open", "Communication")
+    assert at.text_input(key="complaint_reference").value == "CS-TEST-0001"
+    at.text_input(key="register_search").set_value("test-0001").run()
+    assert list(at.dataframe[0].value["Reference"]) == ["CS-TEST-0001"]
+
+
+def test_a_duplicate_reference_is_shown_as_an_error_and_nothing_is_written(demo_db_path, monkeypatch):
+    db = connect(demo_db_path)
+    existing = db.execute("SELECT reference FROM complaints ORDER BY id LIMIT 1").fetchone()[0]
+    before = db["complaints"].count
+    db.close()
+    at = open_page(demo_db_path, monkeypatch, "complaints_officer", "complaints.py")
+    at.text_input(key="new_reference").set_value(existing)
+    at.selectbox(key="new_area").set_value("Team West")
+    at.button(key=CREATE_BUTTON).click().run()
+    assert f"reference ('{existing}') is already used by another complaint" in at.error[0].value
+    db = connect(demo_db_path)
+    assert db["complaints"].count == before
+    db.close()
+
+
+def test_the_register_filters_narrow_the_list(demo_db_path, monkeypatch):
+    at = open_page(demo_db_path, monkeypatch, "viewer", "complaints.py")
+    at.selectbox(key="register_year").set_value("2021-22")
+    at.selectbox(key="register_procedure").set_value("statutory")
+    at.selectbox(key="register_outcome").set_value("upheld").run()
+    assert "11 complaints" in [c.value for c in at.caption]
+    shown = at.dataframe[0].value
+    assert set(shown["Outcome"]) == {"upheld"} and len(shown) == 11
+
+
+def test_the_officer_sees_every_form_for_an_open_complaint(demo_db_path, monkeypatch):
+    reference = open_stage_one(demo_db_path, in_manager_area=False)
+    at = open_page(demo_db_path, monkeypatch, "complaints_officer", "complaints.py", complaint_reference=reference)
+    assert [t.label for t in at.tabs] == ["Response", "Outcome", "Extension", "Withdrawal", "Concerns",
+                                          "Ombudsman and remedy"]
+    [link] = at.get("page_link")
+    assert (link.proto.label, link.proto.page, link.proto.query_string) == (
+        "Record learning from this complaint", "record_learning", f"complaint={reference}")
+
+
+def test_a_service_manager_records_their_own_areas_stage_one_response_and_sees_only_those_forms(demo_db_path, monkeypatch):
+    reference = open_stage_one(demo_db_path, in_manager_area=True)
+    at = open_page(demo_db_path, monkeypatch, "service_manager", "complaints.py", complaint_reference=reference)
+    assert [t.label for t in at.tabs] == ["Response", "Outcome"]
+    assert CREATE_BUTTON not in form_keys(at)
+    db = connect(demo_db_path)
+    complaint_id = db.execute("SELECT id FROM complaints WHERE reference = ?", [reference]).fetchone()[0]
+    db.close()
+    at.selectbox(key=f"response-outcome-c{complaint_id}").set_value("partly upheld")
+    at.button(key=f"FormSubmitter:response-c{complaint_id}-Record the response").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert "response is recorded" in at.success[0].value
+    db = connect(demo_db_path)
+    assert db.execute("SELECT outcome FROM complaints WHERE id = ?", [complaint_id]).fetchone()[0] == "partly upheld"
+    assert db.execute("SELECT responded_on FROM complaint_stages WHERE complaint_id = ? AND stage = 1",
+                      [complaint_id]).fetchone()[0] == date.today().isoformat()
+    db.close()
+
+
+@pytest.mark.parametrize("role", ["service_manager", "forum_member", "viewer"])
+def test_others_read_a_complaint_without_forms(demo_db_path, monkeypatch, role):
+    reference = open_stage_one(demo_db_path, in_manager_area=False)
+    at = open_page(demo_db_path, monkeypatch, role, "complaints.py", complaint_reference=reference)
+    assert at.tabs == [] or [t.label for t in at.tabs] == []
+    assert form_keys(at) == set()
+    assert any("Stage 1" in m.value or "stage 1" in m.value for m in at.markdown)
+    # Recording learning is for the officer and service managers (of any area: learning may span areas).
+    assert len(at.get("page_link")) == (1 if role == "service_manager" else 0)
+
+
+# --- the RAG report ----------------------------------------------------------------------------------------
+
+
+def rag_table(at: AppTest) -> list[dict]:
+    """The page's per-area tables as rows with the report's keys (service area from each table's heading)."""
+    frames = [df.value for df in at.dataframe]
+    headings = [m.value.split(" · ")[0].strip("*").replace("\\", "") for m in at.markdown if " · :" in m.value]
+    rows = []
+    for area, frame in zip(headings, frames):
+        for record in frame.to_dict("records"):
+            rows.append({
+                "reference": record["Reference"], "procedure": record["Procedure"], "stage": int(record["Stage"]),
+                "service_area": area, "clock_started_on": str(record["Clock started"]), "due_on": str(record["Due"]),
+                "working_days_remaining": int(record["Working days left"]), "rag": record["RAG"],
+            })
+    return rows
+
+
+def test_the_commands_json_matches_the_pages_table(demo_db_path, monkeypatch, capsys):
+    at = open_page(demo_db_path, monkeypatch, "complaints_officer", "rag_report.py")
+    page_rows = rag_table(at)
+    assert cli.main(["rag", "--format", "json", "--as-of", date.today().isoformat(), "--db", str(demo_db_path)]) == 0
+    command_rows = json.loads(capsys.readouterr().out)
+    assert page_rows == command_rows
+    assert len(command_rows) > 0
+    counts = rag.rag_counts(command_rows)
+    assert {m.label: m.value for m in at.metric} == {
+        "Open stages": str(len(command_rows)), ":red[Red]": str(counts["Red"]), ":orange[Amber]": str(counts["Amber"]),
+        ":green[Green]": str(counts["Green"])}
+
+
+def test_the_rag_report_is_as_of_the_chosen_date(demo_db_path, monkeypatch):
+    at = open_page(demo_db_path, monkeypatch, "viewer", "rag_report.py")
+    at.date_input(key="rag_as_of").set_value(date(2021, 4, 6)).run()
+    db = connect(demo_db_path)
+    expected = rag.rag_rows(db, date(2021, 4, 6))
+    db.close()
+    assert [r["reference"] for r in rag_table(at)] == [r["reference"] for r in expected]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_reads_the_rag_report_with_its_downloads(demo_db_path, monkeypatch, role):
+    at = open_page(demo_db_path, monkeypatch, role, "rag_report.py")
+    assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download Excel"]
+    assert (len(at.toggle) == 1) == (role == "service_manager")
+
+
+def test_a_service_manager_sees_their_own_areas_by_default_and_every_area_on_request(demo_db_path, monkeypatch):
+    db = connect(demo_db_path)
+    own = {r[0] for r in db.execute(
+        "SELECT sa.name FROM user_service_areas u JOIN users us ON us.id = u.user_id"
+        " JOIN service_areas sa ON sa.id = u.service_area_id WHERE us.email = ?", [DEMO_USERS_BY_ROLE["service_manager"]])}
+    everything = rag.rag_rows(db, date.today())
+    db.close()
+    at = open_page(demo_db_path, monkeypatch, "service_manager", "rag_report.py")
+    mine = rag_table(at)
+    assert {r["service_area"] for r in mine} <= own
+    assert mine == [r for r in everything if r["service_area"] in own]
+    at.toggle(key="rag_all_areas").set_value(True).run()
+    assert rag_table(at) == everything
+
+
+# --- the monitoring dashboard ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_reads_the_dashboard_metrics_and_charts(demo_db_path, monkeypatch, role):
+    at = open_page(demo_db_path, monkeypatch, role, "dashboard.py")
+    labels = [m.label for m in at.metric]
+    assert labels[:3] == ["Open stages", "Overdue (Red)", "Due this week"]
+    assert labels[3].startswith("Escalated to stage 2")
+    db = connect(demo_db_path)
+    assert at.metric[0].value == str(len(rag.rag_rows(db, date.today())))
+    db.close()
+    assert len(at.get("vega_lite_chart")) == 4
+    assert form_keys(at) == set()
+
+
+# --- compliments -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role,may_record", [("complaints_officer", True), ("service_manager", True),
+                                             ("forum_member", False), ("viewer", False)])
+def test_only_the_officer_and_service_managers_are_offered_the_compliment_form(demo_db_path, monkeypatch, role, may_record):
+    at = open_page(demo_db_path, monkeypatch, role, "compliments.py")
+    assert ("FormSubmitter:new_compliment-Record the compliment" in form_keys(at)) == may_record
+    assert [t.label for t in at.tabs] == ["By category", "By source", "By service area", "List"]
+
+
+def test_a_service_manager_records_a_compliment_for_their_own_area(demo_db_path, monkeypatch):
+    at = open_page(demo_db_path, monkeypatch, "service_manager", "compliments.py")
+    areas = at.selectbox(key="compliment_area").options
+    db = connect(demo_db_path)
+    own = sorted(r[0] for r in db.execute(
+        "SELECT sa.name FROM user_service_areas u JOIN users us ON us.id = u.user_id"
+        " JOIN service_areas sa ON sa.id = u.service_area_id WHERE us.email = ?", [DEMO_USERS_BY_ROLE["service_manager"]]))
+    before = db["compliments"].count
+    db.close()
+    assert sorted(areas) == own
+    at.selectbox(key="compliment_area").set_value(own[0])
+    at.selectbox(key="compliment_source").set_value("foster carer")
+    at.multiselect(key="compliment_categories").set_value(["good child focus"])
+    at.text_area(key="compliment_summary").set_value("Thanked the team for the support during the placement move")
+    at.button(key="FormSubmitter:new_compliment-Record the compliment").click().run()
+    assert not at.error, [e.value for e in at.error]
+    db = connect(demo_db_path)
+    assert db["compliments"].count == before + 1
+    db.close()
+    listed = at.dataframe[-1].value
+    assert isinstance(listed, pd.DataFrame)
