@@ -109,6 +109,22 @@ def _require_officer(actor: Actor, doing: str) -> None:
     require_role(actor, COMPLAINTS_OFFICER, doing=doing)
 
 
+def _for_change(
+    db: sqlite_utils.Database, actor: Actor, complaint_id: int, read_version: int, doing: str, *,
+    area_managers: bool = False,
+) -> dict[str, Any]:
+    """The complaint, once the actor may ``doing`` it (the officer; with ``area_managers``, also a service
+    manager of its area) and it is still the version they read: permission first, then the version, then
+    the rules, so a stale form is told of the other person's change rather than a rule it now breaks."""
+    complaint = fetch_row(db, "complaints", complaint_id, "complaint")
+    if area_managers:
+        require_area(db, actor, complaint["service_area_id"], doing=doing)
+    else:
+        _require_officer(actor, doing)
+    ensure_version(complaint, read_version, "complaint")
+    return complaint
+
+
 def _require_stage_one_for_managers(actor: Actor, stage: dict[str, Any], doing: str) -> None:
     """A service manager's part is stage 1; later stages are the complaints officer's."""
     if not actor.is_officer and stage["stage"] != 1:
@@ -179,9 +195,7 @@ def record_response(
     """Record the date the open stage was answered, and the outcome when the response decided one."""
     today = today or date.today()
     with audited(db, actor, "record stage response", "complaint", complaint_id) as change:
-        complaint = fetch_row(db, "complaints", complaint_id, "complaint")
-        require_area(db, actor, complaint["service_area_id"], doing="record complaint responses")
-        ensure_version(complaint, read_version, "complaint")
+        complaint = _for_change(db, actor, complaint_id, read_version, "record complaint responses", area_managers=True)
         stage = _open_stage(db, complaint, "record a response")
         _require_stage_one_for_managers(actor, stage, "record the response")
         problems: list[Problem] = []
@@ -207,9 +221,7 @@ def record_outcome(
     """Record (or correct) the complaint's outcome and the date it was decided."""
     today = today or date.today()
     with audited(db, actor, "record complaint outcome", "complaint", complaint_id) as change:
-        complaint = fetch_row(db, "complaints", complaint_id, "complaint")
-        require_area(db, actor, complaint["service_area_id"], doing="record complaint outcomes")
-        ensure_version(complaint, read_version, "complaint")
+        complaint = _for_change(db, actor, complaint_id, read_version, "record complaint outcomes", area_managers=True)
         _require_stage_one_for_managers(actor, _latest_stage(db, complaint), "record the outcome")
         problems: list[Problem] = []
         if complaint["outcome"] == WITHDRAWN:
@@ -230,9 +242,7 @@ def extend_stage(
 ) -> None:
     """Give the open stage a later due date, with a reason, no later than its timescale's cap."""
     with audited(db, actor, "extend complaint stage", "complaint", complaint_id) as change:
-        complaint = fetch_row(db, "complaints", complaint_id, "complaint")
-        _require_officer(actor, "extend a complaint's timescale")
-        ensure_version(complaint, read_version, "complaint")
+        complaint = _for_change(db, actor, complaint_id, read_version, "extend a complaint's timescale")
         stage = _open_stage(db, complaint, "extend it")
         label = stage_label(stage["procedure"], stage["stage"])
         timescale = config.timescales(db).get((stage["procedure"], stage["stage"]))
@@ -270,9 +280,7 @@ def escalate(
     """
     today = today or date.today()
     with audited(db, actor, "escalate complaint", "complaint", complaint_id) as change:
-        complaint = fetch_row(db, "complaints", complaint_id, "complaint")
-        _require_officer(actor, "escalate a complaint")
-        ensure_version(complaint, read_version, "complaint")
+        complaint = _for_change(db, actor, complaint_id, read_version, "escalate a complaint")
         problems: list[Problem] = []
         procedure = collect(problems, check_vocabulary, db, "procedure", escalation.procedure, field="procedure")
         raise_problems(problems)
@@ -315,9 +323,7 @@ def withdraw(
     """Record that the complainant withdrew: outcome 'withdrawn', and the open stage closes that day."""
     today = today or date.today()
     with audited(db, actor, "withdraw complaint", "complaint", complaint_id) as change:
-        complaint = fetch_row(db, "complaints", complaint_id, "complaint")
-        _require_officer(actor, "withdraw a complaint")
-        ensure_version(complaint, read_version, "complaint")
+        complaint = _for_change(db, actor, complaint_id, read_version, "withdraw a complaint")
         stage = _open_stage(db, complaint, "withdraw it")
         problems: list[Problem] = []
         not_before(problems, "withdrawn on", withdrawal.withdrawn_on, stage["clock_started_on"], "the stage's clock start")
@@ -337,9 +343,7 @@ def code_concerns(
 ) -> None:
     """Replace the complaint's concern codes (each counted once per complaint)."""
     with audited(db, actor, "code complaint concerns", "complaint", complaint_id) as change:
-        complaint = fetch_row(db, "complaints", complaint_id, "complaint")
-        _require_officer(actor, "code a complaint's concerns")
-        ensure_version(complaint, read_version, "complaint")
+        complaint = _for_change(db, actor, complaint_id, read_version, "code a complaint's concerns")
         problems: list[Problem] = []
         code_ids = [collect(problems, concern_code_id, db, text) for text in coding.concerns]
         raise_problems(problems)
@@ -361,9 +365,7 @@ def record_ombudsman(
     """Record the complaint's referral to the Ombudsman (LGSCO), its decision, and the remedy paid."""
     today = today or date.today()
     with audited(db, actor, "record ombudsman referral", "complaint", complaint_id) as change:
-        complaint = fetch_row(db, "complaints", complaint_id, "complaint")
-        _require_officer(actor, "record Ombudsman referrals and remedies")
-        ensure_version(complaint, read_version, "complaint")
+        complaint = _for_change(db, actor, complaint_id, read_version, "record Ombudsman referrals and remedies")
         problems: list[Problem] = []
         decision = collect(problems, check_vocabulary, db, "lgsco_decision", record.decision, field="Ombudsman decision")
         if decision and record.referred_on is None:
