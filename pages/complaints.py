@@ -113,7 +113,10 @@ filters = RegisterFilter(
     rag=None if rag_filter == ALL else rag_filter,
     reference=search or None,
 )
-page_number = int(st.session_state.get("register_page", 1))
+if st.session_state.get("register_filters") != filters:  # new filters start again at page 1
+    st.session_state["register_filters"] = filters
+    st.session_state["register_page"] = 1
+page_number = int(st.session_state["register_page"])
 result = register.complaints_register(db, filters, as_of=as_of, page=page_number)
 if not result.total:
     st.info("No complaints match these filters." if any(vars(filters).values()) else

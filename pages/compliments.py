@@ -57,6 +57,9 @@ filters = ComplimentFilter(
     category=None if category_filter == ALL else category_filter,
 )
 
+if st.session_state.get("compliments_filters") != filters:  # new filters start again at page 1
+    st.session_state["compliments_filters"] = filters
+    st.session_state["compliments_page"] = 1
 counts = register.compliment_counts(db, filters)
 total = int(counts["source"]["Compliments"].sum())
 st.metric("Compliments", total, border=True, width="content")

@@ -274,3 +274,13 @@ def test_a_service_manager_records_a_compliment_for_their_own_area(demo_db_path,
     db.close()
     listed = at.dataframe[-1].value
     assert isinstance(listed, pd.DataFrame)
+
+
+def test_changing_a_filter_goes_back_to_the_first_page(demo_db_path, monkeypatch):
+    at = open_page(demo_db_path, monkeypatch, "viewer", "complaints.py")
+    at.number_input(key="register_page").set_value(3).run()
+    third = list(at.dataframe[0].value["Reference"])
+    assert at.number_input(key="register_page").value == 3
+    at.selectbox(key="register_procedure").set_value("statutory").run()
+    assert at.number_input(key="register_page").value == 1
+    assert list(at.dataframe[0].value["Reference"]) != third
