@@ -63,6 +63,26 @@ def build_parser() -> argparse.ArgumentParser:
     deadline.add_argument("start", type=_iso_date, metavar="START")
     deadline.add_argument("n", type=int, metavar="N")
 
+    report = sub.add_parser("report", help="the annual or quarterly complaints report, computed from the records")
+    report_kinds = report.add_subparsers(dest="report_kind", required=True, metavar="KIND")
+    for kind, about in (("annual", "the statutory annual report of a financial year"),
+                        ("quarterly", "the quarterly report to senior management")):
+        kind_parser = with_db(report_kinds.add_parser(kind, help=about))
+        kind_parser.add_argument("--year", required=True, metavar="YYYY-YY", help="the financial year, e.g. 2021-22")
+        if kind == "quarterly":
+            kind_parser.add_argument("--quarter", type=int, required=True, choices=[1, 2, 3, 4], metavar="N",
+                                     help="1 (April to June) to 4 (January to March)")
+        kind_parser.add_argument("--as-of", type=_iso_date, metavar="DATE", help="count as at this date (default: today)")
+        kind_parser.add_argument("--format", choices=["md", "docx", "xlsx", "json"],
+                                 help="md, docx, xlsx or json (default: from --output's extension, else md)")
+        kind_parser.add_argument("--output", metavar="FILE", help="write to FILE (required for docx and xlsx)")
+        if kind == "annual":
+            small = kind_parser.add_mutually_exclusive_group()
+            small.add_argument("--suppress", dest="suppress", action="store_true", default=None,
+                               help="show counts from 1 to 4 in small breakdowns as 'fewer than 5' (default for md, docx, xlsx)")
+            small.add_argument("--no-suppress", dest="suppress", action="store_false",
+                               help="show every count (default for json)")
+
     rag = with_db(sub.add_parser("rag", help="the weekly RAG report: every complaint stage open on a date"))
     rag.add_argument("--as-of", type=_iso_date, metavar="DATE", help="the report's date (default: today)")
     rag.add_argument("--format", choices=["table", "csv", "json"], default="table", help="table (default), csv or json")
@@ -164,6 +184,157 @@ def _rag(args: argparse.Namespace) -> int:
         sys.stdout.write(rag.to_csv(rows).decode("utf-8-sig"))
     else:
         print(rag.to_table(rows, as_of), end="")
+    return 0
+
+
+_REPORT_FORMATS = {".md": "md", ".docx": "docx", ".xlsx": "xlsx", ".json": "json"}
+
+
+@command("report")
+def _report(args: argparse.Namespace) -> int:
+    from . import queries
+    from .reports import annual, quarterly, render
+
+    path = _db_path(args)
+    if not path.exists():
+        raise CommandError(f"{path} does not exist; create it with `learning-tracker init` or `learning-tracker demo`.")
+    fmt = args.format or (_REPORT_FORMATS.get(Path(args.output).suffix.lower()) if args.output else None) or "md"
+    if fmt in ("docx", "xlsx") and not args.output:
+        raise CommandError(f"{'A Word' if fmt == 'docx' else 'An Excel'} report is a file: add --output FILE.{fmt}.")
+    try:
+        queries.financial_year_bounds(args.year)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    as_of = args.as_of or date.today()
+    db = database.connect(path)
+    try:
+        if not queries._year_holds_records(db, args.year):
+            raise CommandError(f"No complaints or compliments are recorded in {args.year}, so there is nothing to report.")
+        if args.report_kind == "annual":
+            report = annual.annual_report(db, args.year, as_of)
+            if args.suppress if args.suppress is not None else fmt != "json":
+                report = annual.publishable(report)
+            document, about = annual.annual_document(report), annual.about(report)
+        else:
+            report = quarterly.quarterly_report(db, args.year, args.quarter, as_of)
+            document, about = quarterly.quarterly_document(report), quarterly.about(report)
+    finally:
+        db.close()
+    if fmt == "json":
+        content: str | bytes = render.to_json(report)
+    elif fmt == "md":
+        content = render.to_markdown(document)
+    elif fmt == "docx":
+        content = render.to_docx(document)
+    else:
+        content = render.to_xlsx(document, about)
+    warnings = len(report["reconciliation"])
+    if args.output:
+        output = Path(args.output)
+        if isinstance(content, bytes):
+            output.write_bytes(content)
+        else:
+            output.write_text(content, encoding="utf-8")
+        print(f"Wrote {document.title} to {output}"
+              + (f" with {warnings} reconciliation warning{'s' if warnings != 1 else ''}." if warnings else "."))
+    else:
+        print(content, end="")
+    if warnings:
+        print(f"learning-tracker: warning: {warnings} breakdown{'s do' if warnings != 1 else ' does'} not add up to "
+              "its total; see 'Checks on the figures' in the report.", file=sys.stderr)
+    return 0
+
+
+def _import_actor(db, email: str | None):
+    from .services.admin import command_line_actor
+    from .services.core import actor_by_email
+
+    return actor_by_email(db, email) if email else command_line_actor()
+
+
+@command("import")
+def _import(args: argparse.Namespace) -> int:
+    from . import importing
+
+    source = Path(args.file)
+    if not source.is_file():
+        raise CommandError(f"{source} does not exist or is not a file.")
+    db = _existing_db(args)
+    try:
+        mapping = importing.load_mapping(db, args.kind, args.mapping) if args.mapping else None
+        plan = importing.import_file(db, _import_actor(db, args.as_email), args.kind, source.name,
+                                     source.read_bytes(), mapping, dry_run=args.dry_run)
+    finally:
+        db.close()
+    if args.errors:
+        Path(args.errors).write_bytes(importing.problems_csv(plan.problems))
+    if plan.problems:
+        shown = plan.problems[:50]
+        more = len(plan.problems) - len(shown)
+        print(f"learning-tracker: {plan.summary()}", file=sys.stderr)
+        for problem in shown:
+            print(f"  {problem}", file=sys.stderr)
+        if more:
+            print(f"  ... and {more} more" + ("" if args.errors else "; add --errors FILE.csv to get them all"),
+                  file=sys.stderr)
+        return 1
+    print(plan.summary())
+    for update in plan.updated[:20] if args.dry_run else []:
+        changes = "; ".join(f"{c.field}: {c.before or '(blank)'} -> {c.after or '(blank)'}" for c in update.changes)
+        print(f"  row {update.row} {update.key}: {changes}")
+    if plan.ignored_columns:
+        print(f"Columns not imported (not in the template): {', '.join(plan.ignored_columns)}.")
+    return 0
+
+
+@command("export")
+def _export(args: argparse.Namespace) -> int:
+    from . import exporting, queries
+    from .services.admin import command_line_actor
+
+    fmt = Path(args.file).suffix.lower().lstrip(".")
+    if fmt not in exporting.FORMATS:
+        raise CommandError(f"{args.file} must end in .csv or .xlsx.")
+    if args.year:
+        try:
+            queries.financial_year_bounds(args.year)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+    db = _existing_db(args)
+    try:
+        from .services.core import service_area_id
+
+        areas = tuple(service_area_id(db, name) for name in args.service_area)
+        filters = exporting.ExportFilter(args.year, args.procedure, areas)
+        try:
+            _, content, count = exporting.export_file(db, command_line_actor(), args.kind, fmt, filters)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+    finally:
+        db.close()
+    Path(args.file).write_bytes(content)
+    print(f"Wrote {count} row{'s' if count != 1 else ''} to {args.file}.")
+    return 0
+
+
+@command("backup")
+def _backup(args: argparse.Namespace) -> int:
+    from . import backup
+
+    written = backup.backup_to(_db_path(args), args.destination)
+    print(f"Backed up {_db_path(args)} to {written}.")
+    return 0
+
+
+@command("restore")
+def _restore(args: argparse.Namespace) -> int:
+    from . import backup
+    from .services.admin import command_line_actor
+
+    target = _db_path(args)
+    kept = backup.restore(args.source, target, actor=command_line_actor())
+    print(f"Restored {target} from {args.source}"
+          + (f"; the database it replaced is kept as {kept}." if kept else "."))
     return 0
 
 

@@ -36,6 +36,7 @@ PAGES: list[PageSpec] = [
     PageSpec("my_actions.py", "My actions", ":material/task_alt:", "Learning", frozenset({COMPLAINTS_OFFICER, SERVICE_MANAGER})),
     PageSpec("record_learning.py", "Record learning", ":material/edit_note:", "Learning", frozenset({COMPLAINTS_OFFICER, SERVICE_MANAGER})),
     PageSpec("learning.py", "Learning and actions", ":material/school:", "Learning", EVERYONE),
+    PageSpec("reports.py", "Reports", ":material/description:", "Reports", frozenset({COMPLAINTS_OFFICER, VIEWER})),
 ]
 
 

@@ -106,9 +106,30 @@ def _year_holds_records(db: sqlite_utils.Database, year: str) -> bool:
     ).fetchone()[0] == 1
 
 
+def quarter_bounds(year: str, quarter: int | str) -> tuple[date, date]:
+    """The first and last day of quarter 1 to 4 (or "Q1" to "Q4") of a financial year: Q1 is April to
+    June, Q4 January to March. Raises ``ValueError`` with a message a user understands."""
+    number = str(quarter).strip().upper().removeprefix("Q")
+    if number not in ("1", "2", "3", "4"):
+        raise ValueError(f"'{quarter}' is not a quarter: a financial year has quarters 1 (April to June) to 4 (January to March).")
+    start, _ = financial_year_bounds(year)
+    first_month = start.month + 3 * (int(number) - 1)  # April, July, October, January (month 13)
+    first = date(start.year + (first_month - 1) // 12, (first_month - 1) % 12 + 1, 1)
+    after = date(first.year + (first.month + 2) // 12, (first.month + 2) % 12 + 1, 1)
+    return first, date.fromordinal(after.toordinal() - 1)
+
+
+def quarter_label(year: str, quarter: int | str) -> str:
+    """The label that makes every figure here count one quarter instead of the whole year: ``"2021-22 Q3"``."""
+    quarter_bounds(year, quarter)
+    return f"{year} Q{str(quarter).strip().upper().removeprefix('Q')}"
+
+
 def _bounds(year: str) -> tuple[str, str]:
-    """The year's bounds as ISO strings, the end padded so that timestamps on the last day still match."""
-    start, end = financial_year_bounds(year)
+    """The year's bounds as ISO strings, the end padded so that timestamps on the last day still match.
+    ``year`` may name one quarter of it (``quarter_label``), for the quarterly report."""
+    label, _, quarter = str(year).strip().partition(" ")
+    start, end = quarter_bounds(label, quarter) if quarter else financial_year_bounds(label)
     return start.isoformat(), end.isoformat() + "~"
 
 

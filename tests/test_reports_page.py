@@ -1,0 +1,122 @@
+"""The Reports page (AppTest): the officer's preview with its checks first, editable learning prose that
+reaches the download, the suppression toggle, the quarterly tab; only officers and viewers see it."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from learning_tracker import db as database
+from learning_tracker import navigation
+from learning_tracker.demo import DEMO_USERS_BY_ROLE
+from learning_tracker.reports import render
+
+ROOT = navigation.ROOT
+
+
+def open_reports(path, monkeypatch, role="complaints_officer", year="2021-22") -> AppTest:
+    monkeypatch.setenv("LEARNING_TRACKER_DB", str(path))
+    db = database.connect(path)
+    try:
+        user_id = db.execute("SELECT id FROM users WHERE email = ?", [DEMO_USERS_BY_ROLE[role]]).fetchone()[0]
+    finally:
+        db.close()
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    at.session_state["user_id"] = user_id
+    at.run()
+    at.switch_page(str(ROOT / "pages" / "reports.py"))
+    at.run()
+    at.selectbox(key="annual_year").set_value(year)
+    at.selectbox(key="quarterly_year").set_value(year)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def table(at: AppTest, first_column: str):
+    return next(frame.value for frame in at.dataframe if frame.value.columns[0] == first_column)
+
+
+def test_the_officer_sees_the_annual_reports_checks_then_its_preview(demo_db_path, monkeypatch):
+    at = open_reports(demo_db_path, monkeypatch)
+    assert at.success[0].value == "All 16 breakdowns add up to their totals."
+    headers = [h.value for h in at.header]
+    assert headers[:3] == ["Summary", "Advocacy", "How complaints were received"]
+    outcomes = table(at, "Outcome")
+    assert outcomes.values.tolist()[:2] == [["Upheld", "11", "6%"], ["Partly upheld", "56", "32%"]]
+    assert [b.label for b in at.get("download_button")][:4] == ["Word", "Excel", "Markdown", "JSON"]
+
+
+def test_a_difference_is_warned_at_the_top_of_the_page(demo_db_path, monkeypatch):
+    db = database.connect(demo_db_path)
+    db.execute("UPDATE complaints SET received_via = NULL WHERE reference = (SELECT MIN(reference) FROM complaints "
+               "WHERE received_on BETWEEN '2021-04-01' AND '2022-03-31')")  # fmt: skip
+    db.close()
+    at = open_reports(demo_db_path, monkeypatch)
+    warnings = [w.value for w in at.warning]
+    assert "1 breakdown does not add up to the total it breaks down." in warnings[1]
+    assert warnings[2] == render.md_escape(
+        "complaints by how received (incl. not recorded): 234 of 235 add up; 1 complaint has no record of how it was "
+        "received (shown as 'not recorded'); record it on the complaint."
+    )
+    assert table(at, "Method").values.tolist()[-2:] == [["Not recorded", "fewer than 5"], ["Total", "235"]]
+
+
+def test_edited_learning_prose_goes_into_the_markdown_download(demo_db_path, monkeypatch):
+    made = []
+    original = render.to_markdown
+    monkeypatch.setattr(render, "to_markdown", lambda document: made.append(original(document)) or made[-1])
+    at = open_reports(demo_db_path, monkeypatch)
+    area = next(t for t in at.text_area if t.label == "Draft: Team East")
+    assert area.value.startswith("In 2021/22, Team East received ")
+    area.set_value("Team East rewrote its reports in plain words.").run()
+    assert not at.exception
+    annual_markdown = [text for text in made if text.startswith("# Children's Services")][-1]
+    assert "Team East rewrote its reports in plain words." in annual_markdown
+    assert "In 2021/22, Team East received " not in annual_markdown
+
+
+def test_the_suppression_toggle_shows_every_count_when_off(demo_db_path, monkeypatch):
+    at = open_reports(demo_db_path, monkeypatch)
+    assert ["Letter", "fewer than 5"] in table(at, "Method").values.tolist()
+    at.toggle(key="annual_suppress").set_value(False).run()
+    assert ["Letter", "4"] in table(at, "Method").values.tolist()
+
+
+def test_the_quarterly_tab_compares_the_quarter_with_the_earlier_ones(demo_db_path, monkeypatch):
+    at = open_reports(demo_db_path, monkeypatch)
+    at.selectbox(key="quarterly_quarter").set_value(4).run()
+    assert (
+        "Statutory complaints received in Q4 and answered at stage 1 took 6.0 working days on average, compared to "
+        "6.0 in Q3, 7.0 in Q2 and 8.0 in Q1. No statutory complaint received in Q4 has been answered at stage 2."
+    ) in [m.value for m in at.markdown]
+
+
+def test_a_viewer_sees_the_reports_too(demo_db_path, monkeypatch):
+    at = open_reports(demo_db_path, monkeypatch, role="viewer")
+    assert at.success[0].value == "All 16 breakdowns add up to their totals."
+
+
+@pytest.mark.parametrize(
+    "role,sees", [("complaints_officer", True), ("viewer", True), ("service_manager", False), ("forum_member", False)]
+)
+def test_only_officers_and_viewers_have_reports_in_their_navigation(role, sees):
+    files = [page.file for pages in navigation.pages_for(role).values() for page in pages]
+    assert ("reports.py" in files) is sees
+
+
+@pytest.mark.parametrize("role,label", [("service_manager", "Service manager"), ("forum_member", "Forum member")])
+def test_opening_reports_by_address_is_refused_for_other_roles(demo_db_path, monkeypatch, role, label):
+    monkeypatch.setenv("LEARNING_TRACKER_DB", str(demo_db_path))
+    db = database.connect(demo_db_path)
+    try:
+        user_id = db.execute("SELECT id FROM users WHERE email = ?", [DEMO_USERS_BY_ROLE[role]]).fetchone()[0]
+    finally:
+        db.close()
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    at.session_state["user_id"] = user_id
+    at.run()
+    at.switch_page(str(ROOT / "pages" / "reports.py"))
+    at.run()
+    assert [e.value for e in at.error] == [f"Your role ({label}) cannot open this page (Reports). Choose a page from the menu."]
+    assert not at.dataframe and not at.text_area
