@@ -60,7 +60,8 @@ if actor.is_officer:
         who = right.selectbox("Who complained", config.vocabulary(db, "complainant_type"), index=None,
                               key="new_who", placeholder="not recorded")
         concerns = st.multiselect("Concerns raised", codes, key="new_concerns",
-                                  help="Each concern the complaint raises; they are counted per concern.")
+                                  help="Each concern the complaint raises. One raised more than once: record how "
+                                       "many times on the complaint's Concerns tab.")
         advocate = st.checkbox("Supported by an advocate", key="new_advocate")
         st.caption("Equality monitoring (optional)")
         equality = {}
@@ -171,7 +172,8 @@ facts = {
     "How received": detail["received_via"] or "not recorded",
     "Who complained": detail["complainant_type"] or "not recorded",
     "Advocate": "yes" if detail["advocate"] else "no",
-    "Concerns": "; ".join(detail["concerns"]) or "not coded yet",
+    "Concerns": "; ".join(f"{code} ×{n}" if n > 1 else code for code, n in detail["concern_counts"].items())
+                or "not coded yet",
 }
 if detail["lgsco_referred_on"] or detail["lgsco_decision"] or detail["remedy_pence"]:
     facts["Ombudsman"] = (f"referred {long_date(detail['lgsco_referred_on'])}" if detail["lgsco_referred_on"] else "") + (
@@ -306,11 +308,18 @@ if "Withdrawal" in panes:
 
 if "Concerns" in panes:
     with panes["Concerns"], st.form(f"concerns-{key}"):
-        chosen_codes = st.multiselect("Concerns raised", codes, default=[c for c in detail["concerns"] if c in codes],
-                                      key=f"concerns-{key}")
+        st.caption("How many times the complaint raises each concern: the reports count concerns by the number "
+                   "of times raised.")
+        grid = st.columns(2)
+        times = {
+            code: grid[index % 2].number_input(code, min_value=0, max_value=20, step=1, key=f"concern-{key}-{index}",
+                                               value=detail["concern_counts"].get(code, 0))
+            for index, code in enumerate(codes)
+        }
         if st.form_submit_button("Save the concerns", type="primary"):
+            raised = [code for code in codes for _ in range(int(times[code]))]
             widgets.save(lambda: complaints.code_concerns(db, actor, complaint_id, read_version, parse(
-                ConcernCoding, {"concerns": chosen_codes})), f"{reference_text}: concerns saved.")
+                ConcernCoding, {"concerns": raised})), f"{reference_text}: concerns saved.")
 
 if "Ombudsman and remedy" in panes:
     with panes["Ombudsman and remedy"], st.form(f"ombudsman-{key}"):

@@ -284,3 +284,23 @@ def test_changing_a_filter_goes_back_to_the_first_page(demo_db_path, monkeypatch
     at.selectbox(key="register_procedure").set_value("statutory").run()
     assert at.number_input(key="register_page").value == 1
     assert list(at.dataframe[0].value["Reference"]) != third
+
+
+def test_the_officer_codes_a_concern_raised_twice(demo_db_path, monkeypatch):
+    reference = open_stage_one(demo_db_path, in_manager_area=False)
+    at = open_page(demo_db_path, monkeypatch, "complaints_officer", "complaints.py", complaint_reference=reference)
+    db = connect(demo_db_path)
+    complaint_id = db.execute("SELECT id FROM complaints WHERE reference = ?", [reference]).fetchone()[0]
+    db.close()
+    for number in at.number_input:
+        if number.key and number.key.startswith(f"concern-c{complaint_id}-"):
+            number.set_value({"Communication": 2, "Finance": 1}.get(number.label, 0))
+    at.button(key=f"FormSubmitter:concerns-c{complaint_id}-Save the concerns").click().run()
+    assert not at.error, [e.value for e in at.error]
+    db = connect(demo_db_path)
+    from learning_tracker.services.complaints import concern_texts
+
+    assert concern_texts(db, complaint_id) == ["Communication", "Communication", "Finance"]
+    db.close()
+    facts = dict(zip(at.dataframe[1].value["Detail"], at.dataframe[1].value["Recorded"]))
+    assert facts["Concerns"] == "Communication ×2; Finance"

@@ -27,7 +27,8 @@ def world(tmp_path):
     complaints.withdraw(world.db, world.officer, withdrawn, 1, Withdrawal(withdrawn_on=date(2022, 4, 4)), today=TODAY)
     # 2022-23: open, Red on AS_OF; open, Amber; escalated to stage 2 (Green); informal.
     record_complaint(world, "CS-2022-010", "2022-12-01", concerns=["Standards of service > delay in receiving service"])
-    record_complaint(world, "CS-2022-011", "2022-12-20", area="Team East", concerns=["Communication", "Finance"])
+    record_complaint(world, "CS-2022-011", "2022-12-20", area="Team East",
+                     concerns=["Finance", "Communication", "Communication"])
     escalated = record_complaint(world, "CS-2022-012", "2022-11-01", responded_on="2022-11-10", outcome="not upheld")
     complaints.escalate(world.db, world.officer, escalated, 2,
                         Escalation(procedure="statutory", stage=2, requested_on=date(2022, 11, 21)), today=TODAY)
@@ -52,7 +53,7 @@ def test_the_register_shows_the_current_stage_outcome_due_date_and_rag_on_the_da
         "Received": date(2022, 11, 1), "Procedure": "statutory", "Current stage": "statutory stage 2",
         "Service area": "Team West", "Outcome": "open", "Due": date(2022, 12, 28), "Answered": None,
         "RAG": "Red", "Concerns": ""}
-    assert rows.loc["CS-2022-011", "Concerns"] == "Communication; Finance"
+    assert rows.loc["CS-2022-011", "Concerns"] == "Communication ×2; Finance"
     assert rows.loc["CS-2022-011", "RAG"] == "Amber"
     assert rows.loc["CS-2021-001", "Outcome"] == "upheld"
     assert rows.loc["CS-2021-001", "RAG"] == ""

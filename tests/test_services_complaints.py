@@ -452,11 +452,11 @@ def test_withdrawing_closes_the_open_stage_on_the_withdrawal_date(world):
                             Escalation(procedure="statutory", stage=2, requested_on=date(2023, 1, 10)), today=TODAY)
 
 
-def test_coding_concerns_replaces_the_list(world):
+def test_coding_concerns_replaces_the_list_and_a_concern_raised_twice_counts_twice(world):
     complaint_id = create(world)
     complaints.code_concerns(world.db, world.officer, complaint_id, 1,
                              ConcernCoding(concerns=["Finance", "Alleged staff conduct", "finance"]))
-    assert complaints.concern_texts(world.db, complaint_id) == ["Alleged staff conduct", "Finance"]
+    assert complaints.concern_texts(world.db, complaint_id) == ["Alleged staff conduct", "Finance", "Finance"]
     assert complaint(world, complaint_id)["version"] == 2
     before = counts(world)
     with pytest.raises(InvalidInput, match=r"concern \('Financ'\) is not known; did you mean 'Finance'\?"):

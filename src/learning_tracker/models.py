@@ -174,7 +174,8 @@ class Withdrawal(Model):
 
 
 class ConcernCoding(Model):
-    """The complaint's concerns, each 'Category' or 'Category > Subcategory'; replaces the list held."""
+    """The complaint's concerns, each 'Category' or 'Category > Subcategory', one per concern raised (so a
+    code may repeat); replaces the list held."""
 
     concerns: list[ShortText] = Field(default_factory=list)
 

@@ -8,6 +8,7 @@ so the register stays fast on 100,000 complaints.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -132,10 +133,11 @@ def _register_rows(db: sqlite_utils.Database, ids: list[int], as_of: date) -> li
         f"""
         SELECT c.id, c.reference, c.received_on, c.procedure, s.stage, sa.name, c.outcome,
                COALESCE(s.extended_due_on, s.due_on), s.responded_on, o.rag,
-               (SELECT group_concat(label, '; ') FROM (
-                    SELECT cc.category || CASE WHEN cc.subcategory = '' THEN '' ELSE ' > ' || cc.subcategory END AS label
+               (SELECT group_concat(label || CASE WHEN times > 1 THEN ' ×' || times ELSE '' END, '; ') FROM (
+                    SELECT cc.category || CASE WHEN cc.subcategory = '' THEN '' ELSE ' > ' || cc.subcategory END
+                           AS label, COUNT(*) AS times
                     FROM concerns k JOIN concern_codes cc ON cc.id = k.concern_code_id
-                    WHERE k.complaint_id = c.id ORDER BY cc.position))
+                    WHERE k.complaint_id = c.id GROUP BY cc.id ORDER BY MIN(cc.position)))
         FROM complaints c
         JOIN service_areas sa ON sa.id = c.service_area_id
         LEFT JOIN complaint_stages s ON s.complaint_id = c.id AND s.procedure = c.procedure
@@ -223,6 +225,7 @@ def complaint_detail(db: sqlite_utils.Database, complaint_id: int, *, as_of: dat
     escalations = []
     if current and current["responded_on"] and complaint["outcome"] != "withdrawn":
         escalations = config.ESCALATIONS.get((current["procedure"], current["stage"]), [])
+    concerns = concern_texts(db, complaint_id)
     learning = [dict(zip(("id", "theme", "status", "description"), r)) for r in db.execute(
         "SELECT lp.id, lp.theme, lp.status, lp.description FROM learning_point_complaints l"
         " JOIN learning_points lp ON lp.id = l.learning_point_id WHERE l.complaint_id = ? ORDER BY lp.id",
@@ -232,7 +235,8 @@ def complaint_detail(db: sqlite_utils.Database, complaint_id: int, *, as_of: dat
         **complaint,
         "advocate": bool(complaint["advocate"]),
         "remedy_pounds": (complaint["remedy_pence"] or 0) / 100,
-        "concerns": concern_texts(db, complaint_id),
+        "concerns": concerns,
+        "concern_counts": dict(Counter(concerns)),
         "stages": stages,
         "current_stage": current,
         "open_stage": open_stage,

@@ -181,8 +181,9 @@ def create_complaint(db: sqlite_utils.Database, actor: Actor, new: NewComplaint,
             {"complaint_id": complaint_id, "procedure": procedure, "stage": 1,
              "clock_started_on": new.received_on.isoformat(), "due_on": due_on.isoformat()}
         )
-        unique_codes = list(dict.fromkeys(code_ids))
-        db["concerns"].insert_all({"complaint_id": complaint_id, "concern_code_id": c} for c in unique_codes)
+        # Each concern raised is a row, a code repeated when the complaint raises it more than once: the
+        # reports count concerns by the number of times raised, not by complaint.
+        db["concerns"].insert_all({"complaint_id": complaint_id, "concern_code_id": c} for c in code_ids)
         change.entity_id = complaint_id
         change.after = {**row, "due_on": due_on.isoformat(), "concerns": list(new.concerns)}
     return complaint_id
@@ -341,7 +342,7 @@ def withdraw(
 def code_concerns(
     db: sqlite_utils.Database, actor: Actor, complaint_id: int, read_version: int, coding: ConcernCoding
 ) -> None:
-    """Replace the complaint's concern codes (each counted once per complaint)."""
+    """Replace the complaint's concerns: one entry per concern raised, a code repeated when it was raised twice."""
     with audited(db, actor, "code complaint concerns", "complaint", complaint_id) as change:
         complaint = _for_change(db, actor, complaint_id, read_version, "code a complaint's concerns")
         problems: list[Problem] = []
@@ -350,9 +351,7 @@ def code_concerns(
 
         before = concern_texts(db, complaint_id)
         db.execute("DELETE FROM concerns WHERE complaint_id = ?", [complaint_id])
-        db["concerns"].insert_all(
-            {"complaint_id": complaint_id, "concern_code_id": c} for c in dict.fromkeys(code_ids)
-        )
+        db["concerns"].insert_all({"complaint_id": complaint_id, "concern_code_id": c} for c in code_ids)
         _claim(db, complaint, read_version)
         change.before = {"concerns": before, "version": read_version}
         change.after = {"concerns": concern_texts(db, complaint_id), "version": read_version + 1}
@@ -385,10 +384,11 @@ def record_ombudsman(
 
 
 def concern_texts(db: sqlite_utils.Database, complaint_id: int) -> list[str]:
-    """The complaint's concerns as 'Category' or 'Category > Subcategory', in the configured order."""
+    """The complaint's concerns as 'Category' or 'Category > Subcategory', in the configured order, a code
+    repeated as often as it was raised."""
     rows = db.execute(
         "SELECT cc.category, cc.subcategory FROM concerns c JOIN concern_codes cc ON cc.id = c.concern_code_id"
-        " WHERE c.complaint_id = ? ORDER BY cc.position",
+        " WHERE c.complaint_id = ? ORDER BY cc.position, c.id",
         [complaint_id],
     ).fetchall()
     return [category + (f" > {sub}" if sub else "") for category, sub in rows]
