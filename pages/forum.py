@@ -1,0 +1,161 @@
+"""Practice Improvement Forum: a meeting's pack (open learning and its actions, overdue first; what is new
+or changed since the previous meeting; learning gaps) and what the forum decided about each item.
+Every role reads; forum members and the complaints officer set up meetings and record decisions."""
+
+from datetime import date
+
+import streamlit as st
+
+from learning_tracker import config, learning, ui, widgets
+from learning_tracker.errors import DomainError
+from learning_tracker.models import ForumDecision, NewForumMeeting, parse
+from learning_tracker.reports import forum_pack
+from learning_tracker.services import forum as forum_services
+from learning_tracker.services.core import COMPLAINTS_OFFICER, FORUM_MEMBER
+
+# Role titles offered for attendance; others can be typed in. Role titles only: no names are needed.
+ATTENDEE_ROLES = [
+    "Practice Improvement Forum Chair", "Complaints Officer", "Head of Service", "Service Managers",
+    "Principal Social Worker", "Independent Reviewing Officer", "Quality Assurance Lead", "Senior Leadership Team",
+]
+
+db, actor = ui.page_context()
+st.title("Practice Improvement Forum")
+widgets.show_flash()
+today = date.today()
+can_record = actor.role in (FORUM_MEMBER, COMPLAINTS_OFFICER)
+
+meetings = forum_pack.meetings(db)
+
+# --- a new meeting ---------------------------------------------------------------------------------
+if can_record:
+    with st.expander("Set up a meeting", expanded=meetings.empty, icon=":material/add:"):
+        with st.form("forum_new_meeting"):
+            held_on = st.date_input("Meeting date", value=today, format="DD/MM/YYYY", key="forum_new_date")
+            roles = st.multiselect("Attendees (role titles; no names are needed)", ATTENDEE_ROLES, key="forum_new_roles")
+            others = st.text_input("Other attendees (role titles, separated by commas)", key="forum_new_others")
+            submitted = st.form_submit_button("Set up the meeting", key="forum_new_submit")
+        if submitted:
+            attendees = [*roles, *(o.strip() for o in others.split(",") if o.strip())]
+            try:
+                meeting_id = forum_services.create_meeting(
+                    db, actor, parse(NewForumMeeting, {"held_on": held_on, "attendees": attendees}))
+            except DomainError as error:
+                ui.show_error(error)
+            else:
+                st.session_state["forum_meeting"] = meeting_id
+                widgets.saved(f"Meeting of {held_on:%-d %B %Y} set up.", clear=("forum_new_roles", "forum_new_others"))
+else:
+    st.caption("You can read every meeting's pack and decisions; forum members and the complaints officer record them.")
+
+if meetings.empty:
+    st.info("No forum meetings yet." + (" Set one up above." if can_record else ""))
+    st.stop()
+
+# --- which meeting -----------------------------------------------------------------------------------
+labels = {
+    int(r.id): f"{date.fromisoformat(r.held_on):%-d %B %Y} ({r.decisions} decision{'s' if r.decisions != 1 else ''})"
+    for r in meetings.itertuples()
+}
+if st.session_state.get("forum_meeting") not in labels:
+    st.session_state["forum_meeting"] = next(iter(labels))
+row = st.columns([2, 2, 2])
+meeting_id = row[0].selectbox("Meeting", list(labels), format_func=labels.get, key="forum_meeting")
+chosen_areas = row[1].multiselect("Service areas", learning.service_area_names(db), placeholder="All service areas",
+                                  key="forum_areas")
+chosen_themes = row[2].multiselect("Themes", config.concern_categories(db), placeholder="All themes", key="forum_themes")
+
+pack = forum_pack.build(db, meeting_id, today=today, service_area_ids=learning.service_area_ids(db, chosen_areas),
+                        themes=tuple(chosen_themes))
+previous = f"the previous meeting ({pack.previous.title})" if pack.previous else "four weeks before (no earlier meeting)"
+st.caption(
+    f"Attendees: {', '.join(pack.meeting.attendees) or 'not recorded'}. New or changed since {previous}; overdue "
+    f"as of {pack.as_of:%-d %B %Y}; statuses as they stand now."
+)
+st.download_button(
+    "Download the pack (Word)", data=lambda: forum_pack.to_docx(pack),
+    file_name=f"practice-improvement-forum-{pack.meeting.held_on.isoformat()}.docx",
+    mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    key="forum_pack_docx", on_click="ignore", icon=":material/description:",
+)
+
+metrics = st.columns(4)
+metrics[0].metric("Open learning points", pack.learning_points_total, border=True)
+metrics[1].metric("Overdue actions", pack.overdue_actions, border=True)
+metrics[2].metric("Changes since last meeting", pack.new_learning_points_total + pack.action_updates_total, border=True)
+metrics[3].metric("Learning gaps", pack.gaps_total, border=True)
+
+# --- decisions -----------------------------------------------------------------------------------------
+st.subheader("Decisions")
+items = forum_pack.decision_items(pack)
+# The learning point versions shown in the previous run are the ones a closing decision was read from.
+read_versions = {item.id: widgets.version_read(f"learning_point:{item.id}", item.version)
+                 for item in items if item.kind == "learning point"}
+if can_record and items:
+    by_key = {f"{item.kind}:{item.id}": item for item in items}
+    with st.form("forum_decision_form"):
+        chosen = st.selectbox("Item", list(by_key), format_func=lambda k: by_key[k].label, key="forum_item")
+        decision = st.selectbox("Decision", config.vocabulary(db, "forum_decision"), key="forum_decision")
+        note = st.text_area("Note", key="forum_note",
+                            help="Needed when escalating or asking for a new action: say what and who.")
+        submitted = st.form_submit_button("Record the decision", key="forum_decision_submit")
+    if submitted:
+        item = by_key[chosen]
+        try:
+            forum_services.record_decision(db, actor, meeting_id, parse(ForumDecision, {
+                "item": item.kind, "item_id": item.id, "decision": decision, "note": note,
+                "read_version": read_versions.get(item.id) if item.kind == "learning point" else None,
+            }))
+        except DomainError as error:
+            ui.show_error(error)
+        else:
+            widgets.saved(f"Recorded: {decision} ({item.label.split(':')[0]}).", clear=("forum_note",))
+elif can_record:
+    st.caption("Nothing in this pack to decide on.")
+
+if pack.decisions.empty:
+    st.caption("No decisions recorded at this meeting yet.")
+else:
+    st.dataframe(pack.decisions.drop(columns=["item", "item_id"]), hide_index=True,
+                 column_config={"Item": st.column_config.TextColumn(width="large"),
+                                "Note": st.column_config.TextColumn(width="large")})
+
+# --- the pack -----------------------------------------------------------------------------------------
+
+
+def shown(count: int, total: int, what: str) -> None:
+    st.caption(f"{total} {what}" if count == total else f"The first {count} of {total} {what}; narrow the pack to see others.")
+
+
+learning_tab, actions_tab, changes_tab, gaps_tab = st.tabs(
+    ["Open learning", "Actions, overdue first", "New or changed", "Learning gaps"])
+with learning_tab:
+    if pack.summary.empty:
+        st.info("No open learning points.")
+    else:
+        st.dataframe(pack.summary, hide_index=True)
+        shown(len(pack.learning_points), pack.learning_points_total, "open learning points, those with overdue actions first")
+        st.dataframe(pack.learning_points.drop(columns=["version"]), hide_index=True,
+                     column_config={"Description": st.column_config.TextColumn(width="large")})
+with actions_tab:
+    if pack.actions.empty:
+        st.info("No actions on open learning points.")
+    else:
+        shown(len(pack.actions), pack.actions_total, f"actions of open learning points, {pack.overdue_actions} overdue")
+        st.dataframe(pack.actions, hide_index=True, column_config={"Description": st.column_config.TextColumn(width="large")})
+with changes_tab:
+    st.markdown(f"**New learning points** since {pack.since:%-d %B %Y}")
+    shown(len(pack.new_learning_points), pack.new_learning_points_total, "new learning points")
+    if not pack.new_learning_points.empty:
+        st.dataframe(pack.new_learning_points, hide_index=True)
+    st.markdown(f"**Action updates** since {pack.since:%-d %B %Y}")
+    shown(len(pack.action_updates), pack.action_updates_total, "action updates, newest first")
+    if not pack.action_updates.empty:
+        st.dataframe(pack.action_updates, hide_index=True)
+with gaps_tab:
+    if pack.gaps.empty:
+        st.info("No learning gaps: every upheld or partly upheld complaint has learning or a recorded decision.")
+    else:
+        st.dataframe(pack.gaps_by_area, hide_index=True)
+        shown(len(pack.gaps), pack.gaps_total, "learning gaps")
+        st.dataframe(pack.gaps.drop(columns=["complaint_id"]), hide_index=True)

@@ -1,0 +1,123 @@
+"""Themes and outcomes: concern categories against outcomes, over time and by service area; response
+times against the statutory limits; compliments. Each chart with its table, a plain-English reading,
+and downloads (PNG, SVG, CSV). Read by every role."""
+
+import streamlit as st
+
+from learning_tracker import charts, config, learning, queries, themes, ui
+
+db, actor = ui.page_context()
+st.title("Themes and outcomes")
+
+years = queries.financial_years(db)
+if not years:
+    st.info("No complaints are recorded yet, so there are no themes to show.")
+    st.stop()
+
+# --- filters -----------------------------------------------------------------------------------------
+procedures = config.vocabulary(db, "procedure")
+with st.container(border=True):
+    row = st.columns(3)
+    chosen_years = row[0].multiselect(
+        "Financial years", years, default=years[:1], format_func=lambda y: y.replace("-", "/"),
+        placeholder="All years", key="themes_years", help="April to March, by the date a complaint was received",
+    )
+    chosen_procedures = row[1].multiselect(
+        "Procedures", procedures, default=[p for p in procedures if p == "statutory"], placeholder="All procedures",
+        key="themes_procedures", help="The annual report's themes are those of statutory complaints",
+    )
+    chosen_areas = row[2].multiselect("Service areas", learning.service_area_names(db), placeholder="All service areas",
+                                      key="themes_areas")
+filters = themes.ThemeFilters(
+    years=tuple(chosen_years), procedures=tuple(chosen_procedures),
+    service_area_ids=learning.service_area_ids(db, chosen_areas),
+)
+st.caption(
+    "Concerns are counted per concern raised, as the annual report counts them: a complaint raising two "
+    "concerns counts under both. Outcomes are the complaints' current ones; \"open\" means none yet. "
+    "Compliments follow the years and service areas chosen (a compliment has no procedure)."
+)
+
+PERCENT = st.column_config.NumberColumn(format="percent")
+SHARES = {themes.SHARE: PERCENT, themes.UPHELD_RATE: PERCENT}
+
+
+def plain(text: str) -> str:
+    """A reading shown as Markdown, with Markdown's special characters escaped (names come from the records)."""
+    for char in "\\`*_[]<>#|~$":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def show(key: str, chart, table, reading: str, column_config: dict | None = None) -> None:
+    """A chart with its table beside it, its reading below, and its downloads."""
+    if table.empty:
+        st.info("Nothing to show for these filters.")
+        return
+    left, right = st.columns([3, 2])
+    with left:
+        st.altair_chart(chart, width="stretch")
+    with right:
+        st.dataframe(table, hide_index=True, column_config=column_config or {})
+    st.markdown(plain(reading))
+    buttons = st.columns(3)
+    # PNG and SVG are rendered only when asked for (vl-convert takes a moment per chart).
+    buttons[0].download_button("Chart as PNG", data=lambda: charts.to_png(chart), file_name=f"{key}.png",
+                               mime="image/png", key=f"{key}_png", on_click="ignore", icon=":material/image:")
+    buttons[1].download_button("Chart as SVG", data=lambda: charts.to_svg(chart), file_name=f"{key}.svg",
+                               mime="image/svg+xml", key=f"{key}_svg", on_click="ignore", icon=":material/draw:")
+    buttons[2].download_button("Data as CSV", data=table.to_csv(index=False), file_name=f"{key}.csv", mime="text/csv",
+                               key=f"{key}_csv", on_click="ignore", icon=":material/table:")
+
+
+concerns_tab, time_tab, areas_tab, timeliness_tab, compliments_tab = st.tabs(
+    ["Concerns and outcomes", "Concerns over time", "Service areas", "Response times", "Compliments"]
+)
+
+with concerns_tab:
+    st.subheader("Concern category against outcome")
+    frame = themes.concerns_by_category_and_outcome(db, filters)
+    show("concerns-by-outcome", charts.category_outcome_chart(frame), frame,
+         themes.reading_category_outcomes(frame, filters.years), SHARES)
+
+with time_tab:
+    st.subheader("Concerns by category over time")
+    period = st.radio("By", ["quarter", "year"], horizontal=True, key="themes_period",
+                      format_func=lambda p: f"By {p}", label_visibility="collapsed")
+    frame = themes.concerns_over_time(db, filters, period)
+    show(f"concerns-by-{period}", charts.concerns_over_time_chart(frame, f"Concerns raised by category and {period}"),
+         themes.crosstab(frame, themes.PERIOD, themes.CATEGORY, themes.RAISED) if not frame.empty else frame,
+         themes.reading_concerns_over_time(frame))
+
+with areas_tab:
+    st.subheader("Service area against concern category")
+    frame = themes.concerns_by_service_area(db, filters)
+    show("concerns-by-service-area", charts.service_area_category_chart(frame),
+         themes.crosstab(frame, themes.SERVICE_AREA, themes.CATEGORY, themes.RAISED) if not frame.empty else frame,
+         themes.reading_service_area_categories(frame))
+    st.subheader("Outcomes by service area")
+    frame = themes.outcomes_by_service_area(db, filters)
+    show("outcomes-by-service-area", charts.outcomes_by_service_area_chart(frame), frame,
+         themes.reading_outcomes_by_service_area(frame), SHARES)
+
+with timeliness_tab:
+    st.subheader("Statutory stage 1 and stage 2: average working days by quarter")
+    st.caption("A stage counts when it is the complaint's final statutory stage and was answered, as in the annual "
+               "report; the dashed lines are the statutory limits.")
+    frame = themes.stage_times_by_quarter(db, filters)
+    show("stage-times-by-quarter", charts.stage_times_chart(frame), frame, themes.reading_stage_times(frame),
+         {themes.AVERAGE_DAYS: st.column_config.NumberColumn(format="%.1f")})
+
+with compliments_tab:
+    for key, label, title, query in [
+        ("compliments-by-category", themes.COMPLIMENT_CATEGORY, "Compliments by category", themes.compliments_by_category),
+        ("compliments-by-source", themes.SOURCE, "Compliments by source", themes.compliments_by_source),
+        ("compliments-by-service-area", themes.SERVICE_AREA, "Compliments by service area", themes.compliments_by_service_area),
+    ]:
+        st.subheader(title)
+        frame = query(db, filters)
+        show(key, charts.compliments_chart(frame, label, title), frame, themes.reading_compliments(frame, label))
+    st.subheader("Compliments against complaints by service area")
+    frame = themes.compliments_and_complaints_by_service_area(db, filters)
+    show("compliments-and-complaints", charts.compliments_and_complaints_chart(frame), frame,
+         themes.reading_compliments_and_complaints(frame))
