@@ -93,6 +93,22 @@ def build_parser() -> argparse.ArgumentParser:
     reminders.add_argument("--format", choices=["md", "json"], default="md", help="md (default) or json")
     reminders.add_argument("--send", action="store_true",
                            help="also email each owner their list (needs the LEARNING_TRACKER_SMTP_* settings)")
+
+    users = sub.add_parser("users", help="the people who may use the app: add, list, set a password")
+    users_sub = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    add = with_db(users_sub.add_parser("add", help="add a user (this is how the first complaints officer is created)"))
+    add.add_argument("email", metavar="EMAIL")
+    add.add_argument("--role", required=True, help="complaints_officer, service_manager, forum_member or viewer")
+    add.add_argument("--name", help="their name as the app shows it (default: from the email)")
+    add.add_argument("--area", action="append", default=[], metavar="SERVICE_AREA",
+                     help="a service area of theirs; repeat for several (required for a service manager)")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read a first password from standard input (local accounts; omit with single sign-on)")
+    with_db(users_sub.add_parser("list", help="list the users, their roles and service areas"))
+    password = with_db(users_sub.add_parser("set-password", help="give a user a new password (lifts a lock-out)"))
+    password.add_argument("email", metavar="EMAIL")
+    password.add_argument("--password-stdin", action="store_true", required=True,
+                          help="read the password from standard input")
     return parser
 
 
@@ -242,6 +258,51 @@ def _report(args: argparse.Namespace) -> int:
     if warnings:
         print(f"learning-tracker: warning: {warnings} breakdown{'s do' if warnings != 1 else ' does'} not add up to "
               "its total; see 'Checks on the figures' in the report.", file=sys.stderr)
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    """The password given on standard input: its first line, without the line break. Never echoed or logged."""
+    if not args.password_stdin:
+        return None
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+def _existing_db(args: argparse.Namespace):
+    path = _db_path(args)
+    if not path.exists():
+        raise CommandError(f"{path} does not exist; create it with `learning-tracker init` first.")
+    return database.connect(path)
+
+
+@command("users")
+def _users(args: argparse.Namespace) -> int:
+    from .models import NewUser, parse
+    from .services import admin
+
+    db = _existing_db(args)
+    try:
+        if args.users_command == "add":
+            name = args.name or args.email.split("@")[0].replace(".", " ").replace("_", " ").title()
+            new = parse(NewUser, {"email": args.email, "name": name, "role": args.role, "service_areas": args.area,
+                                  "password": _read_password(args)})
+            admin.add_user(db, admin.command_line_actor(), new)
+            print(f"Added {new.name} <{new.email.strip()}> as a {admin.role_key(new.role).replace('_', ' ')}"
+                  + (" with a password." if new.password else " (no password: single sign-on only)."))
+        elif args.users_command == "set-password":
+            row = db.execute("SELECT id, version FROM users WHERE email = ? COLLATE NOCASE", [args.email.strip()]).fetchone()
+            if row is None:
+                raise CommandError(f"No user has the email '{args.email}'.")
+            admin.set_password(db, admin.command_line_actor(), row[0], row[1], _read_password(args) or "")
+            print(f"Set a new password for {args.email.strip()}.")
+        else:
+            for user in admin.users(db, admin.command_line_actor()).itertuples():
+                state = "" if user.active else " (deactivated)"
+                areas = f" [{user.service_areas}]" if user.service_areas else ""
+                print(f"{user.email}\t{user.name}\t{user.role}{areas}{state}")
+    finally:
+        db.close()
     return 0
 
 

@@ -199,3 +199,35 @@ class NewCompliment(Model):
     categories: list[ShortText] = Field(default_factory=list)
     summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
 
+
+# --- administration: users, service areas, concern codes, timescales ------------------------------
+
+
+class NewUser(Model):
+    """A person who may use the app: their work email, name, role and (for a service manager) service areas.
+
+    ``password`` is for local accounts only; with single sign-on it stays empty.
+    """
+
+    email: ShortText
+    name: ShortText
+    role: ShortText
+    service_areas: list[ShortText] = Field(default_factory=list)
+    password: str | None = Field(default=None, repr=False)
+
+    _blank = field_validator("password", mode="before")(_blank_to_none)
+
+
+class UserChange(Model):
+    """A user's name, role and service areas as the complaints officer edits them."""
+
+    name: ShortText
+    role: ShortText
+    service_areas: list[ShortText] = Field(default_factory=list)
+
+
+class TimescaleChange(Model):
+    """How many working days a stage of a procedure has, and how far it may be extended."""
+
+    due_working_days: int = Field(ge=1, le=365)
+    max_working_days: int | None = Field(default=None, ge=1, le=365)

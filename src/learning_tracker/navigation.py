@@ -1,5 +1,12 @@
-"""Which pages each role sees. ``streamlit_app.py`` builds ``st.navigation`` from this list; the
-services still check every write, so a page missing from a role's menu is convenience, not security."""
+"""Which pages each role may open. ``streamlit_app.py`` builds ``st.navigation`` from this list.
+
+Every page is registered with ``st.navigation`` for every role, those a role may not use with
+``visibility="hidden"``: a page left out altogether would make Streamlit silently show the default page
+instead when someone opens its URL. Opening a hidden page (by URL, a bookmark or ``st.switch_page``)
+shows "Your role (...) cannot open this page" and the page's script never runs: ``streamlit_app.py``
+refuses it before running it, and ``ui.page_context()`` checks again for the page file it is called
+from. The services still check every write, so the menu is convenience and this is the second line.
+"""
 
 from __future__ import annotations
 
@@ -37,6 +44,11 @@ PAGES: list[PageSpec] = [
     PageSpec("record_learning.py", "Record learning", ":material/edit_note:", "Learning", frozenset({COMPLAINTS_OFFICER, SERVICE_MANAGER})),
     PageSpec("learning.py", "Learning and actions", ":material/school:", "Learning", EVERYONE),
     PageSpec("reports.py", "Reports", ":material/description:", "Reports", frozenset({COMPLAINTS_OFFICER, VIEWER})),
+    PageSpec("admin_users.py", "Users", ":material/group:", "Administration", frozenset({COMPLAINTS_OFFICER})),
+    PageSpec("admin_service_areas.py", "Service areas", ":material/account_tree:", "Administration", frozenset({COMPLAINTS_OFFICER})),
+    PageSpec("admin_codes.py", "Concern codes", ":material/label:", "Administration", frozenset({COMPLAINTS_OFFICER})),
+    PageSpec("admin_settings.py", "Timescales and RAG", ":material/schedule:", "Administration", frozenset({COMPLAINTS_OFFICER})),
+    PageSpec("admin_audit.py", "Audit log", ":material/history:", "Administration", frozenset({COMPLAINTS_OFFICER})),
 ]
 
 
@@ -47,3 +59,18 @@ def pages_for(role: str) -> dict[str, list[PageSpec]]:
         if role in page.roles:
             sections.setdefault(page.section, []).append(page)
     return sections
+
+
+def spec_for(file: str | Path) -> PageSpec | None:
+    """The page whose script is ``file`` (a path, or a name under ``pages/``), or None for any other file."""
+    path = Path(file)
+    for page in PAGES:
+        if path.name == page.file and (not path.is_absolute() or path.resolve() == page.path.resolve()):
+            return page
+    return None
+
+
+def may_open(role: str, file: str | Path) -> bool:
+    """Whether a role may open the page ``file``. A file that is not a page is not this check's business."""
+    page = spec_for(file)
+    return page is None or role in page.roles

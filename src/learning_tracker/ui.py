@@ -1,21 +1,38 @@
-"""What every page shares: the database for this run, the signed-in user, and how errors are shown.
+"""What every page shares: the database for this run, the signed-in user, and how errors are shown;
+and the Streamlit side of signing in (the rules themselves are in ``auth.py``).
 
 Pages stay thin: read widgets, call a service or a query, render. A connection is opened per script
 run (never cached across Streamlit's threads) and closed when the run ends.
+
+``st.session_state["user_id"]`` holds the signed-in user's id and nothing else says who is signed in.
+Only this module sets it (after a password, single sign-on or the demo picker); the browser cannot,
+since session state lives on the server. Page tests set it directly to act as a user.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 import streamlit as st
 
+from . import auth, config, demo_mode, navigation
 from . import db as database
+from .db import transaction
 from .errors import Conflict, DomainError, InvalidInput, NotFound, Refused
-from .services.core import Actor, load_actor
+from .services.core import Actor, load_actor, record_audit
 
 USER_KEY = "user_id"
+LAST_ACTIVITY_KEY = "last_activity"
+_NOTICE_KEY = "_sign_in_notice"
+_SSO_REFUSED_KEY = "_sso_refused"
+
+DEMO_BANNER = "Demo data: figures from a published annual report and made-up current cases. No real people."
 
 
 def db_path() -> Path:
@@ -28,7 +45,7 @@ def open_db() -> sqlite_utils.Database:
 
 
 def current_actor(db: sqlite_utils.Database) -> Actor | None:
-    """The signed-in user, or None."""
+    """The signed-in user, or None (a user deactivated since they signed in is signed out here)."""
     user_id = st.session_state.get(USER_KEY)
     if user_id is None:
         return None
@@ -39,14 +56,279 @@ def current_actor(db: sqlite_utils.Database) -> Actor | None:
         return None
 
 
-def page_context() -> tuple[sqlite_utils.Database, Actor]:
-    """The database and the signed-in user for a page; stops the page when nobody is signed in."""
-    db = open_db()
+# --- signing in ------------------------------------------------------------------------------------
+
+
+@dataclass
+class SignIn:
+    """Who is using the app on this run, how they sign in, and what stops them when nobody is."""
+
+    settings: auth.AuthSettings | None
+    actor: Actor | None
+    problem: DomainError | None = None
+    demo: bool = False
+
+
+def _secrets() -> dict[str, Any]:
+    """``.streamlit/secrets.toml`` as a dict; empty when there is none."""
+    try:
+        if st.secrets.load_if_toml_exists():
+            return st.secrets.to_dict()
+    except Exception:  # a malformed file: Streamlit logs it at start; sign-in falls back to the environment
+        pass
+    return {}
+
+
+def auth_settings(db: sqlite_utils.Database) -> auth.AuthSettings:
+    """This installation's sign-in settings (environment first, then secrets.toml)."""
+    return auth.settings_from(os.environ, _secrets(), demo_database=demo_mode.is_demo(db))
+
+
+def signed_in_role(db: sqlite_utils.Database) -> str | None:
+    """The role of whoever is signed in, for the entry point's menu; renders nothing.
+
+    The sign-in itself (forms, idle time-out, refusals) happens in ``gate``, which every page runs
+    through ``page_context``: Streamlit runs a page straight from the pages/ folder, without the entry
+    point, on a server's first run and in AppTest, so the page is where the checks must be.
+    """
+    try:
+        settings = auth_settings(db)
+    except DomainError:
+        return None
+    if settings.provider == auth.DEMO:
+        _preselect_demo_user(db)
     actor = current_actor(db)
-    if actor is None:
-        st.warning("Choose who you are in the sidebar to use this page.")
+    return actor.role if actor else None
+
+
+def gate(db: sqlite_utils.Database, page: navigation.PageSpec | None) -> Actor:
+    """Everything between a request and a page: the demo banner and picker, the idle time-out, the
+    sign-in screen (the run stops there for someone not signed in), the account menu, and the refusal
+    of a page the user's role may not open. Returns the signed-in user."""
+    state = _sign_in_state(db)
+    if state.actor is None:
+        sign_in_screen(db, state)
+    account_sidebar(db, state)
+    if page is not None and state.actor.role not in page.roles:
+        refuse_page(db, state.actor, page)
+    return state.actor
+
+
+def _sign_in_state(db: sqlite_utils.Database) -> SignIn:
+    """Who is signed in on this run, after the idle time-out; shows the demo banner and picker."""
+    demo = demo_mode.is_demo(db)
+    if demo:
+        st.warning(DEMO_BANNER, icon=":material/science:")
+    try:
+        settings = auth_settings(db)
+    except DomainError as problem:
+        return SignIn(None, None, problem, demo)
+    if settings.provider == auth.DEMO:
+        return SignIn(settings, _demo_user(db), None, demo)
+    now = datetime.now(timezone.utc)
+    if st.session_state.get(USER_KEY) is not None:
+        last = st.session_state.get(LAST_ACTIVITY_KEY)
+        if auth.idle_expired(last, now, settings.idle_minutes):
+            _end_session(db, settings, f"signed out after {settings.idle_minutes} minutes without activity",
+                         notice=f"You were signed out after {settings.idle_minutes} minutes without activity. "
+                                "Sign in again to carry on.")
+    problem = None
+    if settings.provider == auth.SSO and st.session_state.get(USER_KEY) is None:
+        problem = _sso_user(db, settings)
+    actor = current_actor(db)
+    if actor is not None:
+        st.session_state[LAST_ACTIVITY_KEY] = now
+    return SignIn(settings, actor, problem, demo)
+
+
+def _preselect_demo_user(db: sqlite_utils.Database) -> dict[int, str]:
+    """The demo picker's people; the first of them is chosen when nobody (or someone else) is."""
+    people = demo_mode.demo_users(db)
+    labels = {user_id: f"{name} ({config.ROLES[role].lower()})" for user_id, name, role in people}
+    if labels and st.session_state.get(USER_KEY) not in labels:
+        st.session_state[USER_KEY] = next(iter(labels))
+    return labels
+
+
+def _demo_user(db: sqlite_utils.Database) -> Actor | None:
+    """The demo picker: one made-up person per role, only ever on the demo database."""
+    labels = _preselect_demo_user(db)
+    if not labels:
+        return None
+    with st.sidebar:
+        st.selectbox(
+            "Using the app as", list(labels), format_func=labels.get, key=USER_KEY,
+            help="Demo mode: pick a person to see the app as their role does.",
+        )
+    return current_actor(db)
+
+
+def _sso_user(db: sqlite_utils.Database, settings: auth.AuthSettings) -> DomainError | None:
+    """Sign in the person the identity provider vouched for; the refusal when this app does not know them."""
+    user_info = st.user.to_dict()
+    if not user_info.get("is_logged_in"):
+        return None
+    email = str(user_info.get("email") or "")
+    refused = st.session_state.get(_SSO_REFUSED_KEY)
+    if refused and refused[0] == email:
+        return refused[1]  # already refused (and audited) in this session
+    try:
+        actor = auth.sso_sign_in(db, user_info, tenant_id=settings.sso_tenant_id)
+    except Refused as refusal:
+        st.session_state[_SSO_REFUSED_KEY] = (email, refusal)
+        return refusal
+    st.session_state[USER_KEY] = actor.id
+    return None
+
+
+def _end_session(db: sqlite_utils.Database, settings: auth.AuthSettings, reason: str, *, notice: str) -> None:
+    """Sign out: audit it, forget everything this session held (the next person starts clean), say why."""
+    actor = current_actor(db)
+    if actor is not None:
+        auth.sign_out(db, actor, reason=reason)
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    st.session_state[_NOTICE_KEY] = notice
+    if settings.provider == auth.SSO:
+        # The identity cookie would sign them straight back in; st.logout clears it and starts a new session.
+        st.logout()
+
+
+def sign_in_screen(db: sqlite_utils.Database, state: SignIn) -> None:
+    """The screen for someone not signed in (or who may not be); always stops the run."""
+    if state.problem is not None and state.settings is None:
+        st.error(str(state.problem))
         st.stop()
-    return db, actor
+    notice = st.session_state.pop(_NOTICE_KEY, None)
+    st.title("Complaints learning tracker")
+    if notice:
+        st.info(notice, icon=":material/logout:")
+    settings = state.settings
+    if settings is None or settings.provider == auth.DEMO:
+        st.error("The demo database has no demo users to pick from. Rebuild it with `learning-tracker demo --force`.")
+    elif settings.provider == auth.SSO:
+        _sso_screen(settings, state.problem)
+    else:
+        _password_form(db)
+    st.stop()
+
+
+def _password_form(db: sqlite_utils.Database) -> None:
+    st.caption("The records are about children: sign in with the account the complaints officer gave you.")
+    # clear_on_submit: the password does not stay in the session once the form has been handled.
+    with st.form("sign_in", clear_on_submit=True):
+        email = st.text_input("Email", key="sign_in_email", autocomplete="username")
+        password = st.text_input("Password", type="password", key="sign_in_password", autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        try:
+            actor = auth.sign_in(db, email, password)
+        except DomainError as error:
+            st.error(str(error))
+            return
+        st.session_state[USER_KEY] = actor.id
+        st.session_state[LAST_ACTIVITY_KEY] = datetime.now(timezone.utc)
+        st.rerun()
+
+
+def _sso_screen(settings: auth.AuthSettings, problem: DomainError | None) -> None:
+    if problem is not None:
+        st.error(str(problem))
+        if st.button("Sign out of that account"):
+            st.session_state.pop(_SSO_REFUSED_KEY, None)
+            st.logout()
+        return
+    if not _secrets().get("auth"):
+        st.error(
+            "Single sign-on is chosen, but .streamlit/secrets.toml has no [auth] section, so there is no identity "
+            "provider to sign in with. See 'Single sign-on with Microsoft Entra ID' in the README."
+        )
+        return
+    st.caption("Sign in with your council account.")
+    if st.button("Sign in with your council account", type="primary", icon=":material/login:"):
+        st.login(settings.sso_provider)
+
+
+def account_sidebar(db: sqlite_utils.Database, state: SignIn) -> None:
+    """Who is signed in, with sign-out (and, for a local account, changing one's password)."""
+    actor, settings = state.actor, state.settings
+    if actor is None or settings is None or settings.provider == auth.DEMO:
+        return
+    with st.sidebar:
+        st.caption(f"Signed in as {actor.name} ({config.ROLES[actor.role].lower()})")
+        if settings.provider == auth.LOCAL:
+            with st.popover("Change my password", icon=":material/key:"):
+                _change_password_form(db, actor)
+        if st.button("Sign out", icon=":material/logout:", key="sign_out"):
+            _end_session(db, settings, "signed out", notice="You have signed out.")
+            st.rerun()
+
+
+def _change_password_form(db: sqlite_utils.Database, actor: Actor) -> None:
+    from .services import admin
+
+    with st.form("change_password", clear_on_submit=True):
+        current = st.text_input("Current password", type="password", autocomplete="current-password")
+        new = st.text_input(f"New password (at least {auth.MIN_PASSWORD_LENGTH} characters)", type="password",
+                            autocomplete="new-password")
+        again = st.text_input("New password again", type="password", autocomplete="new-password")
+        if st.form_submit_button("Change my password"):
+            if new != again:
+                st.error("The two new passwords are not the same; nothing was changed.")
+                return
+            try:
+                admin.change_own_password(db, actor, current, new)
+            except DomainError as error:
+                show_error(error)
+                return
+            st.success("Your password has been changed.")
+
+
+# --- pages -----------------------------------------------------------------------------------------
+
+
+def refuse_page(db: sqlite_utils.Database, actor: Actor, page: navigation.PageSpec) -> None:
+    """Stop a page the signed-in user's role may not open, saying so; the attempt is audited."""
+    role = config.ROLES[actor.role]
+    with transaction(db):
+        record_audit(db, actor, "open page", "page", None, outcome="refused",
+                     message=f"{role} may not open {page.file}")
+    st.error(f"Your role ({role}) cannot open this page ({page.title}). Choose a page from the menu.",
+             icon=":material/block:")
+    st.stop()
+
+
+def page_context() -> tuple[sqlite_utils.Database, Actor]:
+    """The database and the signed-in user for a page: every page starts with it.
+
+    Runs ``gate``: shows the sign-in screen and stops when nobody is signed in, and stops with "Your role
+    (...) cannot open this page" when the page that calls it (looked up in ``navigation.PAGES`` by its
+    file) is not for the user's role.
+    """
+    _through_the_entry_point()
+    db = open_db()
+    caller = sys._getframe(1).f_globals.get("__file__")
+    return db, gate(db, navigation.spec_for(caller) if caller else None)
+
+
+def _through_the_entry_point() -> None:
+    """Rerun through streamlit_app.py when Streamlit ran this page straight from the pages/ folder.
+
+    With a pages/ folder beside the entry point, Streamlit starts every server process (and every
+    AppTest run) in its old multipage mode, which lists the folder's files in the sidebar and runs a
+    page opened by URL without the entry point, until some run calls ``st.navigation``. The page's own
+    checks (``gate``) would still refuse whom they must, but the menu would list every file to anyone.
+    Leaving that mode and rerunning the same URL goes through the entry point and its role's menu.
+    """
+    from streamlit import config as streamlit_config
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        # AppTest puts Streamlit back in the old mode before every run: a rerun there would lose the
+        # button click that started the run. The page's own checks (gate) run either way.
+        if not streamlit_config.get_option("global.appTest"):
+            st.rerun()
 
 
 def show_error(error: DomainError) -> None:

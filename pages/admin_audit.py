@@ -1,0 +1,57 @@
+"""Audit log: every write and every refusal, who, when, before and after. Filter by person, kind of
+record, record number, dates and outcome; page through it; export what the filter matches as CSV.
+Complaints officer only."""
+
+from datetime import date
+
+import streamlit as st
+
+from learning_tracker import ui, widgets
+from learning_tracker.services import admin
+
+PAGE_SIZE = 50
+ANYONE, ANY = "anyone", "any"
+
+db, actor = ui.page_context()
+st.title("Audit log")
+
+choices = admin.audit_choices(db)
+people = dict(choices["users"])
+columns = st.columns(3)
+user_id = columns[0].selectbox("Person", [None, *people], format_func=lambda u: ANYONE if u is None else people[u],
+                               key="audit_user")
+entity = columns[1].selectbox("Kind of record", [None, *choices["entities"]],
+                              format_func=lambda e: ANY if e is None else e.replace("_", " "), key="audit_entity")
+record = columns[2].number_input("Record number (0 for any)", min_value=0, step=1, key="audit_record")
+columns = st.columns(3)
+date_from = columns[0].date_input("From", value=None, max_value=date.today(), key="audit_from", format="YYYY-MM-DD")
+date_to = columns[1].date_input("To", value=None, max_value=date.today(), key="audit_to", format="YYYY-MM-DD")
+outcome = columns[2].selectbox("Outcome", [None, "done", "refused"], format_func=lambda o: o or ANY, key="audit_outcome")
+
+filters = admin.AuditFilter(user_id=user_id, entity=entity, entity_id=int(record) or None,
+                            date_from=date_from, date_to=date_to, outcome=outcome)
+_, total = admin.audit_log(db, actor, filters, limit=0)
+offset = widgets.pager(total, PAGE_SIZE, key="audit_page", what="events")
+events, _ = admin.audit_log(db, actor, filters, limit=PAGE_SIZE, offset=offset)
+if events.empty:
+    st.info("No audit events match these filters.")
+else:
+    st.dataframe(
+        events.drop(columns=["user_id"]), hide_index=True, width="stretch",
+        column_config={"id": "Event", "at": "When (UTC)", "user_email": "Who", "event": "What", "entity": "Record",
+                       "entity_id": "Number", "outcome": "Outcome", "message": "Message", "before": "Before",
+                       "after": "After"},
+    )
+
+
+def _export(filters: admin.AuditFilter = filters, who=actor) -> bytes:
+    # Runs on another thread when the button is clicked, so it opens its own connection.
+    connection = ui.open_db()
+    try:
+        return admin.audit_csv(connection, who, filters)
+    finally:
+        connection.close()
+
+
+st.download_button(f"Export these {total} events as CSV", data=_export, file_name=f"audit-log-{date.today()}.csv",
+                   mime="text/csv", icon=":material/download:", disabled=not total, key="audit_export")

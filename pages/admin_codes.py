@@ -1,0 +1,60 @@
+"""Concern codes: the main categories and subcategories complaints are coded with. Add, deactivate or
+reactivate; complaints already coded keep their codes. Complaints officer only."""
+
+import streamlit as st
+
+from learning_tracker import ui, widgets
+from learning_tracker.errors import DomainError
+from learning_tracker.services import admin
+
+db, actor = ui.page_context()
+st.title("Concern codes")
+widgets.show_flash()
+
+codes = admin.concern_codes(db)
+codes["code"] = [admin.code_text(c, s) for c, s in zip(codes["category"], codes["subcategory"])]
+st.dataframe(
+    codes.assign(active=codes["active"].map({1: "yes", 0: "no"}))[["code", "active", "times_raised"]],
+    hide_index=True, width="stretch",
+    column_config={"code": "Concern code", "active": "Active", "times_raised": "Times raised"},
+)
+
+add_tab, status_tab = st.tabs(["Add", "Deactivate or reactivate"])
+
+with add_tab:
+    with st.form("add_code"):
+        category = st.text_input("Main category", key="new_code_category",
+                                 help="A new main category, or an existing one to add a subcategory to.")
+        subcategory = st.text_input("Subcategory (optional)", key="new_code_subcategory")
+        if st.form_submit_button("Add concern code", type="primary"):
+            try:
+                admin.add_concern_code(db, actor, category, subcategory)
+            except DomainError as error:
+                ui.show_error(error)
+            else:
+                widgets.saved(f"Added the concern code {admin.code_text(category.strip(), subcategory.strip())}.",
+                              clear=("new_code_category", "new_code_subcategory"))
+
+with status_tab:
+    by_id = codes.set_index("id")
+    labels = {int(r.id): r.code + ("" if r.active else " (deactivated)") for r in codes.itertuples()}
+    code_id = st.selectbox("Concern code", list(labels), format_func=labels.get, key="status_code")
+    if code_id is not None:
+        version = widgets.version_read(f"code-{code_id}", int(by_id.loc[code_id, "version"]))
+        if by_id.loc[code_id, "active"]:
+            if not by_id.loc[code_id, "subcategory"]:
+                st.caption("Deactivating a main category deactivates its subcategories too.")
+            if st.button("Deactivate", key="deactivate_code"):
+                try:
+                    count = admin.deactivate_concern_code(db, actor, code_id, version)
+                except DomainError as error:
+                    ui.show_error(error)
+                else:
+                    widgets.saved(f"Deactivated {count} concern code{'s' if count != 1 else ''}.")
+        elif st.button("Reactivate", key="reactivate_code"):
+            try:
+                admin.reactivate_concern_code(db, actor, code_id, version)
+            except DomainError as error:
+                ui.show_error(error)
+            else:
+                widgets.saved(f"Reactivated {by_id.loc[code_id, 'code']}.")

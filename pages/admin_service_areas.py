@@ -1,0 +1,94 @@
+"""Service areas: add, rename, merge two into one, deactivate or reactivate. Nothing is deleted: a merged
+area stays, deactivated, and the audit log lists every record the merge moved. Complaints officer only."""
+
+import streamlit as st
+
+from learning_tracker import ui, widgets
+from learning_tracker.errors import DomainError
+from learning_tracker.services import admin
+
+db, actor = ui.page_context()
+st.title("Service areas")
+widgets.show_flash()
+
+table = admin.service_areas(db, actor)
+st.dataframe(
+    table.assign(active=table["active"].map({1: "yes", 0: "no"}))[
+        ["name", "active", "complaints", "learning_points", "actions", "users"]],
+    hide_index=True, width="stretch",
+    column_config={"name": "Service area", "active": "Active", "complaints": "Complaints",
+                   "learning_points": "Learning points", "actions": "Actions", "users": "Users"},
+)
+by_id = table.set_index("id")
+names = {int(r.id): r.name + ("" if r.active else " (deactivated)") for r in table.itertuples()}
+active_ids = [int(r.id) for r in table.itertuples() if r.active]
+
+add_tab, rename_tab, merge_tab, status_tab = st.tabs(["Add", "Rename", "Merge", "Deactivate or reactivate"])
+
+with add_tab:
+    with st.form("add_area"):
+        name = st.text_input("Name of the new service area", key="new_area_name")
+        if st.form_submit_button("Add service area", type="primary"):
+            try:
+                admin.add_service_area(db, actor, name)
+            except DomainError as error:
+                ui.show_error(error)
+            else:
+                widgets.saved(f"Added the service area {name.strip()}.", clear=("new_area_name",))
+
+with rename_tab:
+    area_id = st.selectbox("Service area", list(names), format_func=names.get, key="rename_area")
+    if area_id is not None:
+        version = widgets.version_read(f"area-{area_id}", int(by_id.loc[area_id, "version"]))
+        with st.form(f"rename_area_{area_id}"):
+            new_name = st.text_input("New name", value=by_id.loc[area_id, "name"])
+            if st.form_submit_button("Rename", type="primary"):
+                try:
+                    admin.rename_service_area(db, actor, area_id, version, new_name)
+                except DomainError as error:
+                    ui.show_error(error)
+                else:
+                    widgets.saved(f"Renamed {by_id.loc[area_id, 'name']} to {new_name.strip()}.")
+
+with merge_tab:
+    st.caption("Everything filed under the area you merge (complaints, compliments, learning points, actions and "
+               "its service managers) moves to the area you keep; the merged area is then deactivated.")
+    merge_id = st.selectbox("Merge this area", active_ids, format_func=names.get, key="merge_area")
+    keep_id = st.selectbox("into this area", [a for a in active_ids if a != merge_id], format_func=names.get,
+                           key="keep_area")
+    if merge_id is not None and keep_id is not None:
+        merge_version = widgets.version_read(f"area-{merge_id}", int(by_id.loc[merge_id, "version"]))
+        keep_version = widgets.version_read(f"area-{keep_id}", int(by_id.loc[keep_id, "version"]))
+        sure = st.checkbox(f"Move everything of {names[merge_id]} to {names[keep_id]} and deactivate {names[merge_id]}",
+                           key="merge_sure")
+        if st.button("Merge", type="primary", disabled=not sure, key="merge"):
+            try:
+                moved = admin.merge_service_areas(db, actor, keep_id, keep_version, merge_id, merge_version)
+            except DomainError as error:
+                ui.show_error(error)
+            else:
+                widgets.saved(
+                    f"Merged {names[merge_id]} into {names[keep_id]}: moved {moved['complaints']} complaints, "
+                    f"{moved['compliments']} compliments, {moved['learning_points']} learning points, "
+                    f"{moved['actions']} actions and {moved['users']} users.", clear=("merge_sure",))
+
+with status_tab:
+    area_id = st.selectbox("Service area", list(names), format_func=names.get, key="status_area")
+    if area_id is not None:
+        version = widgets.version_read(f"area-{area_id}", int(by_id.loc[area_id, "version"]))
+        if by_id.loc[area_id, "active"]:
+            st.caption("A deactivated area cannot be chosen for new records; its existing records keep it.")
+            if st.button("Deactivate", key="deactivate_area"):
+                try:
+                    admin.deactivate_service_area(db, actor, area_id, version)
+                except DomainError as error:
+                    ui.show_error(error)
+                else:
+                    widgets.saved(f"Deactivated {names[area_id]}.")
+        elif st.button("Reactivate", key="reactivate_area"):
+            try:
+                admin.reactivate_service_area(db, actor, area_id, version)
+            except DomainError as error:
+                ui.show_error(error)
+            else:
+                widgets.saved(f"Reactivated {by_id.loc[area_id, 'name']}.")

@@ -1,0 +1,56 @@
+"""Timescales and the RAG threshold: the working days each stage has, how far it may be extended, and
+when an open stage turns Amber on the weekly RAG report. Complaints officer only."""
+
+import streamlit as st
+
+from learning_tracker import ui, widgets
+from learning_tracker.errors import DomainError
+from learning_tracker.models import TimescaleChange, parse
+from learning_tracker.services import admin
+
+db, actor = ui.page_context()
+st.title("Timescales and RAG")
+widgets.show_flash()
+
+st.subheader("Timescales")
+table = admin.timescales(db)
+st.dataframe(
+    table[["procedure", "stage", "clock_starts", "due_working_days", "max_working_days"]],
+    hide_index=True, width="stretch",
+    column_config={"procedure": "Procedure", "stage": "Stage", "clock_starts": "Clock starts",
+                   "due_working_days": "Due (working days)", "max_working_days": "Extended at most to"},
+)
+st.caption("A change applies to stages opened from now on; a stage already open keeps the due date it was given.")
+choices = {(r.procedure, int(r.stage)): r for r in table.itertuples()}
+chosen = st.selectbox("Timescale to change", list(choices), key="timescale_choice",
+                      format_func=lambda k: f"{k[0]} stage {k[1]}" if k[0] != "informal" else "informal")
+if chosen is not None:
+    row = choices[chosen]
+    version = widgets.version_read(f"timescale-{chosen[0]}-{chosen[1]}", int(row.version))
+    with st.form(f"timescale_{chosen[0]}_{chosen[1]}"):
+        due = st.number_input("Due after (working days)", min_value=1, max_value=365, value=int(row.due_working_days))
+        has_max = row.max_working_days == row.max_working_days and row.max_working_days is not None  # NaN when none
+        most = st.number_input("Extended at most to (working days; 0 for no extension)", min_value=0, max_value=365,
+                               value=int(row.max_working_days) if has_max else 0)
+        if st.form_submit_button("Save timescale", type="primary"):
+            try:
+                edit = parse(TimescaleChange, {"due_working_days": int(due), "max_working_days": int(most) or None})
+                admin.change_timescale(db, actor, chosen[0], chosen[1], version, edit)
+            except DomainError as error:
+                ui.show_error(error)
+            else:
+                widgets.saved(f"Saved the timescale of {chosen[0]} stage {chosen[1]}.")
+
+st.subheader("RAG report")
+amber, amber_version = admin.amber_setting(db)
+amber_version = widgets.version_read("setting-rag_amber_working_days", amber_version)
+with st.form("amber_threshold"):
+    days = st.number_input("An open stage is Amber when it is due within this many working days (today counts as the first)",
+                           min_value=0, max_value=admin.MAX_AMBER_WORKING_DAYS, value=amber)
+    if st.form_submit_button("Save threshold", type="primary"):
+        try:
+            admin.change_amber_threshold(db, actor, amber_version, int(days))
+        except DomainError as error:
+            ui.show_error(error)
+        else:
+            widgets.saved(f"Open stages now turn Amber {int(days)} working days before they are due.")

@@ -1,0 +1,111 @@
+"""Users: who may use the app, with their role and service areas. Add, change, deactivate or reactivate
+(never delete), give a password, lift a lock-out. Complaints officer only."""
+
+import streamlit as st
+
+from learning_tracker import auth, config, ui, widgets
+from learning_tracker.errors import DomainError
+from learning_tracker.models import NewUser, UserChange, parse
+from learning_tracker.services import admin
+
+db, actor = ui.page_context()
+st.title("Users")
+widgets.show_flash()
+
+people = admin.users(db, actor)
+areas = admin.area_names(db)
+roles = list(config.ROLES)
+
+shown = people.assign(
+    role=people["role"].map(config.ROLES),
+    active=people["active"].map({1: "yes", 0: "no"}),
+    sign_in=people["has_password"].map({1: "password set", 0: "no password (single sign-on only)"}),
+    locked_until=people["locked_until"].fillna(""),
+)
+st.dataframe(
+    shown[["name", "email", "role", "service_areas", "active", "sign_in", "locked_until"]],
+    hide_index=True, width="stretch",
+    column_config={"name": "Name", "email": "Email", "role": "Role", "service_areas": "Service areas",
+                   "active": "Active", "sign_in": "Sign-in", "locked_until": "Locked until (UTC)"},
+)
+
+add_tab, change_tab = st.tabs(["Add a user", "Change a user"])
+
+with add_tab:
+    with st.form("add_user"):
+        email = st.text_input("Work email", key="new_user_email")
+        name = st.text_input("Name", key="new_user_name")
+        role = st.selectbox("Role", roles, format_func=config.ROLES.get, key="new_user_role")
+        user_areas = st.multiselect("Service areas", areas, key="new_user_areas",
+                                    help="Required for a service manager: the areas whose learning and actions they own.")
+        password = st.text_input(
+            "First password (local accounts)", type="password", key="new_user_password",
+            help=f"At least {auth.MIN_PASSWORD_LENGTH} characters and not a common password. "
+                 "Leave empty when people sign in with their council account (single sign-on).")
+        if st.form_submit_button("Add user", type="primary"):
+            try:
+                new = parse(NewUser, {"email": email, "name": name, "role": role, "service_areas": user_areas,
+                                      "password": password})
+                admin.add_user(db, actor, new)
+            except DomainError as error:
+                ui.show_error(error)
+            else:
+                widgets.saved(f"Added {new.name} as a {config.ROLES[new.role].lower()}.",
+                              clear=("new_user_email", "new_user_name", "new_user_areas", "new_user_password"))
+
+with change_tab:
+    labels = {int(r.id): f"{r.name} ({r.email})" + ("" if r.active else ", deactivated") for r in people.itertuples()}
+    user_id = st.selectbox("User", list(labels), format_func=labels.get, key="admin_user")
+    if user_id is not None:
+        row = people.set_index("id").loc[user_id]
+        version = widgets.version_read(f"user-{user_id}", int(row["version"]))
+        current_areas = [a for a in (row["service_areas"] or "").split("; ") if a]
+        with st.form(f"change_user_{user_id}"):
+            name = st.text_input("Name", value=row["name"])
+            role = st.selectbox("Role", roles, index=roles.index(row["role"]), format_func=config.ROLES.get)
+            user_areas = st.multiselect("Service areas", sorted(set(areas) | set(current_areas)), default=current_areas)
+            if st.form_submit_button("Save changes", type="primary"):
+                try:
+                    admin.change_user(db, actor, user_id, version,
+                                      parse(UserChange, {"name": name, "role": role, "service_areas": user_areas}))
+                except DomainError as error:
+                    ui.show_error(error)
+                else:
+                    widgets.saved(f"Saved the changes to {name}.")
+
+        with st.form(f"set_password_{user_id}", clear_on_submit=True):
+            new_password = st.text_input("New password", type="password",
+                                         help=f"At least {auth.MIN_PASSWORD_LENGTH} characters; tell the person "
+                                              "in person or by phone, never by email.")
+            if st.form_submit_button("Set password"):
+                try:
+                    admin.set_password(db, actor, user_id, version, new_password)
+                except DomainError as error:
+                    ui.show_error(error)
+                else:
+                    widgets.saved(f"Set a new password for {row['name']}; any lock-out is lifted.")
+
+        left, right = st.columns(2)
+        if row["active"]:
+            if left.button("Deactivate", icon=":material/person_off:", key=f"deactivate_{user_id}",
+                           help="They can no longer sign in; their records and history stay."):
+                try:
+                    admin.deactivate_user(db, actor, user_id, version)
+                except DomainError as error:
+                    ui.show_error(error)
+                else:
+                    widgets.saved(f"Deactivated {row['name']}.")
+        elif left.button("Reactivate", icon=":material/person_add:", key=f"reactivate_{user_id}"):
+            try:
+                admin.reactivate_user(db, actor, user_id, version)
+            except DomainError as error:
+                ui.show_error(error)
+            else:
+                widgets.saved(f"Reactivated {row['name']}.")
+        if row["locked_until"] and right.button("Unlock", icon=":material/lock_open:", key=f"unlock_{user_id}"):
+            try:
+                admin.unlock_user(db, actor, user_id)
+            except DomainError as error:
+                ui.show_error(error)
+            else:
+                widgets.saved(f"Unlocked {row['name']}'s account.")
