@@ -109,6 +109,29 @@ def build_parser() -> argparse.ArgumentParser:
     password.add_argument("email", metavar="EMAIL")
     password.add_argument("--password-stdin", action="store_true", required=True,
                           help="read the password from standard input")
+
+    from .templates import TEMPLATES
+
+    imports = with_db(sub.add_parser(
+        "import", help="import records from a CSV or Excel file in the template (see README: Importing and exporting)"))
+    imports.add_argument("kind", choices=list(TEMPLATES), metavar="KIND", help=" | ".join(TEMPLATES))
+    imports.add_argument("file", metavar="FILE", help="a .csv or .xlsx file")
+    imports.add_argument("--dry-run", action="store_true", help="check the file and say what would change; write nothing")
+    imports.add_argument("--mapping", metavar="NAME", help="a column mapping saved on the Import and export page")
+    imports.add_argument("--errors", metavar="CSV", help="also write every problem found to this CSV file")
+    imports.add_argument("--as", dest="as_email", metavar="EMAIL",
+                         help="the complaints officer to name in the audit log (default: the command itself)")
+    exports = with_db(sub.add_parser("export", help="export records as CSV or Excel in the import template"))
+    exports.add_argument("kind", choices=[*TEMPLATES, "all"], metavar="KIND", help=" | ".join([*TEMPLATES, "all"]))
+    exports.add_argument("file", metavar="FILE", help="a .csv or .xlsx file to write ('all' needs .xlsx)")
+    exports.add_argument("--year", metavar="YYYY-YY", help="only this financial year, like 2021-22")
+    exports.add_argument("--procedure", help="only complaints of this procedure (and the learning drawn from them)")
+    exports.add_argument("--service-area", action="append", default=[], metavar="NAME",
+                         help="only this service area; repeat for several")
+    backup = with_db(sub.add_parser("backup", help="copy the database to DEST safely while the app is in use"))
+    backup.add_argument("destination", metavar="DEST", help="a new file, or a folder to put a dated copy in")
+    restore = with_db(sub.add_parser("restore", help="replace the database with a backup (the replaced one is kept)"))
+    restore.add_argument("source", metavar="SRC", help="a backup made by `learning-tracker backup`")
     return parser
 
 
@@ -303,6 +326,99 @@ def _users(args: argparse.Namespace) -> int:
                 print(f"{user.email}\t{user.name}\t{user.role}{areas}{state}")
     finally:
         db.close()
+    return 0
+
+
+def _import_actor(db, email: str | None):
+    from .services.admin import command_line_actor
+    from .services.core import actor_by_email
+
+    return actor_by_email(db, email) if email else command_line_actor()
+
+
+@command("import")
+def _import(args: argparse.Namespace) -> int:
+    from . import importing
+
+    source = Path(args.file)
+    if not source.is_file():
+        raise CommandError(f"{source} does not exist or is not a file.")
+    db = _existing_db(args)
+    try:
+        mapping = importing.load_mapping(db, args.kind, args.mapping) if args.mapping else None
+        plan = importing.import_file(db, _import_actor(db, args.as_email), args.kind, source.name,
+                                     source.read_bytes(), mapping, dry_run=args.dry_run)
+    finally:
+        db.close()
+    if args.errors:
+        Path(args.errors).write_bytes(importing.problems_csv(plan.problems))
+    if plan.problems:
+        shown = plan.problems[:50]
+        more = len(plan.problems) - len(shown)
+        print(f"learning-tracker: {plan.summary()}", file=sys.stderr)
+        for problem in shown:
+            print(f"  {problem}", file=sys.stderr)
+        if more:
+            print(f"  ... and {more} more" + ("" if args.errors else "; add --errors FILE.csv to get them all"),
+                  file=sys.stderr)
+        return 1
+    print(plan.summary())
+    for update in plan.updated[:20] if args.dry_run else []:
+        changes = "; ".join(f"{c.field}: {c.before or '(blank)'} -> {c.after or '(blank)'}" for c in update.changes)
+        print(f"  row {update.row} {update.key}: {changes}")
+    if plan.ignored_columns:
+        print(f"Columns not imported (not in the template): {', '.join(plan.ignored_columns)}.")
+    return 0
+
+
+@command("export")
+def _export(args: argparse.Namespace) -> int:
+    from . import exporting, queries
+    from .services.admin import command_line_actor
+
+    fmt = Path(args.file).suffix.lower().lstrip(".")
+    if fmt not in exporting.FORMATS:
+        raise CommandError(f"{args.file} must end in .csv or .xlsx.")
+    if args.year:
+        try:
+            queries.financial_year_bounds(args.year)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+    db = _existing_db(args)
+    try:
+        from .services.core import service_area_id
+
+        areas = tuple(service_area_id(db, name) for name in args.service_area)
+        filters = exporting.ExportFilter(args.year, args.procedure, areas)
+        try:
+            _, content, count = exporting.export_file(db, command_line_actor(), args.kind, fmt, filters)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+    finally:
+        db.close()
+    Path(args.file).write_bytes(content)
+    print(f"Wrote {count} row{'s' if count != 1 else ''} to {args.file}.")
+    return 0
+
+
+@command("backup")
+def _backup(args: argparse.Namespace) -> int:
+    from . import backup
+
+    written = backup.backup_to(_db_path(args), args.destination)
+    print(f"Backed up {_db_path(args)} to {written}.")
+    return 0
+
+
+@command("restore")
+def _restore(args: argparse.Namespace) -> int:
+    from . import backup
+    from .services.admin import command_line_actor
+
+    target = _db_path(args)
+    kept = backup.restore(args.source, target, actor=command_line_actor())
+    print(f"Restored {target} from {args.source}"
+          + (f"; the database it replaced is kept as {kept}." if kept else "."))
     return 0
 
 

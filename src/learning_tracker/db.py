@@ -349,6 +349,24 @@ def _compliment_indexes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX compliments_source_received ON compliments(source, received_on)")
 
 
+def _import_mappings(db: sqlite_utils.Database) -> None:
+    """Saved column and value mappings of the import page, by record type and name, so that the next
+    file in the same layout (say, the case system's monthly extract) imports without mapping again."""
+    db.execute(
+        """CREATE TABLE import_mappings (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            name TEXT NOT NULL COLLATE NOCASE,
+            columns TEXT NOT NULL,
+            value_map TEXT NOT NULL DEFAULT '{}',
+            saved_by INTEGER REFERENCES users(id),
+            saved_at TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            UNIQUE (kind, name)
+        )"""
+    )
+
+
 def _split_sql(script: str) -> list[str]:
     """Split a schema script into statements, keeping trigger bodies (which hold ``;``) whole."""
     statements, current = [], []
@@ -369,6 +387,7 @@ MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", _initial_schema),
     ("0002_default_configuration", _default_configuration),
     ("0003_compliment_indexes", _compliment_indexes),
+    ("0004_import_mappings", _import_mappings),
 ]
 
 

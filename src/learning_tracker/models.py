@@ -231,3 +231,230 @@ class TimescaleChange(Model):
 
     due_working_days: int = Field(ge=1, le=365)
     max_working_days: int | None = Field(default=None, ge=1, le=365)
+
+
+# --- imports: the rows of the spreadsheet templates (importing.py) --------------------------------
+# A spreadsheet cell is text (or, from Excel, a date, a number or a boolean). These parsers turn one
+# cell into a value or raise ValueError with the words the error report shows; they are pure, so that
+# they are tested on their own (tests/test_import_parsers.py).
+
+import re as _re  # noqa: E402  (kept beside the parsers: other engineers append to this file too)
+from datetime import datetime as _datetime  # noqa: E402
+from decimal import InvalidOperation as _InvalidOperation  # noqa: E402
+
+from pydantic import BeforeValidator, model_validator  # noqa: E402
+
+DATE_HINT = "must be a date such as 2021-04-06 or 06/04/2021"
+_TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+_ISO_DATE = _re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME)
+_UK_DATE = _re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})" + _TIME)
+YES = frozenset({"yes", "y", "true", "1"})
+NO = frozenset({"no", "n", "false", "0"})
+
+
+def parse_sheet_date(value: Any) -> date | None:
+    """A date from a cell: ISO (2021-04-06) or UK day-first (06/04/2021, 6.4.2021), a trailing time of
+    day ignored, or an Excel date; None for a blank cell."""
+    if value is None:
+        return None
+    if isinstance(value, _datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    if match := _ISO_DATE.fullmatch(text):
+        year, month, day = int(match[1]), int(match[2]), int(match[3])
+    elif match := _UK_DATE.fullmatch(text):
+        day, month = int(match[1]), int(match[2])
+        if len(match[3]) == 2:
+            raise ValueError(f"{DATE_HINT}, with the year in full")
+        year = int(match[3])
+    else:
+        raise ValueError(DATE_HINT)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"is not a date in the calendar; {DATE_HINT}") from None
+
+
+def parse_yes_no(value: Any) -> bool | None:
+    """yes/no, y/n, true/false or 1/0 in any case (or an Excel boolean) as a bool; None for a blank cell."""
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if not text:
+        return None
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise ValueError("must be yes or no (y/n and true/false are read too)")
+
+
+def parse_pence(value: Any) -> int:
+    """An amount in pounds ('1250', '£1,250.50') as whole pence; 0 for a blank cell."""
+    if value is None:
+        return 0
+    text = str(value).strip().replace("£", "").replace(",", "").replace(" ", "")
+    if not text:
+        return 0
+    try:
+        amount = Decimal(text)
+    except _InvalidOperation:
+        raise ValueError("must be an amount in pounds, such as 250 or 250.00") from None
+    if not amount.is_finite():
+        raise ValueError("must be an amount in pounds, such as 250 or 250.00")
+    if amount < 0:
+        raise ValueError("must not be negative")
+    pence = amount * 100
+    if pence != pence.to_integral_value():
+        raise ValueError("has more than two decimal places (whole pence)")
+    if amount > 10_000_000:
+        raise ValueError("is more than £10,000,000; check the amount")
+    return int(pence)
+
+
+def split_list(value: Any) -> list[str]:
+    """A semicolon-separated cell as its non-blank items, each stripped."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [item.strip() for item in str(value).split(";") if item.strip()]
+
+
+SheetDate = Annotated[date | None, BeforeValidator(parse_sheet_date)]
+YesNo = Annotated[bool | None, BeforeValidator(parse_yes_no)]
+Pence = Annotated[int, BeforeValidator(parse_pence)]
+SheetList = Annotated[list[str], BeforeValidator(split_list)]
+SheetText = Annotated[str | None, Field(default=None, max_length=4000)]
+SheetShort = Annotated[str | None, Field(default=None, max_length=200)]
+
+
+class SheetRow(Model):
+    """One row of an import template: text cells stripped, a blank cell is None. Which values are allowed
+    (a known service area, a configured code) is importing.py's job, with lookups loaded once per file."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blanks(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: (v.strip() or None) if isinstance(v, str) else v for k, v in data.items()}
+        return data
+
+
+class ServiceAreaRow(SheetRow):
+    name: Annotated[str, Field(max_length=200)]
+    active: YesNo = None
+
+
+class UserRow(SheetRow):
+    email: Annotated[str, Field(max_length=200)]
+    name: Annotated[str, Field(max_length=200)]
+    role: Annotated[str, Field(max_length=200)]
+    service_areas: SheetList = Field(default_factory=list)
+    active: YesNo = None
+
+
+class ComplaintRow(SheetRow):
+    reference: Annotated[str, Field(max_length=200)]
+    received_on: date
+    procedure: Annotated[str, Field(max_length=200)]
+    service_area: Annotated[str, Field(max_length=200)]
+    received_via: SheetShort = None
+    complainant_type: SheetShort = None
+    advocate: YesNo = None
+    concerns: SheetList = Field(default_factory=list)
+    outcome: SheetShort = None
+    stage1_completed_on: SheetDate = None
+    stage1_extended: YesNo = None
+    stage1_extension_reason: SheetText = None
+    stage2_requested_on: SheetDate = None
+    stage2_completed_on: SheetDate = None
+    stage2_extended: YesNo = None
+    stage2_extension_reason: SheetText = None
+    stage3_requested_on: SheetDate = None
+    stage3_completed_on: SheetDate = None
+    lgsco_referred_on: SheetDate = None
+    lgsco_decision: SheetShort = None
+    remedy_gbp: Pence = 0
+    gender: SheetShort = None
+    age_band: SheetShort = None
+    ethnicity: SheetShort = None
+    disability: SheetShort = None
+    outcome_on: SheetDate = None
+    informal_completed_on: SheetDate = None
+    stage1_requested_on: SheetDate = None
+    stage1_extended_to: SheetDate = None
+    stage2_extended_to: SheetDate = None
+    no_learning_reason: SheetText = None
+    no_learning_recorded_by: SheetShort = None
+    no_learning_recorded_on: SheetDate = None
+
+    _received = field_validator("received_on", mode="before")(parse_sheet_date)
+
+
+class ComplimentRow(SheetRow):
+    id: int | None = Field(default=None, ge=1)
+    received_on: date
+    service_area: Annotated[str, Field(max_length=200)]
+    source: Annotated[str, Field(max_length=200)]
+    categories: SheetList = Field(default_factory=list)
+    summary: Annotated[str | None, Field(default=None, max_length=500)] = None
+
+    _received = field_validator("received_on", mode="before")(parse_sheet_date)
+
+
+class LearningRow(SheetRow):
+    id: int | None = Field(default=None, ge=1)
+    service_area: Annotated[str, Field(max_length=200)]
+    theme: Annotated[str, Field(max_length=200)]
+    description: Annotated[str, Field(max_length=4000)]
+    complaints: SheetList = Field(default_factory=list)
+    status: SheetShort = None
+    source: SheetShort = None
+    created_on: SheetDate = None
+    created_by: SheetShort = None
+
+
+class ActionRow(SheetRow):
+    id: int | None = Field(default=None, ge=1)
+    learning_point_id: int = Field(ge=1)
+    description: Annotated[str, Field(max_length=4000)]
+    owner_email: Annotated[str, Field(max_length=200)]
+    service_area: Annotated[str, Field(max_length=200)]
+    due_on: date
+    priority: SheetShort = None
+    status: SheetShort = None
+    created_on: SheetDate = None
+    completed_on: SheetDate = None
+    verified_on: SheetDate = None
+    cancel_reason: SheetText = None
+
+    _due = field_validator("due_on", mode="before")(parse_sheet_date)
+
+
+from typing import Literal as _Literal  # noqa: E402  (kept beside the forum models: other engineers append here too)
+
+
+class NewForumMeeting(Model):
+    """A Practice Improvement Forum meeting: its date and who attended, by role title (no names needed)."""
+
+    held_on: date
+    attendees: list[ShortText] = Field(default_factory=list)
+
+
+class ForumDecision(Model):
+    """What the forum decided about one item of its pack: a learning point, an improvement action, or a
+    learning gap (an upheld complaint with no learning recorded, named by its complaint's id).
+
+    ``read_version`` is the version of the learning point the forum read; closing it needs it.
+    """
+
+    item: _Literal["learning point", "action", "learning gap"]
+    item_id: int = Field(ge=1)
+    decision: ShortText
+    note: OptionalText = None
+    read_version: int | None = Field(default=None, ge=1)
