@@ -53,5 +53,6 @@ def _export(filters: admin.AuditFilter = filters, who=actor) -> bytes:
         connection.close()
 
 
-st.download_button(f"Export these {total} events as CSV", data=_export, file_name=f"audit-log-{date.today()}.csv",
+label = "Export this event as CSV" if total == 1 else f"Export these {total} events as CSV"
+st.download_button(label, data=_export, file_name=f"audit-log-{date.today()}.csv",
                    mime="text/csv", icon=":material/download:", disabled=not total, key="audit_export")
