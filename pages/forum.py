@@ -109,7 +109,7 @@ if can_record and items:
         except DomainError as error:
             ui.show_error(error)
         else:
-            widgets.saved(f"Recorded: {decision} ({item.label.split(':')[0]}).", clear=("forum_note",))
+            widgets.saved(f"Recorded for {item.name}: {decision}.", clear=("forum_note",))
 elif can_record:
     st.caption("Nothing in this pack to decide on.")
 

@@ -243,6 +243,8 @@ def test_the_pack_can_be_narrowed_to_service_areas_and_themes_and_cut_to_a_limit
 def test_the_forum_can_decide_on_every_item_of_its_pack(world):
     pack = forum_pack.build(world.db, world.second, today=TODAY)
     items = forum_pack.decision_items(pack)
+    assert [i.name for i in items] == [f"learning point {world.east_point}", f"learning point {world.learning_point}",
+                                       f"action {world.late}", f"action {world.action}", "the learning gap of complaint G-1"]
     assert [(i.kind, i.id, i.version) for i in items] == [
         ("learning point", world.east_point, 1), ("learning point", world.learning_point, 1),
         ("action", world.late, None), ("action", world.action, None), ("learning gap", world.gap, None)]

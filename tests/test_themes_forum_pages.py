@@ -127,7 +127,7 @@ def test_a_forum_member_records_a_decision_through_the_form(demo_path, monkeypat
     at.text_area(key="forum_note").input("Overdue twice: raise at the senior leadership meeting")
     at.button(key="forum_decision_submit").click().run()
     assert not at.exception
-    assert at.success[0].value.startswith("Recorded: escalate to senior leadership (Action ")
+    assert at.success[0].value == f"Recorded for action {action_id}: escalate to senior leadership."
     rows = query(demo_path, "SELECT meeting_id, action_id, decision, note FROM forum_decisions ORDER BY id DESC LIMIT 1")
     assert rows[0] == (meeting_id, action_id, "escalate to senior leadership",
                        "Overdue twice: raise at the senior leadership meeting")
@@ -157,3 +157,19 @@ def test_the_officer_sets_up_a_meeting_and_it_becomes_the_chosen_one(demo_path, 
     (meeting_id, attendees), = query(demo_path, "SELECT id, attendees FROM forum_meetings WHERE held_on = '2030-01-07'")
     assert attendees == "Practice Improvement Forum Chair; Head of Service; Designated Nurse; Virtual School Head"
     assert at.selectbox(key="forum_meeting").value == meeting_id
+
+
+def test_closing_a_learning_point_through_the_form_closes_it_with_the_version_shown(demo_path, monkeypatch):
+    at = open_page(demo_path, monkeypatch, "forum_member", "forum.py")
+    labels = at.selectbox(key="forum_item").options
+    first_point = next(i for i, label in enumerate(labels) if label.startswith("Learning point "))
+    point_id = int(labels[first_point].split()[2])
+    (version,), = query(demo_path, "SELECT version FROM learning_points WHERE id = ?", [point_id])
+    at.selectbox(key="forum_item").select_index(first_point)
+    at.selectbox(key="forum_decision").set_value("close the learning point")
+    at.button(key="forum_decision_submit").click().run()
+    assert not at.exception
+    assert at.success[0].value == f"Recorded for learning point {point_id}: close the learning point."
+    assert query(demo_path, "SELECT status, version FROM learning_points WHERE id = ?", [point_id]) == [("closed", version + 1)]
+    # Closed, it has left the pack's open learning.
+    assert not any(label.startswith(f"Learning point {point_id} ") for label in at.selectbox(key="forum_item").options)

@@ -341,6 +341,7 @@ class Item:
     id: int
     label: str
     version: int | None = None  # a learning point's version, for closing it
+    name: str = ""  # short: "learning point 12", "action 34", "the learning gap of complaint CS-2122-0001"
 
 
 def decision_items(pack: ForumPack) -> list[Item]:
@@ -348,17 +349,19 @@ def decision_items(pack: ForumPack) -> list[Item]:
     items = [
         Item("learning point", int(r["Learning point"]),
              f"Learning point {int(r['Learning point'])} ({r['Service area']}, {r['Theme']}, {r['Status']}): {_short(r['Description'])}",
-             int(r["version"]))
+             int(r["version"]), f"learning point {int(r['Learning point'])}")
         for r in pack.learning_points.to_dict("records")
     ]
     for r in pack.actions.to_dict("records"):
         late = f", {int(r['Days overdue'])} days overdue" if r["Days overdue"] else ""
         items.append(Item("action", int(r["Action"]),
-                          f"Action {int(r['Action'])} ({r['Service area']}, {r['Status']}{late}): {_short(r['Description'])}"))
+                          f"Action {int(r['Action'])} ({r['Service area']}, {r['Status']}{late}): {_short(r['Description'])}",
+                          name=f"action {int(r['Action'])}"))
     for r in pack.gaps.to_dict("records"):
         if r["complaint_id"] is not None and pd.notna(r["complaint_id"]):
             items.append(Item("learning gap", int(r["complaint_id"]),
-                              f"Learning gap: complaint {r['Complaint']} ({r['Service area']}, {r['Outcome']}, received {r['Received']})"))
+                              f"Learning gap: complaint {r['Complaint']} ({r['Service area']}, {r['Outcome']}, received {r['Received']})",
+                              name=f"the learning gap of complaint {r['Complaint']}"))
     return items
 
 
