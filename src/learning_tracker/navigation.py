@@ -43,6 +43,8 @@ PAGES: list[PageSpec] = [
     PageSpec("my_actions.py", "My actions", ":material/task_alt:", "Learning", frozenset({COMPLAINTS_OFFICER, SERVICE_MANAGER})),
     PageSpec("record_learning.py", "Record learning", ":material/edit_note:", "Learning", frozenset({COMPLAINTS_OFFICER, SERVICE_MANAGER})),
     PageSpec("learning.py", "Learning and actions", ":material/school:", "Learning", EVERYONE),
+    PageSpec("themes.py", "Themes and outcomes", ":material/insights:", "Monitoring", EVERYONE),
+    PageSpec("forum.py", "Practice Improvement Forum", ":material/groups:", "Learning", EVERYONE),
     PageSpec("reports.py", "Reports", ":material/description:", "Reports", frozenset({COMPLAINTS_OFFICER, VIEWER})),
     PageSpec("admin_users.py", "Users", ":material/group:", "Administration", frozenset({COMPLAINTS_OFFICER})),
     PageSpec("admin_service_areas.py", "Service areas", ":material/account_tree:", "Administration", frozenset({COMPLAINTS_OFFICER})),
