@@ -40,3 +40,11 @@ def demo_db_path(demo_template_path, tmp_path):
     path = tmp_path / "demo.db"
     shutil.copyfile(demo_template_path, path)
     return path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so browser fixtures can screenshot a failed test."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
