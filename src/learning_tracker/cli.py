@@ -226,6 +226,51 @@ def _rag(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(args: argparse.Namespace) -> str | None:
+    """The password given on standard input: its first line, without the line break. Never echoed or logged."""
+    if not args.password_stdin:
+        return None
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+def _existing_db(args: argparse.Namespace):
+    path = _db_path(args)
+    if not path.exists():
+        raise CommandError(f"{path} does not exist; create it with `learning-tracker init` first.")
+    return database.connect(path)
+
+
+@command("users")
+def _users(args: argparse.Namespace) -> int:
+    from .models import NewUser, parse
+    from .services import admin
+
+    db = _existing_db(args)
+    try:
+        if args.users_command == "add":
+            name = args.name or args.email.split("@")[0].replace(".", " ").replace("_", " ").title()
+            new = parse(NewUser, {"email": args.email, "name": name, "role": args.role, "service_areas": args.area,
+                                  "password": _read_password(args)})
+            admin.add_user(db, admin.command_line_actor(), new)
+            print(f"Added {new.name} <{new.email.strip()}> as a {admin.role_key(new.role).replace('_', ' ')}"
+                  + (" with a password." if new.password else " (no password: single sign-on only)."))
+        elif args.users_command == "set-password":
+            row = db.execute("SELECT id, version FROM users WHERE email = ? COLLATE NOCASE", [args.email.strip()]).fetchone()
+            if row is None:
+                raise CommandError(f"No user has the email '{args.email}'.")
+            admin.set_password(db, admin.command_line_actor(), row[0], row[1], _read_password(args) or "")
+            print(f"Set a new password for {args.email.strip()}.")
+        else:
+            for user in admin.users(db, admin.command_line_actor()).itertuples():
+                state = "" if user.active else " (deactivated)"
+                areas = f" [{user.service_areas}]" if user.service_areas else ""
+                print(f"{user.email}\t{user.name}\t{user.role}{areas}{state}")
+    finally:
+        db.close()
+    return 0
+
+
 _REPORT_FORMATS = {".md": "md", ".docx": "docx", ".xlsx": "xlsx", ".json": "json"}
 
 
@@ -281,51 +326,6 @@ def _report(args: argparse.Namespace) -> int:
     if warnings:
         print(f"learning-tracker: warning: {warnings} breakdown{'s do' if warnings != 1 else ' does'} not add up to "
               "its total; see 'Checks on the figures' in the report.", file=sys.stderr)
-    return 0
-
-
-def _read_password(args: argparse.Namespace) -> str | None:
-    """The password given on standard input: its first line, without the line break. Never echoed or logged."""
-    if not args.password_stdin:
-        return None
-    line = sys.stdin.readline()
-    return line.rstrip("\r\n")
-
-
-def _existing_db(args: argparse.Namespace):
-    path = _db_path(args)
-    if not path.exists():
-        raise CommandError(f"{path} does not exist; create it with `learning-tracker init` first.")
-    return database.connect(path)
-
-
-@command("users")
-def _users(args: argparse.Namespace) -> int:
-    from .models import NewUser, parse
-    from .services import admin
-
-    db = _existing_db(args)
-    try:
-        if args.users_command == "add":
-            name = args.name or args.email.split("@")[0].replace(".", " ").replace("_", " ").title()
-            new = parse(NewUser, {"email": args.email, "name": name, "role": args.role, "service_areas": args.area,
-                                  "password": _read_password(args)})
-            admin.add_user(db, admin.command_line_actor(), new)
-            print(f"Added {new.name} <{new.email.strip()}> as a {admin.role_key(new.role).replace('_', ' ')}"
-                  + (" with a password." if new.password else " (no password: single sign-on only)."))
-        elif args.users_command == "set-password":
-            row = db.execute("SELECT id, version FROM users WHERE email = ? COLLATE NOCASE", [args.email.strip()]).fetchone()
-            if row is None:
-                raise CommandError(f"No user has the email '{args.email}'.")
-            admin.set_password(db, admin.command_line_actor(), row[0], row[1], _read_password(args) or "")
-            print(f"Set a new password for {args.email.strip()}.")
-        else:
-            for user in admin.users(db, admin.command_line_actor()).itertuples():
-                state = "" if user.active else " (deactivated)"
-                areas = f" [{user.service_areas}]" if user.service_areas else ""
-                print(f"{user.email}\t{user.name}\t{user.role}{areas}{state}")
-    finally:
-        db.close()
     return 0
 
 

@@ -128,6 +128,7 @@ class NoLearningDecision(Model):
 
     reason: Text
 
+
 # --- complaints: stages, outcomes, concerns, the Ombudsman; compliments ---------------------------
 
 from decimal import Decimal  # kept beside the models that use it: other engineers append to this file too
