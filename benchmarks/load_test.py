@@ -18,7 +18,6 @@ import json
 import multiprocessing
 import random
 import sqlite3
-import statistics
 import sys
 import time
 from datetime import date

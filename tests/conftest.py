@@ -48,3 +48,7 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+# The browser tests' Chromium page, available to every test module without an import.
+from tests.browser import browser_page  # noqa: E402, F401

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from learning_tracker import db as database
 
-from .browser import browser_page, running_app, wait_until_idle  # noqa: F401  (browser_page is a fixture)
+from .browser import running_app, wait_until_idle
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .browser import browser_page, running_app, wait_until_idle  # noqa: F401  (browser_page is a fixture)
+from .browser import running_app, wait_until_idle
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ from learning_tracker.models import NewLearningPoint
 from learning_tracker.services import admin, learning
 from learning_tracker.services.core import load_actor
 
-from .browser import browser_page, running_app, wait_until_idle  # noqa: F401  (browser_page is a fixture)
+from .browser import running_app, wait_until_idle
 from .factories import build_world
 
 pytestmark = pytest.mark.browser

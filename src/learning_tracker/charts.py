@@ -37,7 +37,7 @@ COMPLIMENT_COLOUR = "#009E73"
 COMPLIMENTS_AGAINST_COMPLAINTS = {"Compliments": "#009E73", "Complaints": "#56B4E9"}
 HEAT_SCHEME = "blues"
 
-# Column names of the ``themes`` frames (kept as literals so this module does not import the query side).
+# Column names of the frames the chart builders read; ``themes`` builds its frames with these names.
 CATEGORY = "Concern category"
 RAISED = "Times raised"
 SHARE = "Share of concerns"

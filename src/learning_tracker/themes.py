@@ -27,28 +27,30 @@ import pandas as pd
 import sqlite_utils
 
 from . import config
-from .charts import OUTCOMES
+
+# Column names, in the users' words (also the CSV headings), are shared with the chart builders.
+from .charts import (
+    AVERAGE_DAYS,
+    CATEGORY,
+    COMPLAINTS,
+    COMPLAINTS_RAISING,
+    COMPLAINTS_UPHELD,
+    COMPLIMENTS,
+    LIMIT_DAYS,
+    OUTCOMES,
+    PERIOD,
+    QUARTER,
+    RAISED,
+    RESPONSES,
+    SERVICE_AREA,
+    SHARE,
+    STAGE,
+    UPHELD_RATE,
+)
 from .queries import financial_year_bounds
 
 UPHELD = ("upheld", "partly upheld")
 STAGES = (1, 2)
-
-# Column names, in the users' words (also the CSV headings).
-CATEGORY = "Concern category"
-RAISED = "Times raised"
-SHARE = "Share of concerns"
-COMPLAINTS = "Complaints"
-COMPLAINTS_RAISING = "Complaints raising it"
-COMPLAINTS_UPHELD = "Upheld or partly upheld"
-UPHELD_RATE = "Share upheld or partly upheld"
-PERIOD = "Period"
-SERVICE_AREA = "Service area"
-QUARTER = "Quarter received"
-STAGE = "Stage"
-RESPONSES = "Responses"
-AVERAGE_DAYS = "Average working days"
-LIMIT_DAYS = "Limit (working days)"
-COMPLIMENTS = "Compliments"
 COMPLIMENT_CATEGORY = "Compliment category"
 SOURCE = "Source"
 
