@@ -891,7 +891,8 @@ class _Builder:
         made = []
         for day in received:
             procedure = choose(PROCEDURE_WEIGHTS)
-            escalated_informal = procedure == "informal" and rng.random() < 0.03
+            # Only complaints old enough for the informal answer and the request to lie before as_of.
+            escalated_informal = procedure == "informal" and rng.random() < 0.03 and day <= as_of - timedelta(days=45)
             c = _Complaint(day, "statutory" if escalated_informal else procedure)
             c.area = choose(STATUTORY_AREA_WEIGHTS if c.procedure == "statutory" else OTHER_AREA_WEIGHTS)
             self.random_details(c)
@@ -1581,4 +1582,8 @@ def build_scale(db: sqlite_utils.Database, n: int, today: date) -> None:
     with transaction(db):
         builder.synthetic(start, today, n, today, gaps=True)
         builder.random_compliments(start, today, 2 * n)
+        # Two forum meetings, so the forum's pack has a "since the last meeting" at scale too.
+        attendees = "Practice Improvement Forum Chair; Complaints Officer; Service Managers"
+        builder.meetings += [(workdays.add_working_days(today, -23), attendees, []),
+                             (workdays.add_working_days(today, -3), attendees, [])]
         builder.write()

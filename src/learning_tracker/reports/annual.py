@@ -937,9 +937,6 @@ def about(report: dict) -> list[tuple[str, Any]]:
 # One call per output, for scripts (benchmarks/run.py uses these names)
 # ---------------------------------------------------------------------------------------------
 
-build_annual_report = annual_report
-
-
 def to_json(report: dict) -> str:
     """The report's figures as JSON."""
     return render.to_json(report)
