@@ -9,6 +9,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from learning_tracker import config, navigation, register, ui, widgets
 from learning_tracker.errors import NotFound
+from learning_tracker.reports import render
 from learning_tracker.models import (
     ConcernCoding,
     Escalation,
@@ -162,7 +163,7 @@ except NotFound as error:
 detail = register.complaint_detail(db, complaint_id, as_of=today)
 read_version = widgets.version_read(f"complaint:{complaint_id}", detail["version"])
 
-st.markdown(f"#### {widgets.markdown_text(detail['reference'])}")
+st.markdown(f"#### {render.md_escape(detail['reference'])}")
 facts = {
     "Received": long_date(detail["received_on"]),
     "Procedure": detail["procedure"],
@@ -199,7 +200,7 @@ for number, stage in enumerate(detail["stages"], start=1):
         st.markdown(f"**{number}. {stage['label'].capitalize()}** · clock started {long_date(stage['clock_started_on'])}"
                     f" · {due} · {state}")
         if stage["extension_reason"]:
-            st.caption("Extension reason: " + widgets.markdown_text(stage["extension_reason"]))
+            st.caption("Extension reason: " + render.md_escape(stage["extension_reason"]))
 
 if detail["learning"]:
     st.markdown("**Learning recorded from this complaint**")

@@ -9,6 +9,7 @@ import streamlit as st
 from learning_tracker import config, learning, ui, widgets
 from learning_tracker.errors import DomainError
 from learning_tracker.learning import Filters
+from learning_tracker.reports.render import md_escape
 from learning_tracker.services import learning as learning_services
 from learning_tracker.services.core import COMPLAINTS_OFFICER, SERVICE_MANAGER
 
@@ -99,8 +100,8 @@ def close_form(point: dict) -> None:
 def learning_point_detail(point_id: int) -> None:
     detail = learning.learning_point(db, point_id, today)
     point = detail.point
-    st.markdown(point["description"])
-    st.caption(f"{point['service_area']} · {point['theme']} · {point['status']} · recorded on {point['created_on']}"
+    st.markdown(md_escape(point["description"]))
+    st.caption(f"{md_escape(point['service_area'])} · {md_escape(point['theme'])} · {point['status']} · recorded on {point['created_on']}"
                + (f" by {point['created_by_name']}" if point["created_by_name"] else ""))
     st.markdown("**Complaints**")
     st.dataframe(detail.complaints, hide_index=True, column_config={
@@ -113,7 +114,7 @@ def learning_point_detail(point_id: int) -> None:
         when = learning.due_text(action.due_on, action.status, today)
         state = f"{action.status}, {when}" if when != action.status else action.status
         st.markdown(f"{'🔴 ' if action.overdue else ''}**Action {action.id}** ({state}; "
-                    f"owner {action.owner}, due {action.due_on}): {action.description}")
+                    f"owner {md_escape(action.owner)}, due {action.due_on}): {md_escape(action.description)}")
         history = detail.history[int(action.id)]
         if not history.empty:
             st.dataframe(history, hide_index=True, column_config={

@@ -9,6 +9,7 @@ import streamlit as st
 from learning_tracker import config, learning, ui, widgets
 from learning_tracker.errors import DomainError
 from learning_tracker.learning import Filters
+from learning_tracker.reports.render import md_escape
 from learning_tracker.models import DueDateChange, Evidence, StatusChange, parse
 from learning_tracker.services import actions as action_services
 from learning_tracker.services.core import COMPLAINTS_OFFICER, SERVICE_MANAGER, service_area_name
@@ -76,9 +77,9 @@ def choose(frame, key: str) -> int:
 
 
 def details(action: dict, key: str) -> None:
-    st.markdown(f"**Action {action['id']}**: {action['description']}")
+    st.markdown(f"**Action {action['id']}**: {md_escape(action['description'])}")
     st.caption(
-        f"Learning point {action['learning_point_id']} ({action['theme']}): {action['learning_point']} · "
+        f"Learning point {action['learning_point_id']} ({md_escape(action['theme'])}): {md_escape(action['learning_point'])} · "
         f"{action['service_area']} · owner {action['owner']} · due {action['due_on']} "
         f"({learning.due_text(action['due_on'], action['status'], today)}) · {action['status']} · {action['priority']} priority"
     )

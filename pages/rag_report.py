@@ -5,8 +5,8 @@ from datetime import date
 
 import streamlit as st
 
-from learning_tracker import config, ui, widgets
-from learning_tracker.reports import rag
+from learning_tracker import config, ui
+from learning_tracker.reports import rag, render
 from learning_tracker.services.core import SERVICE_MANAGER, service_area_name
 
 db, actor = ui.page_context()
@@ -50,7 +50,7 @@ shown = [rag.HEADINGS[c] for c in rag.COLUMNS if c != "service_area"]
 for area, group in frame.groupby("Service area", sort=False):
     group_counts = group["RAG"].value_counts()
     summary = " · ".join(f":{rag.RAG_MARKDOWN_COLOURS[c]}[{group_counts[c]} {c}]" for c in rag.RAG_ORDER if c in group_counts)
-    st.markdown(f"**{widgets.markdown_text(area)}** · {summary}")
+    st.markdown(f"**{render.md_escape(area)}** · {summary}")
     st.dataframe(
         rag.styled(group[shown]),
         hide_index=True,

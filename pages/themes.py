@@ -5,6 +5,7 @@ and downloads (PNG, SVG, CSV). Read by every role."""
 import streamlit as st
 
 from learning_tracker import charts, config, learning, queries, themes, ui
+from learning_tracker.reports.render import md_escape
 
 db, actor = ui.page_context()
 st.title("Themes and outcomes")
@@ -42,13 +43,6 @@ PERCENT = st.column_config.NumberColumn(format="percent")
 SHARES = {themes.SHARE: PERCENT, themes.UPHELD_RATE: PERCENT}
 
 
-def plain(text: str) -> str:
-    """A reading shown as Markdown, with Markdown's special characters escaped (names come from the records)."""
-    for char in "\\`*_[]<>#|~$":
-        text = text.replace(char, "\\" + char)
-    return text
-
-
 def show(key: str, chart, table, reading: str, column_config: dict | None = None) -> None:
     """A chart with its table beside it, its reading below, and its downloads."""
     if table.empty:
@@ -59,7 +53,7 @@ def show(key: str, chart, table, reading: str, column_config: dict | None = None
         st.altair_chart(chart, width="stretch")
     with right:
         st.dataframe(table, hide_index=True, column_config=column_config or {})
-    st.markdown(plain(reading))
+    st.markdown(md_escape(reading))
     buttons = st.columns(3)
     # PNG and SVG are rendered only when asked for (vl-convert takes a moment per chart).
     buttons[0].download_button("Chart as PNG", data=lambda: charts.to_png(chart), file_name=f"{key}.png",

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from . import ui
+from .reports.render import md_escape
 
 _VERSIONS_KEY = "_versions_read"
 _FLASH_KEY = "_flash"
@@ -91,7 +92,7 @@ def evidence_list(evidence: pd.DataFrame, key_prefix: str) -> None:
         added = f"added by {row.added_by} on {str(row.added_at)[:10]}"
         if isinstance(row.link, str) and row.link:
             if row.link.lower().startswith(("https://", "http://")) and not any(c in row.link for c in " ()<>"):
-                st.markdown(f"- [{_plain(row.description)}]({row.link}) ({added})")
+                st.markdown(f"- [{md_escape(row.description)}]({row.link}) ({added})")
             else:
                 # Not a web address (a shared-drive path, say): shown as text, never as a clickable link.
                 st.text(f"- {row.description}: {row.link} ({added})")
@@ -105,10 +106,6 @@ def evidence_list(evidence: pd.DataFrame, key_prefix: str) -> None:
             )
 
 
-def _plain(text: str) -> str:
-    """User text inside Markdown link text: brackets escaped so it cannot become markup."""
-    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
-
 
 def save(call, message: str, clear: tuple[str, ...] = ()) -> None:
     """Run a form's service call: show its ``DomainError`` in the users' words, or, when it saved, keep
@@ -121,8 +118,3 @@ def save(call, message: str, clear: tuple[str, ...] = ()) -> None:
         ui.show_error(error)
     else:
         saved(message, clear)
-
-
-def markdown_text(text) -> str:
-    """Text shown inside Markdown exactly as written: every Markdown character escaped."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~:$" else ch for ch in str(text))
