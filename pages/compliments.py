@@ -5,7 +5,7 @@ from datetime import date
 
 import streamlit as st
 
-from learning_tracker import config, monitoring_charts, queries, register, ui, widgets
+from learning_tracker import charts, config, queries, register, ui, widgets
 from learning_tracker.models import NewCompliment, parse
 from learning_tracker.register import ComplimentFilter
 from learning_tracker.services import compliments
@@ -75,7 +75,7 @@ for tab, name, label, title in [
 ]:
     with tab:
         chart, table = st.columns([3, 2])
-        chart.altair_chart(monitoring_charts.counts_chart(counts[name], label, title), width="stretch")
+        chart.altair_chart(charts.counts_chart(counts[name], label, title), width="stretch")
         table.dataframe(counts[name], hide_index=True)
 with listing:
     offset = widgets.pager(total, PAGE_SIZE, "compliments_page", "compliments")

@@ -5,7 +5,7 @@ from datetime import date
 
 import streamlit as st
 
-from learning_tracker import monitoring, monitoring_charts, queries, ui
+from learning_tracker import charts, monitoring, queries, ui
 
 db, actor = ui.page_context()
 st.title("Monitoring dashboard")
@@ -40,13 +40,13 @@ with left:
     if open_frame.empty:
         st.info("No complaint stage is open.")
     else:
-        st.altair_chart(monitoring_charts.open_by_stage_chart(open_frame), width="stretch")
+        st.altair_chart(charts.open_by_stage_chart(open_frame), width="stretch")
 overdue = monitoring.overdue_by_service_area(db, as_of)
 with right:
     if overdue.empty:
         st.info("No complaint stage is overdue.")
     else:
-        st.altair_chart(monitoring_charts.overdue_by_area_chart(overdue), width="stretch")
+        st.altair_chart(charts.overdue_by_area_chart(overdue), width="stretch")
 
 st.subheader("Due this week")
 due = monitoring.due_this_week(db, as_of)
@@ -62,10 +62,10 @@ averages = monitoring.average_working_days_by_quarter(db, as_of, procedure=proce
 targets = monitoring.timescale_targets(db, procedure)
 st.caption(f"Stages answered in {previous.replace('-', '/')} and {year.replace('-', '/')}, by the quarter of the "
            "response (April to June is Q1); withdrawals are left out. The dashed line is the timescale.")
-charts = st.columns(2)
-for column, stage in zip(charts, ["Stage 1", "Stage 2"]):
+chart_columns = st.columns(2)
+for column, stage in zip(chart_columns, ["Stage 1", "Stage 2"]):
     with column:
-        st.altair_chart(monitoring_charts.average_days_chart(averages, stage, targets.get(stage)),
+        st.altair_chart(charts.average_days_chart(averages, stage, targets.get(stage)),
                         width="stretch")
 with st.expander("The figures"):
     st.dataframe(averages, hide_index=True,

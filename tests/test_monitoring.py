@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from learning_tracker import monitoring, monitoring_charts
+from learning_tracker import charts, monitoring
 from learning_tracker.models import Escalation, StageResponse, Withdrawal
 from learning_tracker.reports import rag
 from learning_tracker.services import complaints
@@ -103,15 +103,15 @@ def test_the_escalation_rate_from_stage_one_to_stage_two(world):
 def test_the_charts_encode_the_aggregated_frames(world):
     record_complaint(world, "RED", "2022-12-01")
     record_complaint(world, "AMBER", "2022-12-20", area="Team East")
-    spec = monitoring_charts.open_by_stage_chart(monitoring.open_by_stage_and_rag(world.db, WEDNESDAY)).to_dict()
+    spec = charts.open_by_stage_chart(monitoring.open_by_stage_and_rag(world.db, WEDNESDAY)).to_dict()
     assert spec["mark"]["type"] == "bar"
     assert spec["encoding"]["color"]["scale"] == {"domain": ["Red", "Amber", "Green"],
                                                   "range": ["#C00000", "#B35C00", "#2E7D32"]}
     assert spec["encoding"]["x"]["field"] == "Open stages"
-    overdue = monitoring_charts.overdue_by_area_chart(monitoring.overdue_by_service_area(world.db, WEDNESDAY)).to_dict()
+    overdue = charts.overdue_by_area_chart(monitoring.overdue_by_service_area(world.db, WEDNESDAY)).to_dict()
     assert (overdue["encoding"]["y"]["field"], overdue["encoding"]["y"]["sort"]) == ("Service area", "-x")
     averages = monitoring.average_working_days_by_quarter(world.db, WEDNESDAY)
-    layered = monitoring_charts.average_days_chart(averages, "Stage 1", target=10).to_dict()
+    layered = charts.average_days_chart(averages, "Stage 1", target=10).to_dict()
     assert [layer["mark"]["type"] for layer in layered["layer"]] == ["bar", "rule"]
     assert layered["layer"][0]["encoding"]["xOffset"]["field"] == "Financial year"
     assert monitoring.timescale_targets(world.db) == {"Stage 1": 10, "Stage 2": 25, "Stage 3": 50}

@@ -533,7 +533,7 @@ def test_an_action_status_that_is_not_configured_is_warned(tmp_path):
 def test_a_breakdown_chart_keeps_the_tables_order():
     import pandas as pd
 
-    from learning_tracker.reports import charts
+    from learning_tracker import charts
 
     frame = pd.DataFrame({"Outcome": ["Upheld", "Partly upheld", "Still open"], "Complaints": [11, 56, 4]})
     spec = charts.breakdown_chart(frame, "Outcome", "Complaints", "Statutory complaints by outcome").to_dict()

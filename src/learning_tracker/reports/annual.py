@@ -21,8 +21,8 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from .. import config, queries
-from . import charts, render
+from .. import charts, config, queries
+from . import render
 from .render import (
     Chart,
     Document,

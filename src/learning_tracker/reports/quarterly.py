@@ -15,8 +15,7 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from .. import config, queries
-from . import charts
+from .. import charts, config, queries
 from .annual import _split, _unknown_words, long_date
 from .render import Chart, Document, Heading, Paragraph, Table, plural, show, year_label
 
