@@ -35,10 +35,11 @@ for column, colour in zip(metrics[1:], rag.RAG_ORDER):
 
 stamp = as_of.isoformat()
 downloads = st.columns(2)
-downloads[0].download_button("Download CSV", rag.to_csv(rows), file_name=f"rag-report-{stamp}.csv", mime="text/csv",
+# Built only when clicked: the Excel file of a long list takes longer than the page itself.
+downloads[0].download_button("Download CSV", lambda: rag.to_csv(rows), file_name=f"rag-report-{stamp}.csv", mime="text/csv",
                              icon=":material/download:", key="rag_csv")
 downloads[1].download_button(
-    "Download Excel", rag.to_excel(rows, as_of, amber_working_days=amber), file_name=f"rag-report-{stamp}.xlsx",
+    "Download Excel", lambda: rag.to_excel(rows, as_of, amber_working_days=amber), file_name=f"rag-report-{stamp}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:", key="rag_xlsx")
 
 if not rows:

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -113,3 +113,12 @@ def test_rag_threshold_is_configurable():
 def test_dates_outside_the_calendar_are_refused_clearly():
     with pytest.raises(ValueError, match="outside the calendar"):
         add_working_days(date(1999, 1, 1), 5)
+
+
+def test_the_iso_lookup_agrees_with_the_date_clock():
+    start = date(2022, 9, 1)
+    for n in range(0, 200):
+        end = start + timedelta(days=n)
+        assert workdays.working_days_between_iso(start.isoformat(), end.isoformat()) == working_days_between(start, end)
+    with pytest.raises(ValueError, match="outside the calendar"):
+        workdays.working_days_between_iso("1999-12-31", "2000-01-05")

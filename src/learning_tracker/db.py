@@ -58,7 +58,7 @@ def _register_functions(conn: sqlite3.Connection) -> None:
     def working_days(start: str | None, end: str | None) -> int | None:
         if start is None or end is None:
             return None
-        return workdays.working_days_between(date.fromisoformat(start), date.fromisoformat(end))
+        return workdays.working_days_between_iso(start, end)
 
     def add_working_days(start: str | None, n: int | None) -> str | None:
         if start is None or n is None:

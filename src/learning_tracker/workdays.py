@@ -33,6 +33,28 @@ def _calendar() -> tuple[list[date], frozenset[date]]:
     return days, frozenset(bank_holidays.keys())
 
 
+@lru_cache(maxsize=1)
+def _ordinals_by_iso() -> dict[str, int]:
+    """Every calendar day's ISO date -> its working-day ordinal: SQL calls this for every stage it averages."""
+    days, by_iso = _calendar()[0], {}
+    day, end, ordinal = date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31), 0
+    while day <= end:
+        if ordinal < len(days) and days[ordinal] == day:
+            ordinal += 1
+        by_iso[day.isoformat()] = ordinal
+        day += timedelta(days=1)
+    return by_iso
+
+
+def working_days_between_iso(start: str, end: str) -> int:
+    """``working_days_between`` for ISO date strings, by lookup (the reports' SQL aggregates call it per row)."""
+    ordinals = _ordinals_by_iso()
+    try:
+        return ordinals[end] - ordinals[start]
+    except KeyError:
+        return working_days_between(date.fromisoformat(start), date.fromisoformat(end))
+
+
 def _check_range(day: date) -> None:
     if not date(FIRST_YEAR, 1, 1) <= day <= date(LAST_YEAR, 12, 31):
         raise ValueError(f"{day.isoformat()} is outside the calendar this app knows ({FIRST_YEAR} to {LAST_YEAR}).")
