@@ -3,6 +3,7 @@ the records. Reconciliation warnings come first; the learning prose is an editab
 into the Word and Markdown downloads."""
 
 from datetime import date
+from typing import Callable
 
 import pandas as pd
 import streamlit as st
@@ -29,17 +30,17 @@ def show_warnings(warnings: list[dict], checks_made: int | None) -> None:
         st.warning(render.md_escape(warning["message"]))
 
 
-def downloads(document: render.Document, figures: dict, about: list, stem: str, key: str) -> None:
-    """Word and Excel are built when their button is clicked (from the figures already computed)."""
+def downloads(document: Callable[[], render.Document], figures: dict, about: list, stem: str, key: str) -> None:
+    """Each file is built when its button is clicked, from the figures already computed (no database)."""
     columns = st.columns(4)
-    columns[0].download_button("Word", lambda: render.to_docx(document), file_name=f"{stem}.docx", mime=WORD,
+    columns[0].download_button("Word", lambda: render.to_docx(document()), file_name=f"{stem}.docx", mime=WORD,
                                icon=":material/download:", key=f"{key}_docx")  # fmt: skip
-    columns[1].download_button("Excel", lambda: render.to_xlsx(document, about), file_name=f"{stem}.xlsx", mime=EXCEL,
-                               icon=":material/download:", key=f"{key}_xlsx")  # fmt: skip
-    columns[2].download_button("Markdown", render.to_markdown(document), file_name=f"{stem}.md", mime="text/markdown",
-                               icon=":material/download:", key=f"{key}_md")  # fmt: skip
-    columns[3].download_button("JSON", render.to_json(figures), file_name=f"{stem}.json", mime="application/json",
-                               icon=":material/download:", key=f"{key}_json")  # fmt: skip
+    columns[1].download_button("Excel", lambda: render.to_xlsx(document(), about), file_name=f"{stem}.xlsx",
+                               mime=EXCEL, icon=":material/download:", key=f"{key}_xlsx")  # fmt: skip
+    columns[2].download_button("Markdown", lambda: render.to_markdown(document()), file_name=f"{stem}.md",
+                               mime="text/markdown", icon=":material/download:", key=f"{key}_md")  # fmt: skip
+    columns[3].download_button("JSON", lambda: render.to_json(figures), file_name=f"{stem}.json",
+                               mime="application/json", icon=":material/download:", key=f"{key}_json")  # fmt: skip
 
 
 def preview(document: render.Document, key: str, drafts: dict[str, str] | None = None, prose_key=None) -> None:
@@ -80,9 +81,11 @@ if not years:
     st.info("No complaints are recorded yet, so there is nothing to report.")
     st.stop()
 
-annual_tab, quarterly_tab = st.tabs(["Annual report", "Quarterly report"])
+# One report per run: the page builds only the one asked for.
+kind = st.segmented_control("Report", ["Annual report", "Quarterly report"], default="Annual report",
+                            key="report_kind", label_visibility="collapsed") or "Annual report"
 
-with annual_tab:
+if kind == "Annual report":
     left, middle, right = st.columns(3)
     year = left.selectbox("Financial year", years, format_func=render.year_label, key="annual_year",
                           help="April to March; a complaint belongs to the year in which it was received.")  # fmt: skip
@@ -106,11 +109,12 @@ with annual_tab:
     drafts = annual.drafts(figures)
     edits = {key: st.session_state[prose_key(key)] for key in drafts if prose_key(key) in st.session_state}
     st.caption("Downloads use the choices above and your edits of the draft prose below.")
-    downloads(annual.annual_document(figures, edits), figures, annual.about(figures), f"annual-report-{year}", "annual")
+    downloads(lambda: annual.annual_document(figures, edits), figures, annual.about(figures),
+              f"annual-report-{year}", "annual")
     st.divider()
     preview(annual.annual_document(figures, edits, include_checks=False), "annual", drafts, prose_key)
 
-with quarterly_tab:
+else:
     left, middle, right = st.columns(3)
     quarter_year = left.selectbox("Financial year", years, format_func=render.year_label, key="quarterly_year")
     quarter = middle.selectbox("Quarter", [1, 2, 3, 4], index=3, key="quarterly_quarter",
@@ -122,7 +126,7 @@ with quarterly_tab:
         st.error(str(error))
         st.stop()
     show_warnings(quarter_report["reconciliation"], None)
-    downloads(quarterly.quarterly_document(quarter_report), quarter_report, quarterly.about(quarter_report),
+    downloads(lambda: quarterly.quarterly_document(quarter_report), quarter_report, quarterly.about(quarter_report),
               f"quarterly-report-{quarter_year}-Q{quarter}", "quarterly")  # fmt: skip
     st.divider()
     preview(quarterly.quarterly_document(quarter_report, include_checks=False), "quarterly")

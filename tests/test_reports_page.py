@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from learning_tracker import db as database
 from learning_tracker import navigation
 from learning_tracker.demo import DEMO_USERS_BY_ROLE
-from learning_tracker.reports import render
+from learning_tracker.reports import annual, render
 
 ROOT = navigation.ROOT
 
@@ -27,7 +27,6 @@ def open_reports(path, monkeypatch, role="complaints_officer", year="2021-22") -
     at.switch_page(str(ROOT / "pages" / "reports.py"))
     at.run()
     at.selectbox(key="annual_year").set_value(year)
-    at.selectbox(key="quarterly_year").set_value(year)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -62,16 +61,20 @@ def test_a_difference_is_warned_at_the_top_of_the_page(demo_db_path, monkeypatch
     assert table(at, "Method").values.tolist()[-2:] == [["Not recorded", "fewer than 5"], ["Total", "235"]]
 
 
-def test_edited_learning_prose_goes_into_the_markdown_download(demo_db_path, monkeypatch):
-    made = []
-    original = render.to_markdown
-    monkeypatch.setattr(render, "to_markdown", lambda document: made.append(original(document)) or made[-1])
+def test_edited_learning_prose_goes_into_the_downloads(demo_db_path, monkeypatch):
+    # The downloads are built when clicked, from the same figures and edits as the preview: capture
+    # what the page hands the document builder and build the Markdown download from it.
+    calls = []
+    original = annual.annual_document
+    monkeypatch.setattr(annual, "annual_document", lambda *a, **k: calls.append((a, k)) or original(*a, **k))
     at = open_reports(demo_db_path, monkeypatch)
     area = next(t for t in at.text_area if t.label == "Draft: Team East")
     assert area.value.startswith("In 2021/22, Team East received ")
     area.set_value("Team East rewrote its reports in plain words.").run()
     assert not at.exception
-    annual_markdown = [text for text in made if text.startswith("# Children's Services")][-1]
+    (figures, edits), _ = calls[-1]
+    annual_markdown = render.to_markdown(original(figures, edits))
+    assert annual_markdown.startswith("# Children's Services")
     assert "Team East rewrote its reports in plain words." in annual_markdown
     assert "In 2021/22, Team East received " not in annual_markdown
 
@@ -83,8 +86,10 @@ def test_the_suppression_toggle_shows_every_count_when_off(demo_db_path, monkeyp
     assert ["Letter", "4"] in table(at, "Method").values.tolist()
 
 
-def test_the_quarterly_tab_compares_the_quarter_with_the_earlier_ones(demo_db_path, monkeypatch):
+def test_the_quarterly_report_compares_the_quarter_with_the_earlier_ones(demo_db_path, monkeypatch):
     at = open_reports(demo_db_path, monkeypatch)
+    at.segmented_control(key="report_kind").set_value("Quarterly report").run()
+    at.selectbox(key="quarterly_year").set_value("2021-22")
     at.selectbox(key="quarterly_quarter").set_value(4).run()
     assert (
         "Statutory complaints received in Q4 and answered at stage 1 took 6.0 working days on average, compared to "
