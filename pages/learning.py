@@ -52,18 +52,6 @@ metrics[1].metric("Overdue", counts["overdue"], border=True)
 metrics[2].metric("Due within 7 days", counts["due_in_7_days"], border=True)
 metrics[3].metric("Completed, awaiting verification", counts["awaiting_verification"], border=True)
 
-ACTION_COLUMNS = {
-    "id": st.column_config.NumberColumn("Action", format="%d"),
-    "when": "When",
-    "due_on": "Due",
-    "description": st.column_config.TextColumn("Action", width="large"),
-    "status": "Status",
-    "priority": "Priority",
-    "service_area": "Service area",
-    "owner": "Owner",
-}
-
-
 def with_when(frame):
     return frame.assign(when=[learning.due_text(d, s, today) for d, s in zip(frame["due_on"], frame["status"])])
 
@@ -78,7 +66,7 @@ def actions_tab() -> None:
         with_when(frame)[["id", "when", "due_on", "description", "status", "priority", "service_area", "owner",
                           "theme", "learning_point_id", "complaints"]],
         hide_index=True,
-        column_config={**ACTION_COLUMNS, "theme": "Theme",
+        column_config={**widgets.ACTION_TABLE_COLUMNS, "theme": "Theme",
                        "learning_point_id": st.column_config.NumberColumn("Learning point", format="%d"),
                        "complaints": "From complaints"},
     )

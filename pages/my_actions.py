@@ -53,17 +53,7 @@ def action_table(frame) -> None:
     st.dataframe(
         shown[["id", "when", "due_on", "description", "status", "priority", "service_area", "owner", "complaints"]],
         hide_index=True,
-        column_config={
-            "id": st.column_config.NumberColumn("Action", format="%d"),
-            "when": "When",
-            "due_on": "Due",
-            "description": st.column_config.TextColumn("Action", width="large"),
-            "status": "Status",
-            "priority": "Priority",
-            "service_area": "Service area",
-            "owner": "Owner",
-            "complaints": "From complaints",
-        },
+        column_config={**widgets.ACTION_TABLE_COLUMNS, "complaints": "From complaints"},
     )
 
 

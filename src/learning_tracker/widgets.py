@@ -20,6 +20,18 @@ from .reports.render import md_escape
 _VERSIONS_KEY = "_versions_read"
 _FLASH_KEY = "_flash"
 
+#: How an actions table's columns are headed, on every page that lists actions.
+ACTION_TABLE_COLUMNS = {
+    "id": st.column_config.NumberColumn("No.", format="%d"),
+    "when": "When",
+    "due_on": "Due",
+    "description": st.column_config.TextColumn("Action", width="large"),
+    "status": "Status",
+    "priority": "Priority",
+    "service_area": "Service area",
+    "owner": "Owner",
+}
+
 
 def version_read(key: str, current: int) -> int:
     """The version of record ``key`` the user saw (shown in the previous run); remember ``current`` for the next.
