@@ -156,8 +156,10 @@ def _demo_user(db: sqlite_utils.Database) -> Actor | None:
     if not labels:
         return None
     with st.sidebar:
+        # The picker is drawn by each page, so Streamlit sees a different widget on every page and would drop
+        # its value (the chosen person) at a page switch; persist_state keeps it for the whole session.
         st.selectbox(
-            "Using the app as", list(labels), format_func=labels.get, key=USER_KEY,
+            "Using the app as", list(labels), format_func=labels.get, key=USER_KEY, persist_state="session",
             help="Demo mode: pick a person to see the app as their role does.",
         )
     return current_actor(db)
