@@ -8,7 +8,7 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from learning_tracker import queries, ui
+from learning_tracker import charts, queries, ui
 from learning_tracker.reports import annual, quarterly, render
 from learning_tracker.services.core import COMPLAINTS_OFFICER, VIEWER
 
@@ -67,7 +67,9 @@ def preview(document: render.Document, key: str, drafts: dict[str, str] | None =
             if block.note:
                 st.caption(render.md_escape(block.note))
         elif isinstance(block, render.Chart):
-            st.altair_chart(block.chart, key=f"{key}_chart_{index}")
+            # The chart keeps its height and fits the page's width; Streamlit's default fits both, which squashes
+            # a chart of a few bars to a strip.
+            st.altair_chart(block.chart.properties(autosize=charts.FIT_WIDTH), key=f"{key}_chart_{index}")
 
 
 db, actor = ui.page_context()

@@ -3,6 +3,8 @@ reaches the download, the suppression toggle, the quarterly tab; only officers a
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -95,6 +97,17 @@ def test_the_quarterly_report_compares_the_quarter_with_the_earlier_ones(demo_db
         "Statutory complaints received in Q4 and answered at stage 1 took 6.0 working days on average, compared to "
         "6.0 in Q3, 7.0 in Q2 and 8.0 in Q1. No statutory complaint received in Q4 has been answered at stage 2."
     ) in [m.value for m in at.markdown]
+
+
+def test_the_reports_charts_keep_their_height_on_the_page(demo_db_path, monkeypatch):
+    at = open_reports(demo_db_path, monkeypatch)
+    specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+    titles = [spec["title"] for spec in specs]
+    assert "Statutory complaints by outcome" in titles
+    # Fitted in width only: fitted both ways, a chart of five bars was squashed to a strip.
+    assert all(spec["autosize"] == {"type": "fit-x", "contains": "padding"} for spec in specs)
+    outcome_chart = specs[titles.index("Statutory complaints by outcome")]
+    assert outcome_chart["height"] == 24 * 5
 
 
 def test_a_viewer_sees_the_reports_too(demo_db_path, monkeypatch):
