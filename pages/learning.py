@@ -18,6 +18,9 @@ POINTS_PAGE_SIZE = 10
 GAPS_PAGE_SIZE = 50
 ANY_TIME = "any time"
 ANYONE = 0
+COMPLAINT_COLUMNS = {"reference": "Complaint", "received_on": widgets.date_column("Received"),
+                     "service_area": "Service area", "procedure": "Procedure", "outcome": "Outcome",
+                     "outcome_on": widgets.date_column("Outcome on")}
 
 db, actor = ui.page_context()
 st.title("Learning and actions")
@@ -27,11 +30,13 @@ today = date.today()
 # --- filters ----------------------------------------------------------------------------------------
 with st.container(border=True):
     row1 = st.columns(3)
-    areas = row1[0].multiselect("Service area", learning.service_area_names(db), key="learning_areas")
-    themes = row1[1].multiselect("Theme", config.concern_categories(db), key="learning_themes")
+    areas = row1[0].multiselect("Service area", learning.service_area_names(db), key="learning_areas",
+                                placeholder="All service areas")
+    themes = row1[1].multiselect("Theme", config.concern_categories(db), key="learning_themes", placeholder="All themes")
     reference = row1[2].text_input("From complaint (reference)", key="learning_complaint")
     row2 = st.columns(3)
-    statuses = row2[0].multiselect("Action status", config.ACTION_STATUSES, key="learning_statuses")
+    statuses = row2[0].multiselect("Action status", config.ACTION_STATUSES, key="learning_statuses",
+                                   placeholder="Any status")
     owners = dict([(ANYONE, "anyone"), *learning.action_owners(db)])
     owner = row2[1].selectbox("Action owner", list(owners), format_func=owners.get, key="learning_owner")
     window = row2[2].selectbox("Due", [ANY_TIME, *learning.DUE_WINDOWS], key="learning_due")
@@ -89,12 +94,11 @@ def learning_point_detail(point_id: int) -> None:
     detail = learning.learning_point(db, point_id, today)
     point = detail.point
     st.markdown(md_escape(point["description"]))
-    st.caption(f"{md_escape(point['service_area'])} · {md_escape(point['theme'])} · {point['status']} · recorded on {point['created_on']}"
-               + (f" by {point['created_by_name']}" if point["created_by_name"] else ""))
+    st.caption(f"{md_escape(point['service_area'])} · {md_escape(point['theme'])} · {point['status']} · recorded on "
+               f"{widgets.long_date(point['created_on'])}"
+               + (f" by {md_escape(point['created_by_name'])}" if point["created_by_name"] else ""))
     st.markdown("**Complaints**")
-    st.dataframe(detail.complaints, hide_index=True, column_config={
-        "reference": "Complaint", "received_on": "Received", "service_area": "Service area",
-        "procedure": "Procedure", "outcome": "Outcome", "outcome_on": "Outcome on"})
+    st.dataframe(detail.complaints, hide_index=True, column_config=COMPLAINT_COLUMNS)
     st.markdown("**Improvement actions**")
     if detail.actions.empty:
         st.caption("No improvement actions yet.")
@@ -102,11 +106,11 @@ def learning_point_detail(point_id: int) -> None:
         when = learning.due_text(action.due_on, action.status, today)
         state = f"{action.status}, {when}" if when != action.status else action.status
         st.markdown(f"{'🔴 ' if action.overdue else ''}**Action {action.id}** ({state}; "
-                    f"owner {md_escape(action.owner)}, due {action.due_on}): {md_escape(action.description)}")
+                    f"owner {md_escape(action.owner)}, due {widgets.long_date(action.due_on)}): "
+                    f"{md_escape(action.description)}")
         history = detail.history[int(action.id)]
         if not history.empty:
-            st.dataframe(history, hide_index=True, column_config={
-                "at": "When", "by": "By", "kind": "What", "from_value": "From", "to_value": "To", "note": "Note"})
+            widgets.action_history_table(history)
         widgets.evidence_list(detail.evidence[int(action.id)], f"point-{point_id}-action-{action.id}")
     if actor.role == COMPLAINTS_OFFICER and point["status"] != learning_services.CLOSED:
         close_form(point)
@@ -136,13 +140,12 @@ def gaps_tab() -> None:
         st.success("No learning gaps" + (" in these service areas." if areas else "."))
         return
     st.dataframe(by_area, hide_index=True, column_config={
-        "service_area": "Service area", "gaps": "Learning gaps", "oldest_received_on": "Oldest received"})
+        "service_area": "Service area", "gaps": "Learning gaps",
+        "oldest_received_on": widgets.date_column("Oldest received")})
     total = int(by_area["gaps"].sum())
     offset = widgets.pager(total, GAPS_PAGE_SIZE, "learning_gaps_page", "complaints")
     gaps, _ = learning.learning_gaps(db, service_area_ids=filters.service_area_ids, limit=GAPS_PAGE_SIZE, offset=offset)
-    st.dataframe(gaps, hide_index=True, column_config={
-        "reference": "Complaint", "service_area": "Service area", "received_on": "Received",
-        "procedure": "Procedure", "outcome": "Outcome", "outcome_on": "Outcome on"})
+    st.dataframe(gaps, hide_index=True, column_config=COMPLAINT_COLUMNS)
     if actor.role in (COMPLAINTS_OFFICER, SERVICE_MANAGER):
         chosen = st.selectbox("Record the learning for", gaps["reference"].tolist(), key="learning_gap_pick")
         st.page_link("pages/record_learning.py", label=f"Record learning for {chosen}", icon=":material/edit_note:",

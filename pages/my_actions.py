@@ -68,18 +68,19 @@ def choose(frame, key: str) -> int:
 
 def details(action: dict, key: str) -> None:
     st.markdown(f"**Action {action['id']}**: {md_escape(action['description'])}")
+    when = learning.due_text(action["due_on"], action["status"], today)
     st.caption(
-        f"Learning point {action['learning_point_id']} ({md_escape(action['theme'])}): {md_escape(action['learning_point'])} · "
-        f"{action['service_area']} · owner {action['owner']} · due {action['due_on']} "
-        f"({learning.due_text(action['due_on'], action['status'], today)}) · {action['status']} · {action['priority']} priority"
+        f"Learning point {action['learning_point_id']} ({md_escape(action['theme'])}): "
+        f"{md_escape(action['learning_point'])} · {md_escape(action['service_area'])} · owner {md_escape(action['owner'])}"
+        f" · due {widgets.long_date(action['due_on'])}" + (f" ({when})" if when != action["status"] else "")
+        + f" · {action['status']} · {action['priority']} priority"
     )
     with st.expander("History and evidence"):
         history = learning.action_history(db, action["id"])
         if history.empty:
             st.caption("Nothing recorded yet.")
         else:
-            st.dataframe(history, hide_index=True, column_config={
-                "at": "When", "by": "By", "kind": "What", "from_value": "From", "to_value": "To", "note": "Note"})
+            widgets.action_history_table(history)
         widgets.evidence_list(learning.action_evidence(db, action["id"]), key)
 
 
@@ -186,7 +187,8 @@ def awaiting_verification() -> None:
     action = learning.action(db, action_id, today)
     read_version = widgets.version_read(f"verify:{action_id}", action["version"])
     details(action, "verify")
-    st.caption(f"Completed on {action['completed_on']}. Check the evidence above before verifying.")
+    st.caption(f"Completed on {widgets.long_date(action['completed_on'])}. Check the evidence under "
+               "\"History and evidence\" before verifying.")
     with st.form(f"verify-form-{action_id}"):
         note = st.text_area("Note (needed to send it back: what is missing)", key=f"verify-note-{action_id}")
         verify, send_back = st.columns(2)

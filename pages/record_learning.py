@@ -9,6 +9,7 @@ import streamlit as st
 from learning_tracker import config, learning, ui, widgets
 from learning_tracker.errors import DomainError
 from learning_tracker.models import NewAction, NewLearningPoint, NoLearningDecision, parse
+from learning_tracker.reports.render import md_escape
 from learning_tracker.services import actions as action_services
 from learning_tracker.services import learning as learning_services
 from learning_tracker.services.core import COMPLAINTS_OFFICER, SERVICE_MANAGER
@@ -60,8 +61,8 @@ if not reference:
     st.selectbox("Pick one", gaps["reference"].tolist(), index=None, key="record_learning_gap", on_change=pick_gap,
                  placeholder="Choose a complaint awaiting its learning")
     st.dataframe(gaps, hide_index=True, column_config={
-        "reference": "Complaint", "service_area": "Service area", "received_on": "Received",
-        "procedure": "Procedure", "outcome": "Outcome", "outcome_on": "Outcome on"})
+        "reference": "Complaint", "service_area": "Service area", "received_on": widgets.date_column("Received"),
+        "procedure": "Procedure", "outcome": "Outcome", "outcome_on": widgets.date_column("Outcome on")})
     st.stop()
 
 complaint = learning.complaint_learning(db, reference)
@@ -73,7 +74,7 @@ read_version = widgets.version_read(f"complaint:{complaint['id']}", complaint["v
 ref = complaint["reference"]
 st.subheader(f"Complaint {ref}")
 facts = st.columns(4)
-facts[0].metric("Received", complaint["received_on"])
+facts[0].metric("Received", widgets.long_date(complaint["received_on"]))
 facts[1].metric("Service area", complaint["service_area"])
 facts[2].metric("Procedure", complaint["procedure"])
 facts[3].metric("Outcome", complaint["outcome"] or "open")
@@ -95,8 +96,8 @@ if not points.empty:
         "theme": "Theme", "description": st.column_config.TextColumn("Learning", width="large"),
         "status": "Status", "actions": "Actions"})
 elif complaint["no_learning_reason"]:
-    st.info(f"No learning identified (recorded by {complaint['no_learning_recorded_by']} on "
-            f"{complaint['no_learning_recorded_on']}): {complaint['no_learning_reason']}")
+    st.info(f"No learning identified (recorded by {md_escape(complaint['no_learning_recorded_by'] or '')} on "
+            f"{widgets.long_date(complaint['no_learning_recorded_on'])}): {md_escape(complaint['no_learning_reason'])}")
 else:
     st.warning("Nothing recorded yet." + (f" This {complaint['outcome']} complaint is a learning gap."
                                           if complaint["learning_expected"] else ""))

@@ -134,6 +134,24 @@ def test_a_manager_moves_a_due_date_only_with_a_reason(demo):
     assert updates(demo, action_id)[-1] == ("due date", before["due_on"], new_due.isoformat(), "Waiting for the new policy")
 
 
+def test_an_actions_history_reads_in_the_users_words(demo):
+    at = open_page(demo, "service_manager", "my_actions.py")
+    action_id = first_shown(at)
+    old_due = date.fromisoformat(action_row(demo, action_id)["due_on"])
+    new_due = TODAY + timedelta(days=21)
+    at.date_input(key=f"due-{action_id}").set_value(new_due)
+    at.text_input(key=f"due-reason-{action_id}").input("Waiting for the new policy")
+    button(at, "Move due date").click().run()
+    [history] = [d.value for d in at.expander[0].dataframe]
+    last = history.iloc[-1]
+    assert (last["kind"], last["from_value"], last["to_value"]) == (
+        "due date moved", f"{old_due:%d/%m/%Y}", f"{new_due:%d/%m/%Y}")
+    assert "None" not in set(history["note"]) and None not in set(history["from_value"])
+    assert all(len(at_) == 16 and at_[2] == "/" for at_ in history["at"]), "local times, day first, to the minute"
+    caption = next(c.value for c in at.caption if c.value.startswith("Learning point"))
+    assert f"due {new_due.day} {new_due:%B %Y}" in caption
+
+
 def test_a_manager_adds_evidence_by_upload_within_the_size_limit(demo):
     demo.execute("UPDATE settings SET value = '2000' WHERE key = 'evidence_max_bytes'")
     at = open_page(demo, "service_manager", "my_actions.py")

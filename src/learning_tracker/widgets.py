@@ -1,5 +1,5 @@
-"""Small pieces the learning and action pages share: the version a user read, a message that survives
-the rerun after a save, paging, and evidence downloads.
+"""Small pieces the pages share: the version a user read, a message that survives the rerun after a save,
+paging, dates as the users write them, an action's history, and evidence downloads.
 
 Streamlit reruns the whole page when a form is submitted, so by the time the save runs the page has
 already re-read the record. The version the user actually read is the one shown in the *previous*
@@ -10,6 +10,7 @@ silently overwriting someone else's change.
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -19,12 +20,28 @@ from .reports.render import md_escape
 
 _VERSIONS_KEY = "_versions_read"
 _FLASH_KEY = "_flash"
+#: Times are stored in UTC; people read them in the council's time.
+LOCAL_TIME = "Europe/London"
+
+
+def date_column(label: str) -> st.column_config.DateColumn:
+    """A table column of dates (``date`` values or ISO text) shown as the users write them: 06/04/2021."""
+    return st.column_config.DateColumn(label, format="DD/MM/YYYY")
+
+
+def long_date(value: date | str | None) -> str:
+    """A date in a sentence: "6 April 2021" (blank for none)."""
+    if not value:
+        return ""
+    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return f"{day.day} {day:%B %Y}"
+
 
 #: How an actions table's columns are headed, on every page that lists actions.
 ACTION_TABLE_COLUMNS = {
     "id": st.column_config.NumberColumn("No.", format="%d"),
     "when": "When",
-    "due_on": "Due",
+    "due_on": date_column("Due"),
     "description": st.column_config.TextColumn("Action", width="large"),
     "status": "Status",
     "priority": "Priority",
@@ -69,15 +86,45 @@ def pager(total: int, page_size: int, key: str, what: str = "rows") -> int:
     pages = max(1, math.ceil(total / page_size))
     if pages == 1:
         if total:
-            st.caption(f"{total} {what}")
+            st.caption(f"{total:,} {what}")
         return 0
     if st.session_state.get(key, 1) > pages:
         st.session_state[key] = pages
     picker, shown = st.columns([1, 3], vertical_alignment="bottom")
     page = picker.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key=key)
     offset = (int(page) - 1) * page_size
-    shown.caption(f"{what.capitalize()} {offset + 1}–{min(offset + page_size, total)} of {total}")
+    shown.caption(f"{what.capitalize()} {offset + 1:,}–{min(offset + page_size, total):,} of {total:,}")
     return offset
+
+
+#: What each kind of history entry is called on the page (``services.actions`` records the kinds).
+HISTORY_KINDS = {"created": "created", "status": "status changed", "note": "progress note",
+                 "due date": "due date moved", "due_date": "due date moved", "evidence": "evidence added",
+                 "verified": "verified", "cancelled": "cancelled", "sent back": "sent back"}
+
+
+def _history_value(value):
+    """A history entry's from/to value: a date as the users write it, nothing as a blank."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        return f"{date.fromisoformat(value):%d/%m/%Y}" if len(value) == 10 else value
+    except ValueError:
+        return value
+
+
+def action_history_table(history: pd.DataFrame) -> None:
+    """An action's history (``learning.action_history``) in the users' words: local times, what happened
+    in words, dates as they write them, blanks where there is nothing to say."""
+    shown = history.assign(
+        at=pd.to_datetime(history["at"], utc=True).dt.tz_convert(LOCAL_TIME).dt.strftime("%d/%m/%Y %H:%M"),
+        kind=[HISTORY_KINDS.get(kind, str(kind).replace("_", " ")) for kind in history["kind"]],
+        from_value=[_history_value(v) for v in history["from_value"]],
+        to_value=[_history_value(v) for v in history["to_value"]],
+        note=[v if isinstance(v, str) else "" for v in history["note"]],
+    )
+    st.dataframe(shown, hide_index=True, column_config={
+        "at": "When", "by": "By", "kind": "What", "from_value": "From", "to_value": "To", "note": "Note"})
 
 
 def _evidence_loader(evidence_id: int):
@@ -101,7 +148,7 @@ def evidence_list(evidence: pd.DataFrame, key_prefix: str) -> None:
         st.caption("No evidence added yet.")
         return
     for row in evidence.itertuples():
-        added = f"added by {row.added_by} on {str(row.added_at)[:10]}"
+        added = f"added by {row.added_by} on {long_date(str(row.added_at))}"
         if isinstance(row.link, str) and row.link:
             if row.link.lower().startswith(("https://", "http://")) and not any(c in row.link for c in " ()<>"):
                 st.markdown(f"- [{md_escape(row.description)}]({row.link}) ({added})")
