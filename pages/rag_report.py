@@ -5,7 +5,7 @@ from datetime import date
 
 import streamlit as st
 
-from learning_tracker import config, ui
+from learning_tracker import config, ui, widgets
 from learning_tracker.reports import rag, render
 from learning_tracker.services.core import SERVICE_MANAGER, service_area_name
 
@@ -57,5 +57,6 @@ for area, group in frame.groupby("Service area", sort=False):
         hide_index=True,
         key=f"rag_table_{area}",
         column_config={"Stage": st.column_config.NumberColumn(format="%d"),
+                       "Clock started": widgets.date_column("Clock started"), "Due": widgets.date_column("Due"),
                        "Working days left": st.column_config.NumberColumn(format="%d")},
     )
