@@ -24,8 +24,8 @@ entity = columns[1].selectbox("Kind of record", [None, *choices["entities"]],
                               format_func=lambda e: ANY if e is None else e.replace("_", " "), key="audit_entity")
 record = columns[2].number_input("Record number (0 for any)", min_value=0, step=1, key="audit_record")
 columns = st.columns(3)
-date_from = columns[0].date_input("From", value=None, max_value=date.today(), key="audit_from", format="YYYY-MM-DD")
-date_to = columns[1].date_input("To", value=None, max_value=date.today(), key="audit_to", format="YYYY-MM-DD")
+date_from = columns[0].date_input("From", value=None, max_value=date.today(), key="audit_from", format="DD/MM/YYYY")
+date_to = columns[1].date_input("To", value=None, max_value=date.today(), key="audit_to", format="DD/MM/YYYY")
 outcome = columns[2].selectbox("Outcome", [None, "done", "refused"], format_func=lambda o: o or ANY, key="audit_outcome")
 
 filters = admin.AuditFilter(user_id=user_id, entity=entity, entity_id=int(record) or None,
@@ -34,11 +34,16 @@ _, total = admin.audit_log(db, actor, filters, limit=0)
 offset = widgets.pager(total, PAGE_SIZE, key="audit_page", what="events")
 events, _ = admin.audit_log(db, actor, filters, limit=PAGE_SIZE, offset=offset)
 if events.empty:
-    st.info("No audit events match these filters.")
+    filtered = any(value is not None for value in vars(filters).values())
+    st.info("No audit events match these filters." if filtered else
+            "No audit events are recorded yet: every change and every refused attempt will be listed here.")
 else:
     st.dataframe(
-        events.drop(columns=["user_id"]), hide_index=True, width="stretch",
-        column_config={"id": "Event", "at": "When (UTC)", "user_email": "Who", "event": "What", "entity": "Record",
+        events.drop(columns=["user_id"]).assign(entity=events["entity"].str.replace("_", " ")), hide_index=True,
+        width="stretch",
+        column_config={"id": "Event", "user_email": "Who", "event": "What", "entity": "Record",
+                       "at": st.column_config.DatetimeColumn("When", format="DD/MM/YYYY HH:mm:ss",
+                                                             timezone=widgets.LOCAL_TIME),
                        "entity_id": "Number", "outcome": "Outcome", "message": "Message", "before": "Before",
                        "after": "After"},
     )

@@ -1,6 +1,7 @@
 """Timescales and the RAG threshold: the working days each stage has, how far it may be extended, and
 when an open stage turns Amber on the weekly RAG report. Complaints officer only."""
 
+import pandas as pd
 import streamlit as st
 
 from learning_tracker import ui, widgets
@@ -15,7 +16,8 @@ widgets.show_flash()
 st.subheader("Timescales")
 table = admin.timescales(db)
 st.dataframe(
-    table[["procedure", "stage", "clock_starts", "due_working_days", "max_working_days"]],
+    table[["procedure", "stage", "clock_starts", "due_working_days"]].assign(
+        max_working_days=["no extension" if pd.isna(n) else f"{int(n)}" for n in table["max_working_days"]]),
     hide_index=True, width="stretch",
     column_config={"procedure": "Procedure", "stage": "Stage", "clock_starts": "Clock starts",
                    "due_working_days": "Due (working days)", "max_working_days": "Extended at most to"},

@@ -83,3 +83,20 @@ def test_the_audit_log_shows_what_was_done_and_offers_it_as_csv(officer_app):
     frame = at.dataframe[0].value
     assert list(frame["event"]) == ["add service area"]
     assert at.get("download_button")[0].proto.label == "Export this event as CSV"
+
+
+def test_an_empty_audit_log_says_it_is_empty_rather_than_blaming_the_filters(officer_app):
+    at, open_page = officer_app
+    open_page("admin_audit.py")
+    assert [i.value for i in at.info] == [
+        "No audit events are recorded yet: every change and every refused attempt will be listed here."]
+    at.selectbox(key="audit_outcome").set_value("refused").run()
+    assert [i.value for i in at.info] == ["No audit events match these filters."]
+
+
+def test_a_timescale_without_an_extension_says_so(officer_app):
+    at, open_page = officer_app
+    open_page("admin_settings.py")
+    frame = at.dataframe[0].value
+    limits = dict(zip(zip(frame["procedure"], frame["stage"]), frame["max_working_days"]))
+    assert (limits[("statutory", 1)], limits[("statutory", 3)], limits[("informal", 1)]) == ("20", "no extension", "no extension")
