@@ -115,3 +115,13 @@ def test_the_charts_encode_the_aggregated_frames(world):
     assert [layer["mark"]["type"] for layer in layered["layer"]] == ["bar", "rule"]
     assert layered["layer"][0]["encoding"]["xOffset"]["field"] == "Financial year"
     assert monitoring.timescale_targets(world.db) == {"Stage 1": 10, "Stage 2": 25, "Stage 3": 50}
+
+
+def test_the_dashboard_charts_keep_long_area_names_upright_quarters_and_years_as_written(world):
+    record_complaint(world, "OVERDUE", "2022-12-01", area="Team East")
+    overdue = charts.overdue_by_area_chart(monitoring.overdue_by_service_area(world.db, WEDNESDAY)).to_dict()
+    assert overdue["encoding"]["y"]["axis"]["labelLimit"] == charts.LABEL_LIMIT  # "Looked After Children" in full
+    averages = monitoring.average_working_days_by_quarter(world.db, WEDNESDAY)
+    bars = charts.average_days_chart(averages, "Stage 1", target=10).to_dict()["layer"][0]["encoding"]
+    assert bars["x"]["axis"]["labelAngle"] == 0
+    assert bars["color"]["legend"]["labelExpr"] == "replace(datum.label, '-', '/')"  # 2022-23 reads 2022/23

@@ -283,8 +283,8 @@ def open_by_stage_chart(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(frame, title="Open stages by stage and RAG")
         .mark_bar()
         .encode(
-            y=alt.Y("Stage:N", sort=stages, title=None),
-            x=alt.X("Open stages:Q", title="Open stages"),
+            y=alt.Y("Stage:N", sort=stages, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+            x=alt.X("Open stages:Q", title="Open stages", axis=alt.Axis(tickMinStep=1)),
             color=alt.Color("RAG:N", scale=RAG_SCALE, sort=RAG_ORDER, title="RAG"),
             order=alt.Order("rag_rank:Q"),
             tooltip=["Stage", "RAG", "Open stages"],
@@ -299,7 +299,7 @@ def overdue_by_area_chart(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(frame, title="Overdue stages by service area")
         .mark_bar(color="#C00000")
         .encode(
-            y=alt.Y("Service area:N", sort="-x", title=None),
+            y=alt.Y("Service area:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             x=alt.X("Overdue:Q", title="Overdue stages", axis=alt.Axis(tickMinStep=1)),
             tooltip=["Service area", "Overdue"],
         )
@@ -314,10 +314,12 @@ def average_days_chart(frame: pd.DataFrame, stage: str, target: int | None = Non
         alt.Chart(data, title=f"{stage}: average working days to answer")
         .mark_bar()
         .encode(
-            x=alt.X("Quarter:N", title="Quarter of the response"),
+            x=alt.X("Quarter:N", title="Quarter of the response", axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("Financial year:N"),
             y=alt.Y("Average working days:Q", title="Working days"),
-            color=alt.Color("Financial year:N", title="Financial year"),
+            # Years read 2021/22 on the page, as everywhere else; the frame keeps the 2021-22 keys.
+            color=alt.Color("Financial year:N", title="Financial year",
+                            legend=alt.Legend(labelExpr="replace(datum.label, '-', '/')")),
             tooltip=["Financial year", "Quarter", "Answered", "Average working days"],
         )
     )
