@@ -44,16 +44,15 @@ SHARES = {themes.SHARE: PERCENT, themes.UPHELD_RATE: PERCENT}
 
 
 def show(key: str, chart, table, reading: str, column_config: dict | None = None) -> None:
-    """A chart with its table beside it, its reading below, and its downloads."""
+    """A chart across the page, its reading, its figures (folded away) and its downloads. The table used to sit
+    beside the chart, which squeezed both: the table was cut off and the chart dropped axis labels."""
     if table.empty:
         st.info("Nothing to show for these filters.")
         return
-    left, right = st.columns([3, 2])
-    with left:
-        st.altair_chart(chart, width="stretch")
-    with right:
-        st.dataframe(table, hide_index=True, column_config=column_config or {})
+    st.altair_chart(chart, width="stretch")
     st.markdown(md_escape(reading))
+    with st.expander("The figures"):
+        st.dataframe(table, hide_index=True, column_config=column_config or {})
     buttons = st.columns(3)
     # PNG and SVG are rendered only when asked for (vl-convert takes a moment per chart).
     buttons[0].download_button("Chart as PNG", data=lambda: charts.to_png(chart), file_name=f"{key}.png",

@@ -105,6 +105,8 @@ def test_the_service_area_heat_map_sorts_areas_as_given_and_categories_in_config
                                           "scale": {"scheme": "blues"}, "legend": None}
     # Counts are white on cells darker than half the largest count.
     assert labels["encoding"]["color"]["condition"]["test"] == "(datum['Times raised'] > 1.5)"
+    # Every category is named under its column: none dropped as "overlapping" (slanted, they do not).
+    assert cells["encoding"]["x"]["axis"]["labelOverlap"] is False
 
 
 def test_stage_times_show_each_stage_against_its_limit_as_a_dashed_rule():
@@ -132,6 +134,7 @@ def test_compliment_bars_are_sorted_largest_first():
     assert spec["encoding"]["y"] == {"field": "Source", "type": "nominal", "sort": "-x", "title": None,
                                      "axis": {"labelLimit": 220}}
     assert spec["encoding"]["x"]["field"] == "Compliments"
+    assert spec["encoding"]["x"]["axis"] == {"tickMinStep": 1}  # counts: no 0.2, 0.4, ... ticks
 
 
 def test_compliments_against_complaints_pair_two_bars_per_area():

@@ -64,6 +64,9 @@ def test_every_role_reads_the_themes_of_the_reference_year(demo_path, monkeypatc
     readings = [m.value for m in at.markdown]
     assert any(r.startswith("Communication was raised 190 times in 2021/22, 48% of all concerns raised; ") for r in readings)
     assert [s.value for s in at.subheader][:2] == ["Concern category against outcome", "Concerns by category over time"]
+    # Each chart has the page's width; its table is under it, folded away as "The figures".
+    assert [e.label for e in at.expander][:1] == ["The figures"]
+    assert at.expander[0].dataframe[0].value["Times raised"].tolist() == concerns["Times raised"].tolist()
 
 
 def test_changing_a_filter_changes_every_chart_and_its_reading(demo_path, monkeypatch):

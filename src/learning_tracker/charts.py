@@ -149,8 +149,10 @@ def service_area_category_chart(frame: pd.DataFrame) -> alt.LayerChart:
     ``themes.concerns_by_service_area``."""
     areas, categories = _order(frame, SERVICE_AREA), _order(frame, CATEGORY)
     maximum = float(frame[RAISED].max()) if not frame.empty else 0.0
+    # Every category named: slanted labels sit clear of each other, but Vega's overlap check (on their upright
+    # boxes) would drop every other one.
     x = alt.X(field=CATEGORY, type="nominal", sort=categories, title=None,
-              axis=alt.Axis(labelAngle=-30, labelLimit=LABEL_LIMIT))
+              axis=alt.Axis(labelAngle=-30, labelLimit=LABEL_LIMIT, labelOverlap=False))
     y = alt.Y(field=SERVICE_AREA, type="nominal", sort=areas, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
     base = alt.Chart(frame)
     # The counts are written in the cells, so the colour needs no legend.
@@ -172,7 +174,8 @@ def outcomes_by_service_area_chart(frame: pd.DataFrame) -> alt.Chart:
         outcome_order=f"indexof({list(OUTCOMES)!r}, datum.Outcome)"
     ).mark_bar().encode(
         y=alt.Y(field=SERVICE_AREA, type="nominal", sort=areas, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-        x=alt.X(field="Complaints with this outcome", type="quantitative", title="Complaints"),
+        x=alt.X(field="Complaints with this outcome", type="quantitative", title="Complaints",
+                axis=alt.Axis(tickMinStep=1)),
         color=alt.Color(field="Outcome", type="nominal", scale=outcome_scale(), sort=list(OUTCOMES), title="Outcome",
                         legend=alt.Legend(orient="bottom")),
         order=alt.Order(field="outcome_order", type="quantitative"),
@@ -218,7 +221,7 @@ def compliments_chart(frame: pd.DataFrame, label: str, title: str) -> alt.Chart:
     """A bar per row of a (``label``, Compliments) frame, most first."""
     return alt.Chart(frame).mark_bar(color=COMPLIMENT_COLOUR).encode(
         y=alt.Y(field=label, type="nominal", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-        x=alt.X(field=COMPLIMENTS, type="quantitative", title="Compliments"),
+        x=alt.X(field=COMPLIMENTS, type="quantitative", title="Compliments", axis=alt.Axis(tickMinStep=1)),
         tooltip=[alt.Tooltip(field=label, type="nominal"), alt.Tooltip(field=COMPLIMENTS, type="quantitative")],
     ).properties(autosize=FIT_WIDTH, width=WIDTH, height=ROWS, title=title)
 
@@ -340,7 +343,7 @@ def counts_chart(frame: pd.DataFrame, label: str, title: str) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y(f"{label}:N", sort="-x", title=None),
-            x=alt.X(f"{frame.columns[1]}:Q", title=frame.columns[1]),
+            x=alt.X(f"{frame.columns[1]}:Q", title=frame.columns[1], axis=alt.Axis(tickMinStep=1)),
             tooltip=list(frame.columns),
         )
     )
