@@ -19,6 +19,13 @@ ATTENDEE_ROLES = [
     "Principal Social Worker", "Independent Reviewing Officer", "Quality Assurance Lead", "Senior Leadership Team",
 ]
 
+# Every table of the pack shows dates and times as the users write them, long text wide.
+COLUMNS = {"Item": st.column_config.TextColumn(width="large"), "Note": st.column_config.TextColumn(width="large"),
+           "Description": st.column_config.TextColumn(width="large"), "Recorded at": widgets.time_column("Recorded at"),
+           "When": widgets.time_column("When"), "Created on": widgets.date_column("Created on"),
+           "Due": widgets.date_column("Due"), "Received": widgets.date_column("Received"),
+           "Oldest received": widgets.date_column("Oldest received")}
+
 db, actor = ui.page_context()
 st.title("Practice Improvement Forum")
 widgets.show_flash()
@@ -116,9 +123,7 @@ elif can_record:
 if pack.decisions.empty:
     st.caption("No decisions recorded at this meeting yet.")
 else:
-    st.dataframe(pack.decisions.drop(columns=["item", "item_id"]), hide_index=True,
-                 column_config={"Item": st.column_config.TextColumn(width="large"),
-                                "Note": st.column_config.TextColumn(width="large")})
+    st.dataframe(pack.decisions.drop(columns=["item", "item_id"]), hide_index=True, column_config=COLUMNS)
 
 # --- the pack -----------------------------------------------------------------------------------------
 
@@ -135,27 +140,28 @@ with learning_tab:
     else:
         st.dataframe(pack.summary, hide_index=True)
         shown(len(pack.learning_points), pack.learning_points_total, "open learning points, those with overdue actions first")
-        st.dataframe(pack.learning_points.drop(columns=["version"]), hide_index=True,
-                     column_config={"Description": st.column_config.TextColumn(width="large")})
+        st.dataframe(pack.learning_points.drop(columns=["version"]), hide_index=True, column_config=COLUMNS)
 with actions_tab:
     if pack.actions.empty:
         st.info("No actions on open learning points.")
     else:
         shown(len(pack.actions), pack.actions_total, f"actions of open learning points, {pack.overdue_actions} overdue")
-        st.dataframe(pack.actions, hide_index=True, column_config={"Description": st.column_config.TextColumn(width="large")})
+        st.dataframe(pack.actions, hide_index=True, column_config=COLUMNS)
 with changes_tab:
     st.markdown(f"**New learning points** since {pack.since:%-d %B %Y}")
     shown(len(pack.new_learning_points), pack.new_learning_points_total, "new learning points")
     if not pack.new_learning_points.empty:
-        st.dataframe(pack.new_learning_points, hide_index=True)
+        st.dataframe(pack.new_learning_points, hide_index=True, column_config=COLUMNS)
     st.markdown(f"**Action updates** since {pack.since:%-d %B %Y}")
     shown(len(pack.action_updates), pack.action_updates_total, "action updates, newest first")
     if not pack.action_updates.empty:
-        st.dataframe(pack.action_updates, hide_index=True)
+        updates = pack.action_updates.assign(
+            **{"What changed": [widgets.HISTORY_KINDS.get(k, k) for k in pack.action_updates["What changed"]]})
+        st.dataframe(updates, hide_index=True, column_config=COLUMNS)
 with gaps_tab:
     if pack.gaps.empty:
         st.info("No learning gaps: every upheld or partly upheld complaint has learning or a recorded decision.")
     else:
-        st.dataframe(pack.gaps_by_area, hide_index=True)
+        st.dataframe(pack.gaps_by_area, hide_index=True, column_config=COLUMNS)
         shown(len(pack.gaps), pack.gaps_total, "learning gaps")
-        st.dataframe(pack.gaps.drop(columns=["complaint_id"]), hide_index=True)
+        st.dataframe(pack.gaps.drop(columns=["complaint_id"]), hide_index=True, column_config=COLUMNS)

@@ -74,7 +74,8 @@ read_version = widgets.version_read(f"complaint:{complaint['id']}", complaint["v
 ref = complaint["reference"]
 st.subheader(f"Complaint {ref}")
 facts = st.columns(4)
-facts[0].metric("Received", widgets.long_date(complaint["received_on"]))
+received = date.fromisoformat(complaint["received_on"][:10])
+facts[0].metric("Received", f"{received.day} {received:%b %Y}")  # a long month would be cut short here
 facts[1].metric("Service area", complaint["service_area"])
 facts[2].metric("Procedure", complaint["procedure"])
 facts[3].metric("Outcome", complaint["outcome"] or "open")

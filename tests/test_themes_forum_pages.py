@@ -118,6 +118,14 @@ def test_a_past_meeting_shows_its_decisions(demo_path, monkeypatch):
     assert decisions["Decision"].tolist() == [r[0] for r in expected]
 
 
+def test_the_packs_action_updates_say_what_changed_in_words(demo_path, monkeypatch):
+    at = open_page(demo_path, monkeypatch, "forum_member", "forum.py")
+    updates = next(d.value for d in at.dataframe if "What changed" in d.value.columns)
+    assert set(updates["What changed"]) <= {"created", "status changed", "progress note", "due date moved",
+                                             "evidence added", "verified", "cancelled", "sent back"}
+    assert "status changed" in set(updates["What changed"])
+
+
 def test_a_forum_member_records_a_decision_through_the_form(demo_path, monkeypatch):
     at = open_page(demo_path, monkeypatch, "forum_member", "forum.py")
     meeting_id = at.selectbox(key="forum_meeting").value

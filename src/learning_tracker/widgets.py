@@ -29,6 +29,11 @@ def date_column(label: str) -> st.column_config.DateColumn:
     return st.column_config.DateColumn(label, format="DD/MM/YYYY")
 
 
+def time_column(label: str) -> st.column_config.DatetimeColumn:
+    """A table column of times stored in UTC (ISO text), shown in UK time as the users write it: 06/04/2021 14:05."""
+    return st.column_config.DatetimeColumn(label, format="DD/MM/YYYY HH:mm", timezone=LOCAL_TIME)
+
+
 def long_date(value: date | str | None) -> str:
     """A date in a sentence: "6 April 2021" (blank for none)."""
     if not value:
