@@ -115,7 +115,9 @@ filters = RegisterFilter(
     rag=None if rag_filter == ALL else rag_filter,
     reference=search or None,
 )
-if st.session_state.get("register_filters") != filters:  # new filters start again at page 1
+# New filters start again at page 1; so does a return to this page, since Streamlit drops a widget's state
+# (the pager's) when another page runs, while the remembered filters stay.
+if st.session_state.get("register_filters") != filters or "register_page" not in st.session_state:
     st.session_state["register_filters"] = filters
     st.session_state["register_page"] = 1
 page_number = int(st.session_state["register_page"])

@@ -304,3 +304,14 @@ def test_the_officer_codes_a_concern_raised_twice(demo_db_path, monkeypatch):
     db.close()
     facts = dict(zip(at.dataframe[1].value["Detail"], at.dataframe[1].value["Recorded"]))
     assert facts["Concerns"] == "Communication ×2; Finance"
+
+
+def test_the_register_opens_again_after_a_visit_to_another_page(demo_db_path, monkeypatch):
+    # Leaving the page drops the pager's state, while the filters the page remembers stay the same.
+    at = open_page(demo_db_path, monkeypatch, "complaints_officer", "complaints.py")
+    at.switch_page(str(ROOT / "pages" / "overview.py")).run()
+    assert not at.exception, at.exception
+    at.switch_page(str(ROOT / "pages" / "complaints.py")).run()
+    assert not at.exception, at.exception
+    assert at.number_input(key="register_page").value == 1
+    assert len(at.dataframe[0].value) > 0
