@@ -284,7 +284,7 @@ if "Extension" in panes:
         if st.form_submit_button("Extend", type="primary"):
             widgets.save(lambda: complaints.extend_stage(db, actor, complaint_id, read_version, parse(
                 StageExtension, {"extended_due_on": extended_on, "reason": reason})),
-                f"{reference_text}: the {open_stage['label']} is now due on {extended_on}.",
+                f"{reference_text}: the {open_stage['label']} is now due on {widgets.long_date(extended_on)}.",
                 (f"extended-{key}", f"extension-reason-{key}"))
 
 if "Escalation" in panes:

@@ -4,7 +4,7 @@ on the demo database as each demo role."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
@@ -151,6 +151,23 @@ def test_a_service_manager_records_their_own_areas_stage_one_response_and_sees_o
     assert db.execute("SELECT responded_on FROM complaint_stages WHERE complaint_id = ? AND stage = 1",
                       [complaint_id]).fetchone()[0] == date.today().isoformat()
     db.close()
+
+
+def test_the_officer_extends_a_stage_and_the_confirmation_gives_the_new_date_in_words(demo_db_path, monkeypatch):
+    reference = open_stage_one(demo_db_path, in_manager_area=False)
+    db = connect(demo_db_path)
+    complaint_id, due_on = db.execute(
+        "SELECT c.id, s.due_on FROM complaints c JOIN complaint_stages s ON s.complaint_id = c.id AND s.stage = 1 "
+        "WHERE c.reference = ?", [reference]).fetchone()
+    db.close()
+    extended = date.fromisoformat(due_on) + timedelta(days=7)
+    at = open_page(demo_db_path, monkeypatch, "complaints_officer", "complaints.py", complaint_reference=reference)
+    at.date_input(key=f"extended-c{complaint_id}").set_value(extended)
+    at.text_input(key=f"extension-reason-c{complaint_id}").input("Waiting for the social worker's account")
+    at.button(key=f"FormSubmitter:extension-c{complaint_id}-Extend").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert at.success[0].value == (f"{reference}: the statutory stage 1 is now due on "
+                                   f"{extended.day} {extended:%B %Y}.")
 
 
 @pytest.mark.parametrize("role", ["service_manager", "forum_member", "viewer"])
