@@ -103,7 +103,7 @@ rag_filter = row2[2].selectbox("RAG", [ALL, *options["rag"]], key="register_rag"
                                help="The RAG, on the as-of date, of the stage open on that date.")
 as_of = row2[3].date_input("As of", value=today, key="register_as_of", format="DD/MM/YYYY",
                            help="The date the RAG column and filter are worked out for.")
-search = st.text_input("Reference contains", key="register_search", placeholder="e.g. CS-2223")
+search = st.text_input("Reference contains", key="register_search", placeholder="e.g. CS-2122")
 
 filters = RegisterFilter(
     financial_year=None if year == ALL else year,

@@ -61,7 +61,8 @@ if meetings.empty:
 
 # --- which meeting -----------------------------------------------------------------------------------
 labels = {
-    int(r.id): f"{date.fromisoformat(r.held_on):%-d %B %Y} ({r.decisions} decision{'s' if r.decisions != 1 else ''})"
+    # The date only: a count in the label would go stale in the closed box after a decision is recorded.
+    int(r.id): f"{date.fromisoformat(r.held_on):%-d %B %Y}"
     for r in meetings.itertuples()
 }
 if st.session_state.get("forum_meeting") not in labels:
@@ -129,7 +130,7 @@ else:
 
 
 def shown(count: int, total: int, what: str) -> None:
-    st.caption(f"{total} {what}" if count == total else f"The first {count} of {total} {what}; narrow the pack to see others.")
+    st.caption(forum_pack.count_caption(count, total, what))
 
 
 learning_tab, actions_tab, changes_tab, gaps_tab = st.tabs(
@@ -139,13 +140,13 @@ with learning_tab:
         st.info("No open learning points.")
     else:
         st.dataframe(pack.summary, hide_index=True)
-        shown(len(pack.learning_points), pack.learning_points_total, "open learning points, those with overdue actions first")
+        shown(len(pack.learning_points), pack.learning_points_total, "open learning points (those with overdue actions first)")
         st.dataframe(pack.learning_points.drop(columns=["version"]), hide_index=True, column_config=COLUMNS)
 with actions_tab:
     if pack.actions.empty:
         st.info("No actions on open learning points.")
     else:
-        shown(len(pack.actions), pack.actions_total, f"actions of open learning points, {pack.overdue_actions} overdue")
+        shown(len(pack.actions), pack.actions_total, f"actions of open learning points ({pack.overdue_actions} overdue)")
         st.dataframe(pack.actions, hide_index=True, column_config=COLUMNS)
 with changes_tab:
     st.markdown(f"**New learning points** since {pack.since:%-d %B %Y}")
@@ -153,7 +154,7 @@ with changes_tab:
     if not pack.new_learning_points.empty:
         st.dataframe(pack.new_learning_points, hide_index=True, column_config=COLUMNS)
     st.markdown(f"**Action updates** since {pack.since:%-d %B %Y}")
-    shown(len(pack.action_updates), pack.action_updates_total, "action updates, newest first")
+    shown(len(pack.action_updates), pack.action_updates_total, "action updates (newest first)")
     if not pack.action_updates.empty:
         updates = pack.action_updates.assign(
             **{"What changed": [widgets.HISTORY_KINDS.get(k, k) for k in pack.action_updates["What changed"]]})

@@ -166,7 +166,7 @@ def import_step() -> None:
             filename, data = exporting.template_file(db, kind, fmt)
             cell.download_button(f"Download the template ({fmt.upper()})", data, file_name=filename,
                                  key=f"template_{fmt}")
-    upload = st.file_uploader("File to import (.csv or .xlsx)", type=["csv", "xlsx", "xlsm", "txt", "tsv"],
+    upload = st.file_uploader("File to import (CSV or Excel)", type=["csv", "xlsx", "xlsm", "txt", "tsv"],
                               key="import_upload")
     if upload is None:
         st.info("Choose a file to import. Nothing is written until you have checked the preview and confirmed.")

@@ -41,7 +41,7 @@ def pick_gap() -> None:
     st.session_state[REFERENCE_KEY] = st.session_state["record_learning_gap"]
 
 
-reference = st.text_input("Complaint reference", key=REFERENCE_KEY, placeholder="e.g. CS-2022-0147").strip()
+reference = st.text_input("Complaint reference", key=REFERENCE_KEY, placeholder="e.g. CS-2122-0147").strip()
 if reference:
     st.query_params["complaint"] = reference
     st.session_state[QUERY_SEEN_KEY] = reference

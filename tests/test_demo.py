@@ -263,7 +263,8 @@ def test_some_actions_have_evidence_and_history(demo_db):
     assert evidence[0] >= 7
     assert evidence[0] == evidence[1] == evidence[2]
     kinds = {r[0] for r in demo_db.execute("SELECT DISTINCT kind FROM action_updates")}
-    assert kinds == {"created", "status", "note", "due_date", "verified"}
+    # The same kinds the action services record, so the demo's history reads like real history.
+    assert kinds == {"created", "status", "note", "due date", "verified"}
     cancelled = demo_db.execute(
         "SELECT COUNT(*), COUNT(cancel_reason) FROM actions WHERE status = 'cancelled'"
     ).fetchone()

@@ -306,4 +306,4 @@ def test_an_empty_pack_still_makes_a_document(tmp_path):
     document = Document(io.BytesIO(forum_pack.to_docx(forum_pack.build(world.db, meeting_id, today=TODAY))))
     texts = [p.text for p in document.paragraphs]
     assert "No decisions recorded yet." in texts and "No open learning points." in texts
-    assert "0 open learning points, those with overdue actions first." in texts
+    assert "Open learning points (those with overdue actions first): 0." in texts

@@ -1265,7 +1265,7 @@ class _Builder:
         new_due = workdays.add_working_days(as_of, 40)
         moved_on = workdays.add_working_days(action.due_on, -2)
         action.updates.append(
-            (_at(moved_on, self.rng), action.owner, "due_date", action.due_on.isoformat(), new_due.isoformat(),
+            (_at(moved_on, self.rng), action.owner, "due date", action.due_on.isoformat(), new_due.isoformat(),
              "Depends on the council's training budget for next year.")
         )  # fmt: skip
         action.due_on = new_due

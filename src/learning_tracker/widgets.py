@@ -104,7 +104,7 @@ def pager(total: int, page_size: int, key: str, what: str = "rows") -> int:
 
 #: What each kind of history entry is called on the page (``services.actions`` records the kinds).
 HISTORY_KINDS = {"created": "created", "status": "status changed", "note": "progress note",
-                 "due date": "due date moved", "due_date": "due date moved", "evidence": "evidence added",
+                 "due date": "due date moved", "evidence": "evidence added",
                  "verified": "verified", "cancelled": "cancelled", "sent back": "sent back"}
 
 

@@ -368,10 +368,12 @@ def decision_items(pack: ForumPack) -> list[Item]:
 # --- the Word document -----------------------------------------------------------------------------
 
 
-def _shown(count: int, total: int, what: str) -> str:
+def count_caption(count: int, total: int, what: str) -> str:
+    """'What: total', or how many of them a list shows (worded so that one reads as well as many)."""
+    what = what[0].upper() + what[1:]
     if total == count:
-        return f"{total} {what}."
-    return f"The first {count} of {total} {what}; the app lists them all."
+        return f"{what}: {total}."
+    return f"{what}: the first {count} of {total} are listed; narrow the pack to see the others."
 
 
 def to_docx(pack: ForumPack) -> bytes:
@@ -412,30 +414,30 @@ def to_docx(pack: ForumPack) -> bytes:
         _table(doc, pack.summary, list(pack.summary.columns))
 
     doc.add_heading("Open learning points", level=1)
-    doc.add_paragraph(_shown(len(pack.learning_points), pack.learning_points_total, "open learning points, those with overdue actions first"))
+    doc.add_paragraph(count_caption(len(pack.learning_points), pack.learning_points_total, "open learning points (those with overdue actions first)"))
     if not pack.learning_points.empty:
         _table(doc, pack.learning_points, ["Learning point", "Service area", "Theme", "Description", "Status",
                                            "Open actions", "Overdue actions", "Decision at this meeting"])
 
     doc.add_heading("Improvement actions, overdue first", level=1)
-    doc.add_paragraph(_shown(len(pack.actions), pack.actions_total, f"actions of open learning points ({pack.overdue_actions} overdue)"))
+    doc.add_paragraph(count_caption(len(pack.actions), pack.actions_total, f"actions of open learning points ({pack.overdue_actions} overdue)"))
     if not pack.actions.empty:
         _table(doc, pack.actions, ["Action", "Learning point", "Service area", "Description", "Owner", "Due", "Status",
                                    "Days overdue", "Decision at this meeting"])
 
     doc.add_heading("New or changed since the previous meeting", level=1)
     doc.add_heading("New learning points", level=2)
-    doc.add_paragraph(_shown(len(pack.new_learning_points), pack.new_learning_points_total, "new learning points"))
+    doc.add_paragraph(count_caption(len(pack.new_learning_points), pack.new_learning_points_total, "new learning points"))
     if not pack.new_learning_points.empty:
         _table(doc, pack.new_learning_points, list(pack.new_learning_points.columns))
     doc.add_heading("Action updates", level=2)
-    doc.add_paragraph(_shown(len(pack.action_updates), pack.action_updates_total, "action updates, newest first"))
+    doc.add_paragraph(count_caption(len(pack.action_updates), pack.action_updates_total, "action updates (newest first)"))
     if not pack.action_updates.empty:
         _table(doc, pack.action_updates, ["When", "Action", "Service area", "Description", "What changed", "From", "To", "Note", "By"])
 
     doc.add_heading("Learning gaps", level=1)
     doc.add_paragraph(
-        _shown(len(pack.gaps), pack.gaps_total, "upheld or partly upheld complaints with no learning and no "
+        count_caption(len(pack.gaps), pack.gaps_total, "upheld or partly upheld complaints with no learning and no "
                                                 "\"no learning identified\" decision")
     )
     if not pack.gaps_by_area.empty:
