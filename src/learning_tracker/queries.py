@@ -322,6 +322,12 @@ def concerns_by_category(db: sqlite_utils.Database, year: str) -> dict[str, int]
     return _ordered(dict(rows), config.concern_categories(db), zeros=True)
 
 
+def compliments_received(db: sqlite_utils.Database, year: str) -> int:
+    """How many compliments were received in the year."""
+    start, end = _bounds(year)
+    return db.execute("SELECT COUNT(*) FROM compliments WHERE received_on BETWEEN ? AND ?", [start, end]).fetchone()[0]
+
+
 def compliments(db: sqlite_utils.Database, year: str) -> dict:
     """``{total, by_category, by_source, by_service_area}`` for compliments received in the year.
 
@@ -330,9 +336,7 @@ def compliments(db: sqlite_utils.Database, year: str) -> dict:
     """
     start, end = _bounds(year)
     params = [start, end]
-    total = db.execute(
-        "SELECT COUNT(*) FROM compliments WHERE received_on BETWEEN ? AND ?", params
-    ).fetchone()[0]
+    total = compliments_received(db, year)
     by_category = db.execute(
         """SELECT cc.category, COUNT(*) FROM compliments m
            JOIN compliment_categories cc ON cc.compliment_id = m.id
@@ -566,10 +570,7 @@ def _key_values(db: sqlite_utils.Database, year: str, as_of: date) -> dict[str, 
     statutory = received["statutory"]
     stage1 = stages.get("1", {}).get("complaints", 0)
     actions = action_counts(db, year, as_of)
-    start, end = _bounds(year)
-    compliment_total = db.execute(
-        "SELECT COUNT(*) FROM compliments WHERE received_on BETWEEN ? AND ?", [start, end]
-    ).fetchone()[0]
+    compliment_total = compliments_received(db, year)
     values: dict[str, object] = {
         "complaints_received": received["total"],
         "statutory_complaints": received["statutory"],

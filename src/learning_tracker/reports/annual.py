@@ -164,7 +164,7 @@ def headline(db: sqlite_utils.Database, year: str, as_of: date) -> dict:
         "statutory_by_final_stage": statutory,
         "corporate_by_final_stage": queries.final_stages(db, year, as_of, "corporate"),
         "stage1_resolved_share": round(stage1 / received["statutory"], 3) if received["statutory"] else None,
-        "compliments": queries.compliments(db, year)["total"],
+        "compliments": queries.compliments_received(db, year),
         "concerns_by_category": queries.concerns_by_category(db, year),
     }
 
