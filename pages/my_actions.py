@@ -152,41 +152,42 @@ def update_forms(action: dict, read_version: int) -> None:
                      (f"evidence-description-{action_id}", f"evidence-link-{action_id}", f"evidence-file-{action_id}"))
 
 
+def pick_action(filters: Filters, nothing: str, key: str, heading: str, details_key: str) -> tuple[dict, int] | None:
+    """A page of actions, the one picked from it shown in full, and the version the user is reading."""
+    total = learning.action_counts(db, filters, today)["actions"]
+    if not total:
+        st.info(nothing)
+        return None
+    offset = widgets.pager(total, PAGE_SIZE, f"{key}_page", "actions")
+    frame, _ = learning.actions(db, filters, today, limit=PAGE_SIZE, offset=offset)
+    action_table(frame)
+    st.subheader(heading)
+    action_id = choose(frame, f"{key}_selected")
+    action = learning.action(db, action_id, today)
+    read_version = widgets.version_read(f"{key}:{action_id}", action["version"])
+    details(action, details_key)
+    return action, read_version
+
+
 def my_actions() -> None:
     left, right = st.columns(2)
     statuses = left.multiselect("Status", config.ACTION_STATUSES, default=["not started", "in progress", "completed"],
                                 key="my_actions_status")
     window = right.selectbox("Due", [ANY_TIME, *learning.DUE_WINDOWS], key="my_actions_due")
     filters = Filters(statuses=tuple(statuses), due_window=None if window == ANY_TIME else window, responsible=responsible)
-    total = learning.action_counts(db, filters, today)["actions"]
-    if not total:
-        st.info("No actions match. Actions come from the learning recorded on the Record learning page.")
-        return
-    offset = widgets.pager(total, PAGE_SIZE, "my_actions_page", "actions")
-    frame, _ = learning.actions(db, filters, today, limit=PAGE_SIZE, offset=offset)
-    action_table(frame)
-    st.subheader("Update an action")
-    action_id = choose(frame, "my_actions_selected")
-    action = learning.action(db, action_id, today)
-    read_version = widgets.version_read(f"my-actions:{action_id}", action["version"])
-    details(action, "my")
-    update_forms(action, read_version)
+    picked = pick_action(filters, "No actions match. Actions come from the learning recorded on the Record learning page.",
+                         "my_actions", "Update an action", "my")
+    if picked:
+        update_forms(*picked)
 
 
 def awaiting_verification() -> None:
-    filters = Filters(statuses=(action_services.COMPLETED,))
-    total = learning.action_counts(db, filters, today)["actions"]
-    if not total:
-        st.info("No completed actions are waiting for verification.")
+    picked = pick_action(Filters(statuses=(action_services.COMPLETED,)),
+                         "No completed actions are waiting for verification.", "verify", "Verify or send back", "verify")
+    if not picked:
         return
-    offset = widgets.pager(total, PAGE_SIZE, "verify_page", "actions")
-    frame, _ = learning.actions(db, filters, today, limit=PAGE_SIZE, offset=offset)
-    action_table(frame)
-    st.subheader("Verify or send back")
-    action_id = choose(frame, "verify_selected")
-    action = learning.action(db, action_id, today)
-    read_version = widgets.version_read(f"verify:{action_id}", action["version"])
-    details(action, "verify")
+    action, read_version = picked
+    action_id = action["id"]
     st.caption(f"Completed on {widgets.long_date(action['completed_on'])}. Check the evidence under "
                "\"History and evidence\" before verifying.")
     with st.form(f"verify-form-{action_id}"):

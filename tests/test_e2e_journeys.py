@@ -316,7 +316,7 @@ def test_a_forum_member_records_a_decision_on_an_item_of_the_pack(demo_db_path, 
             " GROUP BY m.id ORDER BY m.held_on DESC LIMIT 1").fetchone()
     finally:
         db.close()
-    meeting = f"{date.fromisoformat(held_on):%-d %B %Y} ({decisions} decision{'s' if decisions != 1 else ''})"
+    meeting = f"{date.fromisoformat(held_on):%-d %B %Y}"
     note = "Ask the Head of Service to report on calls returned within two working days."
     page = browser_page
     with running_app(demo_db_path) as url:
