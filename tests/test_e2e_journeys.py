@@ -284,6 +284,7 @@ def test_a_service_manager_progresses_and_completes_an_action_with_evidence_and_
         waiting = _tab(page, re.compile(r"^Completed, awaiting verification \(\d+\)$"))
         _choose(waiting, "Action", re.compile(rf"^{action_id}: "))
         waiting.get_by_text("History and evidence", exact=True).click()
+        wait_until_idle(page)
         download = _download(page, waiting.get_by_role("button", name=re.compile(r"Minutes of the team meeting: minutes\.txt")))
         assert download.suggested_filename == "minutes.txt"
         with open(download.path(), "rb") as file:

@@ -167,8 +167,8 @@ def evidence_list(evidence: pd.DataFrame, key_prefix: str) -> None:
                 file_name=row.filename,
                 key=f"{key_prefix}-evidence-{row.id}",
                 icon=":material/download:",
+                on_click="ignore",  # a download changes nothing on the page, so it need not rerun it
             )
-
 
 
 def save(call, message: str, clear: tuple[str, ...] = ()) -> None:
