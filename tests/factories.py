@@ -96,3 +96,25 @@ def record_complaint(world, reference, received_on, *, area="Team West", procedu
         complaints.record_response(world.db, world.officer, complaint_id, 1,
                                    StageResponse(responded_on=responded_on, outcome=outcome), today=today)
     return complaint_id
+
+
+def open_page(db_path, monkeypatch, role: str, page_file: str | None = None):
+    """AppTest of the app on ``db_path`` as the demo user of ``role``, switched to ``pages/<page_file>``."""
+    from streamlit.testing.v1 import AppTest
+
+    from learning_tracker import navigation
+    from learning_tracker.demo import DEMO_USERS_BY_ROLE
+
+    monkeypatch.setenv("LEARNING_TRACKER_DB", str(db_path))
+    db = database.connect(db_path)
+    try:
+        user_id = db.execute("SELECT id FROM users WHERE email = ?", [DEMO_USERS_BY_ROLE[role]]).fetchone()[0]
+    finally:
+        db.close()
+    at = AppTest.from_file(str(navigation.ROOT / "streamlit_app.py"), default_timeout=60)
+    at.session_state["user_id"] = user_id
+    at.run()
+    if page_file:
+        at.switch_page(str(navigation.ROOT / "pages" / page_file))
+        at.run()
+    return at

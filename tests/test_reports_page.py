@@ -10,24 +10,15 @@ from streamlit.testing.v1 import AppTest
 
 from learning_tracker import db as database
 from learning_tracker import navigation
-from learning_tracker.demo import DEMO_USERS_BY_ROLE
 from learning_tracker.reports import annual, render
+
+from .factories import open_page
 
 ROOT = navigation.ROOT
 
 
 def open_reports(path, monkeypatch, role="complaints_officer", year="2021-22") -> AppTest:
-    monkeypatch.setenv("LEARNING_TRACKER_DB", str(path))
-    db = database.connect(path)
-    try:
-        user_id = db.execute("SELECT id FROM users WHERE email = ?", [DEMO_USERS_BY_ROLE[role]]).fetchone()[0]
-    finally:
-        db.close()
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
-    at.session_state["user_id"] = user_id
-    at.run()
-    at.switch_page(str(ROOT / "pages" / "reports.py"))
-    at.run()
+    at = open_page(path, monkeypatch, role, "reports.py")
     at.selectbox(key="annual_year").set_value(year)
     at.run()
     assert not at.exception, at.exception
@@ -125,19 +116,9 @@ def test_only_officers_and_viewers_have_reports_in_their_navigation(role, sees):
 
 @pytest.mark.parametrize("role", ["service_manager", "forum_member"])
 def test_opening_reports_by_address_is_refused_for_other_roles(demo_db_path, monkeypatch, role):
-    monkeypatch.setenv("LEARNING_TRACKER_DB", str(demo_db_path))
-    db = database.connect(demo_db_path)
     try:
-        user_id = db.execute("SELECT id FROM users WHERE email = ?", [DEMO_USERS_BY_ROLE[role]]).fetchone()[0]
-    finally:
-        db.close()
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
-    at.session_state["user_id"] = user_id
-    at.run()
-    try:
-        at.switch_page(str(ROOT / "pages" / "reports.py"))
+        at = open_page(demo_db_path, monkeypatch, role, "reports.py")
     except ValueError:
         return  # not registered in this role's navigation at all, so it cannot be opened
-    at.run()
     # Registered hidden: refused (by the app's page access check, or the page's own) with no figures shown.
     assert len(at.error) == 1 and not at.dataframe and not at.text_area and not at.get("download_button")
