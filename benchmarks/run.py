@@ -103,7 +103,7 @@ def page_times(path: Path, runs: int) -> dict[str, float]:
 def report_times(path: Path, runs: int) -> dict[str, float]:
     """Median time of the RAG report and of the current year's annual report as JSON and as Word."""
     from learning_tracker import db as database
-    from learning_tracker.queries import financial_year_of
+    from learning_tracker.rules.periods import financial_year_of
     from learning_tracker.reports import annual, rag
 
     db = database.connect(path)

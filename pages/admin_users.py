@@ -3,10 +3,11 @@
 
 import streamlit as st
 
-from learning_tracker import auth, config, ui, widgets
+from learning_tracker import auth, ui, widgets
 from learning_tracker.errors import DomainError
 from learning_tracker.models import NewUser, UserChange, parse
 from learning_tracker.services import admin
+from learning_tracker.rules.roles import ROLES
 
 db, actor = ui.page_context()
 st.title("Users")
@@ -14,10 +15,10 @@ widgets.show_flash()
 
 people = admin.users(db, actor)
 areas = admin.area_names(db)
-roles = list(config.ROLES)
+role_keys = list(ROLES)
 
 shown = people.assign(
-    role=people["role"].map(config.ROLES),
+    role=people["role"].map(ROLES),
     active=people["active"].map({1: "yes", 0: "no"}),
     sign_in=people["has_password"].map({1: "password set", 0: "no password (single sign-on only)"}),
     locked_until=people["locked_until"].fillna(""),
@@ -35,7 +36,7 @@ with add_tab:
     with st.form("add_user"):
         email = st.text_input("Work email", key="new_user_email")
         name = st.text_input("Name", key="new_user_name")
-        role = st.selectbox("Role", roles, format_func=config.ROLES.get, key="new_user_role")
+        role = st.selectbox("Role", role_keys, format_func=ROLES.get, key="new_user_role")
         user_areas = st.multiselect("Service areas", areas, key="new_user_areas",
                                     help="Required for a service manager: the areas whose learning and actions they own.")
         password = st.text_input(
@@ -50,7 +51,7 @@ with add_tab:
             except DomainError as error:
                 ui.show_error(error)
             else:
-                widgets.saved(f"Added {new.name} as a {config.ROLES[new.role].lower()}.",
+                widgets.saved(f"Added {new.name} as a {ROLES[new.role].lower()}.",
                               clear=("new_user_email", "new_user_name", "new_user_areas", "new_user_password"))
 
 with change_tab:
@@ -62,7 +63,7 @@ with change_tab:
         current_areas = [a for a in (row["service_areas"] or "").split("; ") if a]
         with st.form(f"change_user_{user_id}"):
             name = st.text_input("Name", value=row["name"])
-            role = st.selectbox("Role", roles, index=roles.index(row["role"]), format_func=config.ROLES.get)
+            role = st.selectbox("Role", role_keys, index=role_keys.index(row["role"]), format_func=ROLES.get)
             user_areas = st.multiselect("Service areas", sorted(set(areas) | set(current_areas)), default=current_areas)
             if st.form_submit_button("Save changes", type="primary"):
                 try:

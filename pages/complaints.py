@@ -24,7 +24,8 @@ from learning_tracker.models import (
 from learning_tracker.register import RegisterFilter
 from learning_tracker.reports import rag
 from learning_tracker.services import complaints
-from learning_tracker.services.core import SERVICE_MANAGER
+from learning_tracker.rules.roles import SERVICE_MANAGER
+from learning_tracker.rules import rag as rag_rule
 
 ALL = "All"
 LEARNING_PAGE = "record_learning.py"
@@ -198,7 +199,7 @@ for number, stage in enumerate(detail["stages"], start=1):
             left = stage["working_days_remaining"]
             rag_now = stage["rag"]
             state = "open: " + (f"{-left} working days overdue" if left < 0 else f"{left} working days left") + (
-                f" · :{rag.RAG_MARKDOWN_COLOURS[rag_now]}[**{rag_now}**]" if rag_now else "")
+                f" · :{rag_rule.RAG_MARKDOWN_COLOURS[rag_now]}[**{rag_now}**]" if rag_now else "")
         st.markdown(f"**{number}. {stage['label'].capitalize()}** · clock started {long_date(stage['clock_started_on'])}"
                     f" · {due} · {state}")
         if stage["extension_reason"]:

@@ -9,7 +9,8 @@ from learning_tracker import charts, config, queries, register, ui, widgets
 from learning_tracker.models import NewCompliment, parse
 from learning_tracker.register import ComplimentFilter
 from learning_tracker.services import compliments
-from learning_tracker.services.core import SERVICE_MANAGER
+from learning_tracker.rules.roles import SERVICE_MANAGER
+from learning_tracker.rules import periods
 
 ALL = "All"
 PAGE_SIZE = 50
@@ -41,7 +42,7 @@ if actor.is_officer or actor.role == SERVICE_MANAGER:
                 ("compliment_area", "compliment_source", "compliment_categories", "compliment_summary"))
 
 years = queries.financial_years(db)
-compliment_years = [y for y in ([queries.financial_year_of(today)] + years) if y]
+compliment_years = [y for y in ([periods.financial_year_of(today)] + years) if y]
 compliment_years = list(dict.fromkeys(compliment_years))
 row = st.columns(4)
 year = row[0].selectbox("Financial year", [*compliment_years, ALL], key="compliments_year",

@@ -5,15 +5,16 @@ from datetime import date
 
 import streamlit as st
 
-from learning_tracker import charts, monitoring, queries, ui
+from learning_tracker import charts, monitoring, ui
+from learning_tracker.rules import periods
 
 db, actor = ui.page_context()
 st.title("Monitoring dashboard")
 
 as_of = st.date_input("As of", value=date.today(), key="dashboard_as_of", format="DD/MM/YYYY",
                       help="Open stages, RAG and due dates are worked out for this day.")
-year = queries.financial_year_of(as_of)
-previous = queries.previous_financial_year(year)
+year = periods.financial_year_of(as_of)
+previous = periods.previous_financial_year(year)
 
 figures = monitoring.headline(db, as_of)
 rate, rate_before = monitoring.escalation_rate(db, year), monitoring.escalation_rate(db, previous)

@@ -11,7 +11,7 @@ from learning_tracker.errors import DomainError
 from learning_tracker.models import ForumDecision, NewForumMeeting, parse
 from learning_tracker.reports import forum_pack
 from learning_tracker.services import forum as forum_services
-from learning_tracker.services.core import COMPLAINTS_OFFICER, FORUM_MEMBER
+from learning_tracker.rules.roles import COMPLAINTS_OFFICER, FORUM_MEMBER
 
 # Role titles offered for attendance; others can be typed in. Role titles only: no names are needed.
 ATTENDEE_ROLES = [

@@ -11,7 +11,7 @@ import streamlit as st
 
 from learning_tracker import backup, config, exporting, importing, queries, ui
 from learning_tracker.errors import DomainError
-from learning_tracker.services.core import COMPLAINTS_OFFICER
+from learning_tracker.rules.roles import COMPLAINTS_OFFICER
 from learning_tracker.templates import TEMPLATES, template
 
 NOT_IN_FILE = "(not in this file)"

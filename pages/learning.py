@@ -11,7 +11,8 @@ from learning_tracker.errors import DomainError
 from learning_tracker.learning import Filters
 from learning_tracker.reports.render import md_escape
 from learning_tracker.services import learning as learning_services
-from learning_tracker.services.core import COMPLAINTS_OFFICER, SERVICE_MANAGER
+from learning_tracker.rules.roles import COMPLAINTS_OFFICER, SERVICE_MANAGER
+from learning_tracker.rules import vocabulary
 
 ACTIONS_PAGE_SIZE = 25
 POINTS_PAGE_SIZE = 10
@@ -35,7 +36,7 @@ with st.container(border=True):
     themes = row1[1].multiselect("Theme", config.concern_categories(db), key="learning_themes", placeholder="All themes")
     reference = row1[2].text_input("From complaint (reference)", key="learning_complaint")
     row2 = st.columns(3)
-    statuses = row2[0].multiselect("Action status", config.ACTION_STATUSES, key="learning_statuses",
+    statuses = row2[0].multiselect("Action status", vocabulary.ACTION_STATUSES, key="learning_statuses",
                                    placeholder="Any status")
     owners = dict([(ANYONE, "anyone"), *learning.action_owners(db)])
     owner = row2[1].selectbox("Action owner", list(owners), format_func=owners.get, key="learning_owner")

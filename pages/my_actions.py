@@ -12,7 +12,9 @@ from learning_tracker.learning import Filters
 from learning_tracker.reports.render import md_escape
 from learning_tracker.models import DueDateChange, Evidence, StatusChange, parse
 from learning_tracker.services import actions as action_services
-from learning_tracker.services.core import COMPLAINTS_OFFICER, SERVICE_MANAGER, service_area_name
+from learning_tracker.rules.roles import COMPLAINTS_OFFICER, SERVICE_MANAGER
+from learning_tracker.services.core import service_area_name
+from learning_tracker.rules import vocabulary
 
 PAGE_SIZE = 20
 ANY_TIME = "any time"
@@ -94,14 +96,14 @@ def save(call, message: str, clear: tuple[str, ...]) -> None:
 
 
 def next_statuses(status: str) -> list[str]:
-    if status == action_services.COMPLETED and not actor.is_officer:
+    if status == vocabulary.COMPLETED and not actor.is_officer:
         # Verifying and sending back are the officer's; a service manager is not offered them.
         return []
     # The likeliest next step first: start, then complete, then verify; going back or cancelling last.
     preference = ["in progress", "completed", "verified", "not started", "cancelled"]
-    if status == action_services.COMPLETED:
+    if status == vocabulary.COMPLETED:
         preference = ["verified", "in progress"]
-    return sorted(action_services.TRANSITIONS[status], key=preference.index)
+    return sorted(vocabulary.ACTION_TRANSITIONS[status], key=preference.index)
 
 
 def update_forms(action: dict, read_version: int) -> None:
@@ -112,11 +114,11 @@ def update_forms(action: dict, read_version: int) -> None:
         options = next_statuses(status)
         if not options:
             st.info(f"This action is {status}." + (" The complaints officer verifies it or sends it back."
-                                                   if status == action_services.COMPLETED else ""))
+                                                   if status == vocabulary.COMPLETED else ""))
         else:
             with st.form(f"status-form-{action_id}"):
                 new = st.selectbox("New status", options, key=f"status-{action_id}", format_func=lambda s: (
-                    "in progress (send back)" if status == action_services.COMPLETED and s == "in progress" else s))
+                    "in progress (send back)" if status == vocabulary.COMPLETED and s == "in progress" else s))
                 note = st.text_area("Note (needed to cancel or send back)", key=f"status-note-{action_id}")
                 if st.form_submit_button("Save status", type="primary"):
                     save(lambda: action_services.change_status(
@@ -171,7 +173,7 @@ def pick_action(filters: Filters, nothing: str, key: str, heading: str, details_
 
 def my_actions() -> None:
     left, right = st.columns(2)
-    statuses = left.multiselect("Status", config.ACTION_STATUSES, default=["not started", "in progress", "completed"],
+    statuses = left.multiselect("Status", vocabulary.ACTION_STATUSES, default=["not started", "in progress", "completed"],
                                 key="my_actions_status")
     window = right.selectbox("Due", [ANY_TIME, *learning.DUE_WINDOWS], key="my_actions_due")
     filters = Filters(statuses=tuple(statuses), due_window=None if window == ANY_TIME else window, responsible=responsible)
@@ -182,7 +184,7 @@ def my_actions() -> None:
 
 
 def awaiting_verification() -> None:
-    picked = pick_action(Filters(statuses=(action_services.COMPLETED,)),
+    picked = pick_action(Filters(statuses=(vocabulary.COMPLETED,)),
                          "No completed actions are waiting for verification.", "verify", "Verify or send back", "verify")
     if not picked:
         return
@@ -204,7 +206,7 @@ def awaiting_verification() -> None:
 
 
 if actor.is_officer:
-    waiting = learning.action_counts(db, Filters(statuses=(action_services.COMPLETED,)), today)["actions"]
+    waiting = learning.action_counts(db, Filters(statuses=(vocabulary.COMPLETED,)), today)["actions"]
     mine, verification = st.tabs(["Actions", f"Completed, awaiting verification ({waiting})"])
     with mine:
         my_actions()

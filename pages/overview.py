@@ -5,6 +5,7 @@ from datetime import date
 import streamlit as st
 
 from learning_tracker import queries, ui
+from learning_tracker.rules import periods
 
 db, actor = ui.page_context()
 st.title("Overview")
@@ -15,7 +16,7 @@ if not years:
     st.stop()
 
 year = st.selectbox("Financial year", years, format_func=lambda y: y.replace("-", "/"), help="April to March", key="overview_year")
-previous = queries.previous_financial_year(year)
+previous = periods.previous_financial_year(year)
 facts = queries.key_facts(db, year, as_of=date.today())
 st.caption(f"Key facts for {year.replace('-', '/')}, computed from the records as of {date.today():%d %B %Y}; "
            f"the smaller figure is {previous.replace('-', '/')}'s where that year holds records.")

@@ -7,7 +7,9 @@ import streamlit as st
 
 from learning_tracker import config, ui, widgets
 from learning_tracker.reports import rag, render
-from learning_tracker.services.core import SERVICE_MANAGER, service_area_name
+from learning_tracker.rules.roles import SERVICE_MANAGER
+from learning_tracker.services.core import service_area_name
+from learning_tracker.rules import rag as rag_rule
 
 db, actor = ui.page_context()
 st.title("RAG report")
@@ -30,8 +32,8 @@ rows = rag.rag_rows(db, as_of, area_ids)
 counts = rag.rag_counts(rows)
 metrics = st.columns(4)
 metrics[0].metric("Open stages", len(rows), border=True)
-for column, colour in zip(metrics[1:], rag.RAG_ORDER):
-    column.metric(f":{rag.RAG_MARKDOWN_COLOURS[colour]}[{colour}]", counts[colour], border=True)
+for column, colour in zip(metrics[1:], rag_rule.RAG_ORDER):
+    column.metric(f":{rag_rule.RAG_MARKDOWN_COLOURS[colour]}[{colour}]", counts[colour], border=True)
 
 stamp = as_of.isoformat()
 downloads = st.columns(2)
@@ -50,7 +52,7 @@ frame = rag.rag_frame(rows)
 shown = [rag.HEADINGS[c] for c in rag.COLUMNS if c != "service_area"]
 for area, group in frame.groupby("Service area", sort=False):
     group_counts = group["RAG"].value_counts()
-    summary = " · ".join(f":{rag.RAG_MARKDOWN_COLOURS[c]}[{group_counts[c]} {c}]" for c in rag.RAG_ORDER if c in group_counts)
+    summary = " · ".join(f":{rag_rule.RAG_MARKDOWN_COLOURS[c]}[{group_counts[c]} {c}]" for c in rag_rule.RAG_ORDER if c in group_counts)
     st.markdown(f"**{render.md_escape(area)}** · {summary}")
     st.dataframe(
         rag.styled(group[shown]),

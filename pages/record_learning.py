@@ -12,7 +12,7 @@ from learning_tracker.models import NewAction, NewLearningPoint, NoLearningDecis
 from learning_tracker.reports.render import md_escape
 from learning_tracker.services import actions as action_services
 from learning_tracker.services import learning as learning_services
-from learning_tracker.services.core import COMPLAINTS_OFFICER, SERVICE_MANAGER
+from learning_tracker.rules.roles import COMPLAINTS_OFFICER, SERVICE_MANAGER
 
 REFERENCE_KEY = "record_learning_reference"
 QUERY_SEEN_KEY = "_record_learning_query"

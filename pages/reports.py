@@ -10,7 +10,7 @@ import streamlit as st
 
 from learning_tracker import charts, queries, ui
 from learning_tracker.reports import annual, quarterly, render
-from learning_tracker.services.core import COMPLAINTS_OFFICER, VIEWER
+from learning_tracker.rules.roles import COMPLAINTS_OFFICER, VIEWER
 
 WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 EXCEL = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from learning_tracker import auth, config, navigation
+from learning_tracker import auth, navigation
 from learning_tracker import services as services_package
 from learning_tracker.demo import DEMO_USERS_BY_ROLE
 from learning_tracker.errors import Refused
@@ -45,7 +45,8 @@ from learning_tracker.models import (
     Withdrawal,
 )
 from learning_tracker.services import actions, admin, complaints, compliments, forum, learning
-from learning_tracker.services.core import COMPLAINTS_OFFICER, FORUM_MEMBER, SERVICE_MANAGER, VIEWER
+from learning_tracker.rules import roles
+from learning_tracker.rules.roles import COMPLAINTS_OFFICER, FORUM_MEMBER, SERVICE_MANAGER, VIEWER
 
 from .factories import World, add_user, build_world
 
@@ -75,7 +76,7 @@ def _open_page(db_path, monkeypatch, role: str, page_file: str) -> AppTest:
 
 
 def refusal_for(role: str) -> str:
-    return f"Your role ({config.ROLES[role]}) cannot open this page"
+    return f"Your role ({roles.ROLES[role]}) cannot open this page"
 
 
 PAGE_CASES = [(page.file, role) for page in navigation.PAGES for role in ROLES]
@@ -113,9 +114,9 @@ VIEWER_READS = ["dashboard.py", "themes.py", "reports.py"]  # "reads the monitor
 
 def test_the_pages_roles_follow_the_design():
     listed = {page.file: set(page.roles) for page in navigation.PAGES}
-    for file, roles in DESIGN_ROLES.items():
+    for file, design_roles in DESIGN_ROLES.items():
         if file in listed:
-            assert listed[file] == roles, file
+            assert listed[file] == design_roles, file
     for file in VIEWER_READS:
         if file in listed:
             assert VIEWER in listed[file], file

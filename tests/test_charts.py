@@ -7,6 +7,7 @@ import pytest
 
 from learning_tracker import charts, themes
 from learning_tracker.charts import OKABE_ITO, OUTCOME_COLOURS, OUTCOMES
+from learning_tracker.rules import vocabulary
 
 CATEGORIES = ["Communication", "Standards of service", "Finance"]
 
@@ -27,7 +28,7 @@ def test_outcomes_have_one_fixed_order_and_okabe_ito_colours():
     # Every outcome colour is Okabe-Ito, except grey for "no outcome yet"; no two outcomes share one.
     assert set(OUTCOME_COLOURS.values()) - set(OKABE_ITO) == {"#999999"}
     assert len(set(OUTCOME_COLOURS.values())) == 5
-    assert themes.UPHELD == ("upheld", "partly upheld")
+    assert vocabulary.UPHELD_OUTCOMES == ("upheld", "partly upheld")
 
 
 def test_the_category_outcome_heat_map_puts_outcomes_in_order_then_the_upheld_share_in_its_colour():

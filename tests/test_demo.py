@@ -7,8 +7,10 @@ from datetime import date
 
 import pytest
 
-from learning_tracker import config, demo, queries, workdays
+from learning_tracker import config, demo, queries
 from learning_tracker import db as database
+from learning_tracker.rules import rag as rag_rule
+from learning_tracker.rules import periods
 
 TODAY = date(2026, 11, 26)
 AS_OF_DATES = [date(2023, 3, 31), TODAY]
@@ -344,13 +346,13 @@ def test_financial_years_run_from_2018_19_to_the_current_year(demo_db):
 
 
 def current_year_bounds():
-    return [d.isoformat() for d in queries.financial_year_bounds(queries.financial_year_of(TODAY))]
+    return [d.isoformat() for d in periods.financial_year_bounds(periods.financial_year_of(TODAY))]
 
 
 def test_current_year_size(demo_db):
-    received = queries.complaints_by_procedure(demo_db, queries.financial_year_of(TODAY))
+    received = queries.complaints_by_procedure(demo_db, periods.financial_year_of(TODAY))
     assert 60 <= received["total"] <= 90
-    compliments = queries.compliments(demo_db, queries.financial_year_of(TODAY))["total"]
+    compliments = queries.compliments(demo_db, periods.financial_year_of(TODAY))["total"]
     assert 30 <= compliments <= 60
 
 
@@ -364,20 +366,20 @@ def test_current_year_has_red_amber_and_green_open_stages(demo_db):
     ).fetchall()
     amber = config.amber_threshold(demo_db)
     assert amber == 3
-    colours = [workdays.rag(date.fromisoformat(due), TODAY, amber) for (due,) in rows]
+    colours = [rag_rule.rag(date.fromisoformat(due), TODAY, amber) for (due,) in rows]
     assert {colour: colours.count(colour) >= 2 for colour in ("Red", "Amber", "Green")} == {
         "Red": True, "Amber": True, "Green": True
     }  # fmt: skip
 
 
 def test_current_year_has_answered_and_escalated_complaints(demo_db):
-    stages = queries.final_stages(demo_db, queries.financial_year_of(TODAY), TODAY, "statutory")
+    stages = queries.final_stages(demo_db, periods.financial_year_of(TODAY), TODAY, "statutory")
     assert stages["1"]["within_timescale"] > 10
     assert stages["2"]["complaints"] >= 2
 
 
 def test_current_year_has_overdue_actions_and_learning_gaps(demo_db):
-    year = queries.financial_year_of(TODAY)
+    year = periods.financial_year_of(TODAY)
     assert 3 <= queries.learning_gaps(demo_db, year) <= 6
     assert queries.action_counts(demo_db, year, TODAY)["overdue"] >= 3
 
@@ -490,7 +492,7 @@ def test_build_demo_early_in_a_financial_year(db):
         """SELECT COALESCE(s.extended_due_on, s.due_on) FROM complaint_stages s JOIN complaints c ON c.id = s.complaint_id
            WHERE s.responded_on IS NULL AND COALESCE(c.outcome, '') != 'withdrawn' AND c.received_on >= '2026-11-01'"""
     ).fetchall()
-    colours = {workdays.rag(date.fromisoformat(due), date(2027, 4, 6)) for (due,) in open_stages}
+    colours = {rag_rule.rag(date.fromisoformat(due), date(2027, 4, 6)) for (due,) in open_stages}
     assert colours == {"Red", "Amber", "Green"}
     assert queries.annual_figures(db, "2021-22", date(2027, 4, 6))["statutory_outcomes"]["open"] == 4
 

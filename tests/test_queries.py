@@ -8,6 +8,7 @@ import pytest
 
 from learning_tracker import queries
 from learning_tracker.db import transaction
+from learning_tracker.rules import periods
 
 
 def add_area(db, name="Team West"):
@@ -206,8 +207,8 @@ def test_format_fact(value, fmt, text):
 
 
 def test_financial_year_bounds():
-    assert queries.financial_year_bounds("2021-22") == (date(2021, 4, 1), date(2022, 3, 31))
-    assert queries.financial_year_bounds("1999-00") == (date(1999, 4, 1), date(2000, 3, 31))
+    assert periods.financial_year_bounds("2021-22") == (date(2021, 4, 1), date(2022, 3, 31))
+    assert periods.financial_year_bounds("1999-00") == (date(1999, 4, 1), date(2000, 3, 31))
 
 
 @pytest.mark.parametrize(
@@ -216,7 +217,7 @@ def test_financial_year_bounds():
 )
 def test_financial_year_bounds_rejects_a_bad_label(label, message):
     with pytest.raises(ValueError, match=message):
-        queries.financial_year_bounds(label)
+        periods.financial_year_bounds(label)
 
 
 @pytest.mark.parametrize(
@@ -224,11 +225,11 @@ def test_financial_year_bounds_rejects_a_bad_label(label, message):
     [(date(2021, 4, 1), "2021-22"), (date(2022, 3, 31), "2021-22"), (date(2022, 4, 1), "2022-23"), (date(2000, 1, 1), "1999-00")],
 )
 def test_financial_year_of(day, year):
-    assert queries.financial_year_of(day) == year
+    assert periods.financial_year_of(day) == year
 
 
 def test_previous_financial_year():
-    assert queries.previous_financial_year("2021-22") == "2020-21"
+    assert periods.previous_financial_year("2021-22") == "2020-21"
 
 
 def test_financial_years_lists_years_with_complaints_newest_first(db):

@@ -9,9 +9,10 @@ from datetime import date
 import pytest
 from docx import Document as WordDocument
 
-from learning_tracker import cli, queries
+from learning_tracker import cli
 from learning_tracker import db as database
 from learning_tracker.reports import annual, quarterly, render
+from learning_tracker.rules import periods
 
 AS_OF = date(2023, 3, 31)
 
@@ -29,13 +30,13 @@ def db(demo_template_path):
      ("Q4", "2022-01-01", "2022-03-31")],
 )  # fmt: skip
 def test_quarters_run_from_april(quarter, start, end):
-    assert tuple(d.isoformat() for d in queries.quarter_bounds("2021-22", quarter)) == (start, end)
+    assert tuple(d.isoformat() for d in periods.quarter_bounds("2021-22", quarter)) == (start, end)
 
 
 @pytest.mark.parametrize("quarter", [0, 5, "Q5", "spring"])
 def test_a_quarter_outside_1_to_4_is_refused_in_words(quarter):
     with pytest.raises(ValueError, match="is not a quarter: a financial year has quarters 1 \\(April to June\\)"):
-        queries.quarter_bounds("2021-22", quarter)
+        periods.quarter_bounds("2021-22", quarter)
 
 
 def test_stage_1_average_working_days_by_quarter_reproduce_the_reference(db):

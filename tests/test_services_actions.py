@@ -7,6 +7,7 @@ from learning_tracker.errors import Conflict, InvalidInput, Refused
 from learning_tracker.models import DueDateChange, Evidence, NewAction, StatusChange, parse
 from learning_tracker.services import actions
 from tests.factories import audit_events, build_world
+from learning_tracker.rules import vocabulary
 
 
 @pytest.fixture
@@ -148,10 +149,10 @@ def test_creating_an_action_checks_area_owner_and_priority(world):
 
 
 def test_overdue_is_derived_from_due_date_and_status():
-    assert actions.is_overdue(date(2026, 1, 1), "in progress", date(2026, 1, 2))
-    assert not actions.is_overdue(date(2026, 1, 2), "in progress", date(2026, 1, 2))
-    assert not actions.is_overdue(date(2026, 1, 1), "completed", date(2026, 1, 2))
-    assert not actions.is_overdue(date(2026, 1, 1), "cancelled", date(2026, 1, 2))
+    assert vocabulary.action_is_overdue("in progress", date(2026, 1, 1), date(2026, 1, 2))
+    assert not vocabulary.action_is_overdue("in progress", date(2026, 1, 2), date(2026, 1, 2))
+    assert not vocabulary.action_is_overdue("completed", date(2026, 1, 1), date(2026, 1, 2))
+    assert not vocabulary.action_is_overdue("cancelled", date(2026, 1, 1), date(2026, 1, 2))
 
 
 def test_learning_point_status_follows_its_actions(world):

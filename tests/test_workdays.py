@@ -3,7 +3,8 @@ from datetime import date, timedelta
 import pytest
 
 from learning_tracker import workdays
-from learning_tracker.workdays import add_working_days, rag, timeliness, working_days_between
+from learning_tracker.rules.rag import rag
+from learning_tracker.workdays import add_working_days, timeliness, working_days_between
 
 
 @pytest.mark.parametrize(

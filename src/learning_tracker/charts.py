@@ -15,23 +15,26 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from .rules.rag import RAG_COLOURS, RAG_ORDER
+from .rules.vocabulary import NOT_UPHELD, PARTLY_UPHELD, UPHELD, WITHDRAWN
+
 #: The Okabe-Ito palette (Okabe and Ito, "Color Universal Design", 2008), yellow last: it is faint on white.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
 
 #: Outcomes in the order every chart and table shows them, with their colours.
 OUTCOME_COLOURS: dict[str, str] = {
-    "upheld": "#D55E00",  # vermillion
-    "partly upheld": "#E69F00",  # orange
-    "not upheld": "#0072B2",  # blue
-    "withdrawn": "#CC79A7",  # reddish purple
+    UPHELD: "#D55E00",  # vermillion
+    PARTLY_UPHELD: "#E69F00",  # orange
+    NOT_UPHELD: "#0072B2",  # blue
+    WITHDRAWN: "#CC79A7",  # reddish purple
     "open": "#999999",  # grey: no outcome yet
 }
 OUTCOMES: tuple[str, ...] = tuple(OUTCOME_COLOURS)
 
 #: Upheld-or-partly-upheld shares are drawn in the upheld colour, in a last column of the heat map.
-UPHELD_COLOUR = OUTCOME_COLOURS["upheld"]
+UPHELD_COLOUR = OUTCOME_COLOURS[UPHELD]
 RATE_COLUMN = "% of complaints upheld or partly upheld"
-RATE_LINES = ("% of complaints", "upheld or", "partly upheld")
+RATE_LINES = ("% of complaints", f"{UPHELD} or", PARTLY_UPHELD)
 STAGE_COLOURS = {"Stage 1": "#0072B2", "Stage 2": "#D55E00"}
 COMPLIMENT_COLOUR = "#009E73"
 COMPLIMENTS_AGAINST_COMPLAINTS = {"Compliments": "#009E73", "Complaints": "#56B4E9"}
@@ -274,9 +277,8 @@ def to_svg(chart: alt.TopLevelMixin) -> str:
 # The monitoring dashboard and the compliments register. RAG colours are fixed so that Red is always
 # red whatever the data holds.
 
-from .reports.rag import RAG_COLOURS, RAG_ORDER  # noqa: E402
 
-RAG_SCALE = alt.Scale(domain=RAG_ORDER, range=[f"#{RAG_COLOURS[rag]}" for rag in RAG_ORDER])
+RAG_SCALE = alt.Scale(domain=list(RAG_ORDER), range=[f"#{RAG_COLOURS[rag]}" for rag in RAG_ORDER])
 
 
 def open_by_stage_chart(frame: pd.DataFrame) -> alt.Chart:
@@ -288,11 +290,11 @@ def open_by_stage_chart(frame: pd.DataFrame) -> alt.Chart:
         .encode(
             y=alt.Y("Stage:N", sort=stages, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             x=alt.X("Open stages:Q", title="Open stages", axis=alt.Axis(tickMinStep=1)),
-            color=alt.Color("RAG:N", scale=RAG_SCALE, sort=RAG_ORDER, title="RAG"),
+            color=alt.Color("RAG:N", scale=RAG_SCALE, sort=list(RAG_ORDER), title="RAG"),
             order=alt.Order("rag_rank:Q"),
             tooltip=["Stage", "RAG", "Open stages"],
         )
-        .transform_calculate(rag_rank=f"indexof({RAG_ORDER!r}, datum.RAG)")
+        .transform_calculate(rag_rank=f"indexof({list(RAG_ORDER)!r}, datum.RAG)")
     )
 
 

@@ -14,6 +14,7 @@ from typing import Callable
 from . import db as database
 from . import workdays
 from .errors import DomainError
+from .rules import periods
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -286,7 +287,7 @@ def _report(args: argparse.Namespace) -> int:
     if fmt in ("docx", "xlsx") and not args.output:
         raise CommandError(f"{'A Word' if fmt == 'docx' else 'An Excel'} report is a file: add --output FILE.{fmt}.")
     try:
-        queries.financial_year_bounds(args.year)
+        periods.financial_year_bounds(args.year)
     except ValueError as error:
         raise CommandError(str(error)) from None
     as_of = args.as_of or date.today()
@@ -373,7 +374,7 @@ def _import(args: argparse.Namespace) -> int:
 
 @command("export")
 def _export(args: argparse.Namespace) -> int:
-    from . import exporting, queries
+    from . import exporting
     from .services.admin import command_line_actor
 
     fmt = Path(args.file).suffix.lower().lstrip(".")
@@ -381,7 +382,7 @@ def _export(args: argparse.Namespace) -> int:
         raise CommandError(f"{args.file} must end in .csv or .xlsx.")
     if args.year:
         try:
-            queries.financial_year_bounds(args.year)
+            periods.financial_year_bounds(args.year)
         except ValueError as error:
             raise CommandError(str(error)) from None
     db = _existing_db(args)

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from .rules import vocabulary
+
 VOCABULARIES: dict[str, list[str]] = {
     "procedure": ["statutory", "corporate", "informal"],
-    "outcome": ["upheld", "partly upheld", "not upheld", "withdrawn"],
+    "outcome": list(vocabulary.OUTCOMES),
     "received_via": ["email", "online form", "letter", "telephone", "in person", "other"],
     "complainant_type": [
         "child or young person",
@@ -118,16 +120,6 @@ ESCALATIONS: dict[tuple[str, int], list[tuple[str, int]]] = {
     ("corporate", 1): [("corporate", 2)],
     ("informal", 1): [("statutory", 1), ("corporate", 1)],
 }
-
-ROLES = {
-    "complaints_officer": "Complaints officer",
-    "service_manager": "Service manager",
-    "forum_member": "Forum member",
-    "viewer": "Viewer",
-}
-
-ACTION_STATUSES = ["not started", "in progress", "completed", "verified", "cancelled"]
-LEARNING_STATUSES = ["open", "actions agreed", "in progress", "embedded", "closed"]
 
 
 def seed_defaults(db: sqlite_utils.Database) -> None:

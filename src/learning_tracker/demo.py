@@ -53,6 +53,9 @@ import sqlite_utils
 
 from . import config, workdays
 from .db import transaction
+from .rules import rag as rag_rule
+from .rules import vocabulary
+from .rules.vocabulary import CANCELLED, COMPLETED, IN_PROGRESS, NOT_STARTED, PARTLY_UPHELD, VERIFIED
 
 SEED = 2122
 BATCH_SIZE = 5000
@@ -595,20 +598,6 @@ class _Compliment:
     summary: str
 
 
-def learning_status(action_statuses: list[str]) -> str:
-    """A learning point's status from its actions' statuses.
-
-    'open' with no actions, 'actions agreed' while every action is not started, 'embedded' once every
-    action is verified or cancelled, else 'in progress'.
-    """
-    if not action_statuses:
-        return "open"
-    if all(s == "not started" for s in action_statuses):
-        return "actions agreed"
-    if all(s in ("verified", "cancelled") for s in action_statuses):
-        return "embedded"
-    return "in progress"
-
 
 def _spread(total: int, weights: dict) -> dict:
     """``total`` split in proportion to ``weights`` (largest remainder, ties in the given order)."""
@@ -787,27 +776,27 @@ class _Builder:
         rng, owner = self.rng, self.manager[lp.area]
         created = lp.created_on
         action = _Action(description, owner, lp.area, due_on, priority, status, created)
-        action.updates.append((_at(created, rng), COMPLAINTS_OFFICER, "created", None, "not started", "Action agreed."))
-        if status == "not started":
+        action.updates.append((_at(created, rng), COMPLAINTS_OFFICER, "created", None, NOT_STARTED, "Action agreed."))
+        if status == NOT_STARTED:
             return action
         started = min(as_of, workdays.add_working_days(created, rng.randint(2, 10)))
-        if status == "cancelled":
+        if status == CANCELLED:
             action.cancel_reason = rng.choice(CANCEL_REASONS)
-            action.updates.append((_at(started, rng), owner, "status", "not started", "cancelled", action.cancel_reason))
+            action.updates.append((_at(started, rng), owner, "status", NOT_STARTED, CANCELLED, action.cancel_reason))
             return action
-        action.updates.append((_at(started, rng), owner, "status", "not started", "in progress", None))
+        action.updates.append((_at(started, rng), owner, "status", NOT_STARTED, IN_PROGRESS, None))
         noted = min(as_of, workdays.add_working_days(started, rng.randint(3, 15)))
         action.updates.append((_at(noted, rng), owner, "note", None, None, rng.choice(PROGRESS_NOTES)))
-        if status == "in progress":
+        if status == IN_PROGRESS:
             return action
         completed = min(as_of, max(noted, workdays.add_working_days(due_on, -rng.randint(0, 10))))
         action.completed_on = completed
-        action.updates.append((_at(completed, rng), owner, "status", "in progress", "completed", None))
-        if status == "verified":
+        action.updates.append((_at(completed, rng), owner, "status", IN_PROGRESS, COMPLETED, None))
+        if status == VERIFIED:
             verified = min(as_of, workdays.add_working_days(completed, rng.randint(2, 10)))
             action.verified_on = verified
             action.updates.append(
-                (_at(verified, rng), COMPLAINTS_OFFICER, "verified", "completed", "verified", "Evidence seen.")
+                (_at(verified, rng), COMPLAINTS_OFFICER, "verified", COMPLETED, VERIFIED, "Evidence seen.")
             )
         return action
 
@@ -833,7 +822,7 @@ class _Builder:
         for most others and (with ``gap_share``) a few gaps; actions with statuses that fit their age."""
         rng = self.rng
         for c in complaints:
-            if c.outcome not in ("upheld", "partly upheld") or c.linked or c.no_learning:
+            if not vocabulary.is_upheld(c.outcome) or c.linked or c.no_learning:
                 continue
             draw = rng.random()
             if draw < gap_share:
@@ -846,13 +835,13 @@ class _Builder:
             for _ in range(rng.choice((1, 1, 2, 2, 3))):
                 due = workdays.add_working_days(lp.created_on, rng.randint(20, 60))
                 if due < as_of - timedelta(days=365):
-                    weights = {"verified": 92, "cancelled": 8}
+                    weights = {VERIFIED: 92, CANCELLED: 8}
                 elif due < as_of - timedelta(days=120):
-                    weights = {"verified": 80, "cancelled": 5, "completed": 5, "in progress": 10}
+                    weights = {VERIFIED: 80, CANCELLED: 5, COMPLETED: 5, IN_PROGRESS: 10}
                 elif due < as_of:
-                    weights = {"verified": 25, "completed": 25, "in progress": 35, "not started": 15}
+                    weights = {VERIFIED: 25, COMPLETED: 25, IN_PROGRESS: 35, NOT_STARTED: 15}
                 else:
-                    weights = {"not started": 45, "in progress": 45, "completed": 10}
+                    weights = {NOT_STARTED: 45, IN_PROGRESS: 45, COMPLETED: 10}
                 status = self.choose(weights)
                 priority = rng.choice(("high", "medium", "medium", "low"))
                 lp.actions.append(self.action(lp, rng.choice(ACTION_BANK[theme]), priority, status, due, as_of))
@@ -931,7 +920,7 @@ class _Builder:
                 weights = {"statutory": OUTCOME_WEIGHTS, "corporate": CORPORATE_OUTCOME_WEIGHTS}
                 outcome = choose(weights.get(c.procedure, INFORMAL_OUTCOME_WEIGHTS))
                 if outcome == "withdrawn" and len(c.stages) > 1:
-                    outcome = "partly upheld"
+                    outcome = PARTLY_UPHELD
                 self.set_outcome(c, outcome)
                 final = sum(1 for s in c.stages if s.procedure == c.procedure)
                 if outcome != "withdrawn" and rng.random() < (0.25 if final > 1 else 0.01):
@@ -1078,7 +1067,7 @@ class _Builder:
         upheld or partly upheld complaints."""
 
         def upheld(c: _Complaint) -> bool:
-            return c.outcome in ("upheld", "partly upheld")
+            return vocabulary.is_upheld(c.outcome)
 
         def count(area: str) -> int:
             return sum(1 for c in complaints if c.area == area and upheld(c))
@@ -1105,7 +1094,7 @@ class _Builder:
             outcome = outcomes[i]
             if i < spec.corporate_stage2:
                 if outcome == "withdrawn":
-                    outcome = "partly upheld"
+                    outcome = PARTLY_UPHELD
                 took2 = rng.randint(12, 30)
                 extended_to = min(40, took2 + rng.randint(0, 5)) if took2 > 20 else None
                 reason = rng.choice(EXTENSION_REASONS[2])
@@ -1116,14 +1105,14 @@ class _Builder:
             made.append(c)
         if spec.corporate_remedy_pence:
             paid = made[0]
-            if paid.outcome not in ("upheld", "partly upheld"):
-                self.set_outcome(paid, "partly upheld")
+            if not vocabulary.is_upheld(paid.outcome):
+                self.set_outcome(paid, PARTLY_UPHELD)
             paid.remedy_pence = spec.corporate_remedy_pence
         if spec.label == "2021-22":
             # The Placements complaint, from a member of the public who saw a staff member with a child.
             placement = made[-1]
             placement.area, placement.complainant_type = "Placements", "member of the public"
-            self.set_outcome(placement, "partly upheld")
+            self.set_outcome(placement, PARTLY_UPHELD)
         return made
 
     def _informal(self, spec: _YearSpec, year_start: date, year_end: date) -> list[_Complaint]:
@@ -1195,7 +1184,7 @@ class _Builder:
         decided = [c for c in statutory if c.outcome and c.outcome != "withdrawn"]
         higher = [c for c in decided if len([s for s in c.stages if s.procedure == "statutory"]) > 1]
         higher.sort(key=lambda c: -len(c.stages))  # the review panel's complaints first
-        upheld = [c for c in higher if c.outcome in ("upheld", "partly upheld")][: spec.lgsco_upheld]
+        upheld = [c for c in higher if vocabulary.is_upheld(c.outcome)][: spec.lgsco_upheld]
         rest = [c for c in higher if c not in upheld][:5]
         rest += rng.sample([c for c in decided if c not in higher], spec.lgsco_referred - len(upheld) - len(rest))
         for c in upheld + rest:
@@ -1228,7 +1217,7 @@ class _Builder:
         """The report's learning, linked to the upheld and partly upheld complaints of each area; every
         other upheld or partly upheld complaint of the year gets a "no learning identified" decision."""
         rng = self.rng
-        upheld = [c for c in year if c.outcome in ("upheld", "partly upheld")]
+        upheld = [c for c in year if vocabulary.is_upheld(c.outcome)]
         by_area: dict[str, list[_Complaint]] = {}
         for c in upheld:
             by_area.setdefault(c.area, []).append(c)
@@ -1248,7 +1237,7 @@ class _Builder:
                 for j, (text, priority, status) in enumerate(actions):
                     due = workdays.add_working_days(lp.created_on, 30 + 10 * j + rng.randint(0, 15))
                     action = self.action(lp, text, priority, status, due, as_of)
-                    if status == "in progress":
+                    if status == IN_PROGRESS:
                         self._move_due_date(action, as_of)
                     for prefix, (title, path) in EVIDENCE_2122.items():
                         if text.startswith(prefix) and action.completed_on:
@@ -1276,7 +1265,7 @@ class _Builder:
         """A clock start such that a stage due ``due_days`` later is ``colour`` on ``today``."""
         for k in candidates:
             start = workdays.add_working_days(today, -k)
-            if workdays.rag(workdays.add_working_days(start, due_days), today) == colour:
+            if rag_rule.rag(workdays.add_working_days(start, due_days), today) == colour:
                 return start
         raise AssertionError(f"no clock start makes a stage {colour} on {today}")
 
@@ -1285,7 +1274,7 @@ class _Builder:
         answered ones, escalations, learning with actions due around today, and learning gaps."""
         rng, add = self.rng, workdays.add_working_days
         made: list[_Complaint] = []
-        red, amber, green = workdays.RED, workdays.AMBER, workdays.GREEN
+        red, amber, green = rag_rule.RED, rag_rule.AMBER, rag_rule.GREEN
 
         def new(received: date, procedure: str, area: str) -> _Complaint:
             c = _Complaint(received, procedure, area)
@@ -1361,7 +1350,7 @@ class _Builder:
             answered.append(c)
 
         # Learning: gaps for the latest few, "no learning" for some, learning points for the rest.
-        upheld = [c for c in answered if c.outcome in ("upheld", "partly upheld")]
+        upheld = [c for c in answered if vocabulary.is_upheld(c.outcome)]
         forced = upheld[: len(scripted)]
         others = sorted(upheld[len(scripted) :], key=lambda c: c.outcome_on)
         gaps = others[-4:]
@@ -1410,7 +1399,7 @@ class _Builder:
         # The Practice Improvement Forum met twice.
         with_actions = [lp for lp in current_points if lp.actions]
         overdue = [
-            a for lp in current_points for a in lp.actions if a.due_on < today and a.status in ("not started", "in progress")
+            a for lp in current_points for a in lp.actions if vocabulary.action_is_overdue(a.status, a.due_on, today)
         ]
         first_meeting, second_meeting = add(today, -23), add(today, -3)
         self.meetings.append(
@@ -1496,7 +1485,7 @@ class _Builder:
             lp.id = lp_id
             points.append({
                 "id": lp_id, "service_area_id": area_ids[lp.area], "theme": lp.theme, "description": lp.description,
-                "source": lp.source, "status": learning_status([a.status for a in lp.actions]),
+                "source": lp.source, "status": vocabulary.learning_point_status(a.status for a in lp.actions),
                 "created_by": user_ids[lp.created_by], "created_on": iso(lp.created_on),
             })  # fmt: skip
             links += [{"learning_point_id": lp_id, "complaint_id": c.id} for c in lp.complaints]

@@ -17,10 +17,11 @@ from typing import Any
 
 import sqlite_utils
 
-from . import config, queries
+from . import config
 from .db import transaction
 from .errors import Refused
-from .services.core import COMPLAINTS_OFFICER, Actor, record_audit, require_role
+from .services.core import Actor, record_audit, require_role
+from .rules.roles import COMPLAINTS_OFFICER
 from .templates import (
     ACTIONS,
     COMPLAINTS,
@@ -36,6 +37,8 @@ from .templates import (
     join_list,
     template,
 )
+from .rules import roles
+from .rules import periods
 
 BATCH = 2000
 FORMATS = ("csv", "xlsx")
@@ -176,7 +179,7 @@ def user_template_row(u: dict[str, Any], areas: list[str]) -> dict[str, str]:
     return {
         "email": u["email"],
         "name": u["name"],
-        "role": config.ROLES[u["role"]].lower(),
+        "role": roles.ROLES[u["role"]].lower(),
         "service_areas": join_list(sorted(areas, key=str.lower)),
         "active": fmt_yes_no(u["active"]),
     }
@@ -213,7 +216,7 @@ def _batches(db: sqlite_utils.Database, table: str, where: list[str], params: di
 
 
 def _year_bounds(year: str) -> tuple[str, str]:
-    start, end = queries.financial_year_bounds(year)
+    start, end = periods.financial_year_bounds(year)
     return start.isoformat(), end.isoformat() + "~"
 
 

@@ -45,7 +45,8 @@ from .models import DATE_HINT
 from .services.actions import refresh_learning_point_status
 from .services.admin import role_key
 from .services.compliments import personal_details_in
-from .services.core import SERVICE_MANAGER, Actor, record_audit
+from .services.core import Actor, record_audit
+from .rules.roles import SERVICE_MANAGER
 from .templates import (
     ACTIONS,
     COMPLAINTS,
@@ -60,6 +61,7 @@ from .templates import (
     squash,
     template,
 )
+from .rules import roles, vocabulary
 
 EXTENSIONS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 MAX_PROBLEMS_SHOWN = 1000
@@ -552,11 +554,11 @@ class Lookups:
         if coded == "theme":
             return self.themes
         if coded == "role":
-            return [label.lower() for label in config.ROLES.values()]
+            return [label.lower() for label in roles.ROLES.values()]
         if coded == "learning_status":
-            return list(config.LEARNING_STATUSES)
+            return list(vocabulary.LEARNING_POINT_STATUSES)
         if coded == "action_status":
-            return list(config.ACTION_STATUSES)
+            return list(vocabulary.ACTION_STATUSES)
         if coded == "yes_no":
             return ["yes", "no"]
         return self.vocabularies.get(coded, [])
@@ -1277,10 +1279,10 @@ def _check_learning(c: _Checker, row, before):
     if not row.complaints:
         c.problem("complaints", None, "must name at least one complaint the learning comes from")
     status = row.status or (before or {}).get("status") or "open"
-    if status not in config.LEARNING_STATUSES:
-        status = next((s for s in config.LEARNING_STATUSES if norm(s) == norm(status)), None)
+    if status not in vocabulary.LEARNING_POINT_STATUSES:
+        status = next((s for s in vocabulary.LEARNING_POINT_STATUSES if norm(s) == norm(status)), None)
         if status is None:
-            c.problems.append(unknown_value(c.label("status"), row.status, config.LEARNING_STATUSES, row=c.row))
+            c.problems.append(unknown_value(c.label("status"), row.status, vocabulary.LEARNING_POINT_STATUSES, row=c.row))
     created_on = row.created_on or _date_or((before or {}).get("created_on"), c.today)
     c.happened("created_on", created_on)
     created_by = c.user("created_by", row.created_by)
@@ -1345,10 +1347,10 @@ def _check_action(c: _Checker, row, before):
     area = c.area("service_area", row.service_area)
     before = before or {}
     priority = c.coded("priority", row.priority or before.get("priority") or "medium")
-    status = row.status or before.get("status") or "not started"
-    if norm(status) not in {norm(s) for s in config.ACTION_STATUSES}:
-        c.problems.append(unknown_value(c.label("status"), status, config.ACTION_STATUSES, row=c.row))
-    status = next((s for s in config.ACTION_STATUSES if norm(s) == norm(status)), status)
+    status = row.status or before.get("status") or vocabulary.NOT_STARTED
+    if norm(status) not in {norm(s) for s in vocabulary.ACTION_STATUSES}:
+        c.problems.append(unknown_value(c.label("status"), status, vocabulary.ACTION_STATUSES, row=c.row))
+    status = next((s for s in vocabulary.ACTION_STATUSES if norm(s) == norm(status)), status)
     # An action without its date agreed was agreed by the time it was completed, if it was.
     created_on = row.created_on or _date_or(before.get("created_on"), min(c.today, row.completed_on or c.today))
     c.happened("created_on", created_on)

@@ -14,17 +14,13 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from . import config
+from .rules import vocabulary
+from .rules.vocabulary import OPEN_ACTION_SQL as _OPEN_SQL
 
-NOT_STARTED, IN_PROGRESS, COMPLETED, VERIFIED, CANCELLED = config.ACTION_STATUSES
-OPEN_STATUSES = (NOT_STARTED, IN_PROGRESS)
-LEARNING_OUTCOMES = ("upheld", "partly upheld")
 
 OVERDUE = "overdue"
 # The due windows a list can be narrowed to: overdue, or due from today up to N calendar days ahead.
 DUE_WINDOWS: dict[str, int | None] = {OVERDUE: None, "due in 7 days": 7, "due in 30 days": 30}
-
-_OPEN_SQL = "('not started', 'in progress')"
 
 
 @dataclass(frozen=True)
@@ -131,7 +127,7 @@ def _actions_from(filters: Filters, as_of: date) -> tuple[str, list[Any]]:
 
 def due_text(due_on: str, status: str, as_of: date) -> str:
     """When an action is due, in words: '9 days overdue', 'due today', 'due in 3 days', or its status when done."""
-    if status not in OPEN_STATUSES:
+    if not vocabulary.action_is_open(status):
         return status
     days = (date.fromisoformat(due_on) - as_of).days
     if days < 0:
@@ -190,7 +186,7 @@ def action_counts(db: sqlite_utils.Database, filters: Filters, as_of: date) -> d
                    COALESCE(SUM(a.status IN {_OPEN_SQL}), 0),
                    COALESCE(SUM(a.status IN {_OPEN_SQL} AND a.due_on < ?), 0),
                    COALESCE(SUM(a.status IN {_OPEN_SQL} AND a.due_on BETWEEN ? AND ?), 0),
-                   COALESCE(SUM(a.status = 'completed'), 0)
+                   COALESCE(SUM(a.status = '{vocabulary.COMPLETED}'), 0)
             {base}""",
         [today, today, week, *params],
     ).fetchone()
@@ -437,20 +433,14 @@ def complaint_learning(db: sqlite_utils.Database, reference: str) -> dict[str, A
            WHERE lpc.complaint_id = ? ORDER BY lp.id""",
         [complaint["id"]],
     )
-    complaint["learning_expected"] = complaint["outcome"] in LEARNING_OUTCOMES
+    complaint["learning_expected"] = vocabulary.is_upheld(complaint["outcome"])
     return complaint
 
 
 # --- learning gaps -------------------------------------------------------------------------------
 
-# An upheld or partly upheld complaint with neither a linked learning point nor a recorded
-# "no learning identified" decision. The outcome index narrows the scan; NOT EXISTS uses the
-# learning_point_complaints_complaint index.
-_GAP = f"""
-    FROM complaints c
-    WHERE c.outcome IN {tuple(LEARNING_OUTCOMES)!r} AND c.no_learning_reason IS NULL
-      AND NOT EXISTS (SELECT 1 FROM learning_point_complaints lpc WHERE lpc.complaint_id = c.id)
-"""
+# Learning gaps (the rule: ``vocabulary.learning_gap_sql``).
+_GAP = f"FROM complaints c WHERE {vocabulary.learning_gap_sql('c')}"
 
 
 def learning_gaps_by_area(db: sqlite_utils.Database, service_area_ids: tuple[int, ...] = ()) -> pd.DataFrame:

@@ -16,9 +16,11 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from . import config, queries
-from .reports.rag import OPEN_STAGES_SQL, RAG_ORDER, open_stages_params
+from . import config
+from .reports.rag import OPEN_STAGES_SQL, open_stages_params
+from .rules.rag import RAG_ORDER
 from .services.complaints import stage_label
+from .rules import periods
 
 
 def _stage_order(db: sqlite_utils.Database) -> list[tuple[str, int]]:
@@ -94,14 +96,14 @@ def average_working_days_by_quarter(
     """Average working days to answer stages 1 and 2 of ``procedure``, by quarter of the response, for
     ``as_of``'s financial year and the one before. Columns: Financial year, Quarter, Stage, Answered,
     Average working days (every quarter of both years present; the average blank when none was answered)."""
-    current = queries.financial_year_of(as_of)
-    previous = queries.previous_financial_year(current)
-    start, _ = queries.financial_year_bounds(previous)
-    current_start, end = queries.financial_year_bounds(current)
+    current = periods.financial_year_of(as_of)
+    previous = periods.previous_financial_year(current)
+    start, _ = periods.financial_year_bounds(previous)
+    current_start, end = periods.financial_year_bounds(current)
     rows = db.execute(
         f"""
         SELECT CASE WHEN s.responded_on >= :current_start THEN :current ELSE :previous END AS year,
-               {queries._QUARTER_SQL.format(col="s.responded_on")} AS quarter,
+               {periods.quarter_sql("s.responded_on")} AS quarter,
                s.stage, COUNT(*), AVG(working_days(s.clock_started_on, s.responded_on))
         FROM complaint_stages s JOIN complaints c ON c.id = s.complaint_id
         WHERE s.responded_on BETWEEN :start AND :end AND s.procedure = :procedure
@@ -116,7 +118,7 @@ def average_working_days_by_quarter(
     table = []
     for stage in stages:
         for year in (previous, current):
-            for quarter in queries.QUARTERS:
+            for quarter in periods.QUARTERS:
                 n, avg = found.get((year, quarter, stage), (0, None))
                 table.append((year, quarter, f"Stage {stage}", n, None if avg is None else round(avg, 1)))
     return pd.DataFrame(table, columns=["Financial year", "Quarter", "Stage", "Answered", "Average working days"])
@@ -126,7 +128,7 @@ def escalation_rate(db: sqlite_utils.Database, year: str) -> dict[str, Any]:
     """Of the statutory and corporate complaints received in ``year`` whose stage 1 was answered (those
     withdrawn at stage 1 left out), how many went on to stage 2: ``{answered_at_stage_1, escalated, rate}``,
     the rate a fraction (None when none was answered)."""
-    start, end = queries.financial_year_bounds(year)
+    start, end = periods.financial_year_bounds(year)
     answered, escalated = db.execute(
         """
         SELECT COUNT(*), COALESCE(SUM(has_stage_2), 0) FROM (

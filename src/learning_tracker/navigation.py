@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .services.core import COMPLAINTS_OFFICER, FORUM_MEMBER, SERVICE_MANAGER, VIEWER
+from .rules.roles import COMPLAINTS_OFFICER, FORUM_MEMBER, SERVICE_MANAGER, VIEWER
 
 ROOT = Path(__file__).resolve().parents[2]
 EVERYONE = frozenset({COMPLAINTS_OFFICER, SERVICE_MANAGER, FORUM_MEMBER, VIEWER})

@@ -15,27 +15,16 @@ actions are their current ones.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import sqlite_utils
 
 from . import config
+from .rules import periods, vocabulary
 
-UPHELD = ("upheld", "partly upheld")
-OPEN_ACTION_STATUSES = ("not started", "in progress")
 NOT_RECORDED = "not recorded"
-QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 EQUALITY_FIELDS = ("gender", "age_band", "ethnicity", "disability")
 
-_YEAR_LABEL = re.compile(r"(\d{4})\s*[-/]\s*(\d{2})")
-
-# The quarter of a financial year from an ISO date's month: April to June is Q1.
-_QUARTER_SQL = """CASE
-    WHEN substr({col}, 6, 2) IN ('04', '05', '06') THEN 'Q1'
-    WHEN substr({col}, 6, 2) IN ('07', '08', '09') THEN 'Q2'
-    WHEN substr({col}, 6, 2) IN ('10', '11', '12') THEN 'Q3'
-    ELSE 'Q4' END"""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -43,94 +32,35 @@ _QUARTER_SQL = """CASE
 # ---------------------------------------------------------------------------------------------
 
 
-def financial_year_bounds(year: str) -> tuple[date, date]:
-    """The first and last day of a financial year written like ``"2021-22"``: (1 Apr 2021, 31 Mar 2022).
-
-    Raises ``ValueError`` with a message a user understands for anything else.
-    """
-    match = _YEAR_LABEL.fullmatch(str(year).strip())
-    if not match:
-        raise ValueError(
-            f"'{year}' is not a financial year: write it as two years, like 2021-22 "
-            "(1 April 2021 to 31 March 2022)."
-        )
-    first, second = int(match[1]), int(match[2])
-    if (first + 1) % 100 != second:
-        raise ValueError(
-            f"'{year}' is not a financial year: a financial year runs from April to the next March, "
-            f"so it would be {first}-{(first + 1) % 100:02d}."
-        )
-    return date(first, 4, 1), date(first + 1, 3, 31)
-
-
-def financial_year_of(day: date) -> str:
-    """The financial year a date falls in, like ``"2021-22"`` for any day from 1 Apr 2021 to 31 Mar 2022."""
-    first = day.year if day.month >= 4 else day.year - 1
-    return f"{first}-{(first + 1) % 100:02d}"
-
-
-def previous_financial_year(year: str) -> str:
-    """The financial year before ``year``: ``"2020-21"`` for ``"2021-22"``."""
-    start, _ = financial_year_bounds(year)
-    return financial_year_of(date(start.year - 1, 4, 1))
-
-
 def financial_years(db: sqlite_utils.Database) -> list[str]:
     """The financial years that hold complaints, newest first."""
     low, high = db.execute("SELECT MIN(received_on), MAX(received_on) FROM complaints").fetchone()
     if low is None:
         return []
-    first = financial_year_bounds(financial_year_of(date.fromisoformat(low[:10])))[0].year
-    last = financial_year_bounds(financial_year_of(date.fromisoformat(high[:10])))[0].year
+    first = periods.financial_year_start(date.fromisoformat(low[:10])).year
+    last = periods.financial_year_start(date.fromisoformat(high[:10])).year
     years = []
     for start_year in range(last, first - 1, -1):
-        label = f"{start_year}-{(start_year + 1) % 100:02d}"
+        label = periods.year_starting(start_year)
         if _year_has_complaints(db, label):
             years.append(label)
     return years
 
 
 def _year_has_complaints(db: sqlite_utils.Database, year: str) -> bool:
-    start, end = _bounds(year)
+    start, end = periods.period_bounds_iso(year)
     return db.execute(
         "SELECT EXISTS (SELECT 1 FROM complaints WHERE received_on BETWEEN ? AND ?)", [start, end]
     ).fetchone()[0] == 1
 
 
 def _year_holds_records(db: sqlite_utils.Database, year: str) -> bool:
-    start, end = _bounds(year)
+    start, end = periods.period_bounds_iso(year)
     return db.execute(
         """SELECT EXISTS (SELECT 1 FROM complaints WHERE received_on BETWEEN :s AND :e)
                OR EXISTS (SELECT 1 FROM compliments WHERE received_on BETWEEN :s AND :e)""",
         {"s": start, "e": end},
     ).fetchone()[0] == 1
-
-
-def quarter_bounds(year: str, quarter: int | str) -> tuple[date, date]:
-    """The first and last day of quarter 1 to 4 (or "Q1" to "Q4") of a financial year: Q1 is April to
-    June, Q4 January to March. Raises ``ValueError`` with a message a user understands."""
-    number = str(quarter).strip().upper().removeprefix("Q")
-    if number not in ("1", "2", "3", "4"):
-        raise ValueError(f"'{quarter}' is not a quarter: a financial year has quarters 1 (April to June) to 4 (January to March).")
-    start, _ = financial_year_bounds(year)
-    first_month = start.month + 3 * (int(number) - 1)  # April, July, October, January (month 13)
-    first = date(start.year + (first_month - 1) // 12, (first_month - 1) % 12 + 1, 1)
-    after = date(first.year + (first.month + 2) // 12, (first.month + 2) % 12 + 1, 1)
-    return first, date.fromordinal(after.toordinal() - 1)
-
-
-def quarter_label(year: str, quarter: int | str) -> str:
-    """The label that makes every figure here count one quarter instead of the whole year: ``"2021-22 Q3"``."""
-    quarter_bounds(year, quarter)
-    return f"{year} Q{str(quarter).strip().upper().removeprefix('Q')}"
-
-
-def _bounds(year: str) -> tuple[str, str]:
-    """The year's bounds as ISO strings, the end padded so that timestamps on the last day still match.
-    ``year`` may name one quarter of it (``quarter_label``), for the quarterly report."""
-    label, _, quarter = str(year).strip().partition(" ")
-    start, end = quarter_bounds(label, quarter) if quarter else financial_year_bounds(label)
-    return start.isoformat(), end.isoformat() + "~"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,7 +110,7 @@ def _stage_numbers(db: sqlite_utils.Database, procedure: str) -> list[int]:
 
 def complaints_by_procedure(db: sqlite_utils.Database, year: str) -> dict[str, int]:
     """``{total, statutory, corporate, informal}``: complaints received in the year by their procedure."""
-    start, end = _bounds(year)
+    start, end = periods.period_bounds_iso(year)
     rows = db.execute(
         "SELECT procedure, COUNT(*) FROM complaints WHERE received_on BETWEEN ? AND ? GROUP BY procedure",
         [start, end],
@@ -197,7 +127,7 @@ def final_stages(db: sqlite_utils.Database, year: str, as_of: date, procedure: s
     due date passed on ``as_of``), ``pending`` (unanswered, not yet due) and ``average_working_days``
     (clock start to response, over the answered ones; ``None`` when none was answered).
     """
-    start, end = _bounds(year)
+    start, end = periods.period_bounds_iso(year)
     rows = db.execute(
         """
         SELECT f.stage,
@@ -232,10 +162,10 @@ def final_stages(db: sqlite_utils.Database, year: str, as_of: date, procedure: s
 
 def stage1_average_working_days_by_quarter(db: sqlite_utils.Database, year: str) -> dict[str, float | None]:
     """Average working days of answered statutory complaints whose final stage is 1, by quarter of receipt."""
-    start, end = _bounds(year)
+    start, end = periods.period_bounds_iso(year)
     rows = db.execute(
         f"""
-        SELECT {_QUARTER_SQL.format(col="c.received_on")} AS quarter,
+        SELECT {periods.quarter_sql("c.received_on")} AS quarter,
                AVG(working_days(f.clock_started_on, f.responded_on))
         FROM complaints c
         JOIN complaint_stages f ON f.complaint_id = c.id AND f.procedure = c.procedure AND f.stage = 1
@@ -248,12 +178,12 @@ def stage1_average_working_days_by_quarter(db: sqlite_utils.Database, year: str)
         {"start": start, "end": end},
     ).fetchall()
     found = dict(rows)
-    return {quarter: _average(found.get(quarter)) for quarter in QUARTERS}
+    return {quarter: _average(found.get(quarter)) for quarter in periods.QUARTERS}
 
 
 def statutory_outcomes(db: sqlite_utils.Database, year: str) -> dict[str, int]:
     """Statutory complaints received in the year by outcome; ``"open"`` is no outcome yet."""
-    start, end = _bounds(year)
+    start, end = periods.period_bounds_iso(year)
     rows = db.execute(
         """SELECT COALESCE(outcome, 'open'), COUNT(*) FROM complaints
            WHERE received_on BETWEEN ? AND ? AND procedure = 'statutory' GROUP BY 1""",
@@ -265,7 +195,7 @@ def statutory_outcomes(db: sqlite_utils.Database, year: str) -> dict[str, int]:
 def statutory_by_service_area(db: sqlite_utils.Database, year: str) -> dict[str, int]:
     """Statutory complaints received in the year by service area: every active area (zeros included)
     and any inactive one that has complaints, largest first, then by name."""
-    start, end = _bounds(year)
+    start, end = periods.period_bounds_iso(year)
     rows = db.execute(
         """
         SELECT sa.name, COUNT(c.id) AS n, sa.active
@@ -282,7 +212,7 @@ def statutory_by_service_area(db: sqlite_utils.Database, year: str) -> dict[str,
 def received_via(db: sqlite_utils.Database, year: str) -> dict[str, int]:
     """How the year's complaints (all procedures) were received; only ways used, in vocabulary order.
     Complaints with no recorded way are left out, as in the report ("not knowns excluded")."""
-    start, end = _bounds(year)
+    start, end = periods.period_bounds_iso(year)
     rows = db.execute(
         """SELECT received_via, COUNT(*) FROM complaints
            WHERE received_on BETWEEN ? AND ? AND received_via IS NOT NULL AND TRIM(received_via) != ''
@@ -294,7 +224,7 @@ def received_via(db: sqlite_utils.Database, year: str) -> dict[str, int]:
 
 def complainants(db: sqlite_utils.Database, year: str) -> dict[str, int]:
     """``{children_and_young_people, with_advocate}`` over the year's complaints (all procedures)."""
-    start, end = _bounds(year)
+    start, end = periods.period_bounds_iso(year)
     cyp, advocate = db.execute(
         """SELECT COALESCE(SUM(LOWER(complainant_type) = 'child or young person'), 0),
                   COALESCE(SUM(advocate = 1), 0)
@@ -307,7 +237,7 @@ def complainants(db: sqlite_utils.Database, year: str) -> dict[str, int]:
 def concerns_by_category(db: sqlite_utils.Database, year: str) -> dict[str, int]:
     """Concerns raised in the year's statutory complaints, counted per concern (a complaint raising two
     counts twice), by main category: every configured category in order, zeros included."""
-    start, end = _bounds(year)
+    start, end = periods.period_bounds_iso(year)
     rows = db.execute(
         """
         SELECT cc.category, COUNT(*)
@@ -324,7 +254,7 @@ def concerns_by_category(db: sqlite_utils.Database, year: str) -> dict[str, int]
 
 def compliments_received(db: sqlite_utils.Database, year: str) -> int:
     """How many compliments were received in the year."""
-    start, end = _bounds(year)
+    start, end = periods.period_bounds_iso(year)
     return db.execute("SELECT COUNT(*) FROM compliments WHERE received_on BETWEEN ? AND ?", [start, end]).fetchone()[0]
 
 
@@ -334,7 +264,7 @@ def compliments(db: sqlite_utils.Database, year: str) -> dict:
     A compliment may fall under several categories, so ``by_category`` may add up to more than the total.
     Categories and sources list every configured value; service areas every active area, largest first.
     """
-    start, end = _bounds(year)
+    start, end = periods.period_bounds_iso(year)
     params = [start, end]
     total = compliments_received(db, year)
     by_category = db.execute(
@@ -363,7 +293,7 @@ def compliments(db: sqlite_utils.Database, year: str) -> dict:
 def equality(db: sqlite_utils.Database, year: str) -> dict[str, dict[str, int]]:
     """``{gender, age_band, ethnicity, disability}``, each ``{value: count}`` over all the year's
     complaints; a blank value counts as ``"not recorded"``. Values with a count, in vocabulary order."""
-    start, end = _bounds(year)
+    start, end = periods.period_bounds_iso(year)
     result = {}
     for field in EQUALITY_FIELDS:  # a fixed list of column names, never user input
         rows = db.execute(
@@ -378,7 +308,7 @@ def equality(db: sqlite_utils.Database, year: str) -> dict[str, dict[str, int]]:
 def ombudsman(db: sqlite_utils.Database, year: str) -> dict:
     """``{referred, decisions}``: the year's complaints referred to the LGSCO and its decisions on them
     (every configured decision, zeros included; ``"awaiting decision"`` when there is none yet)."""
-    start, end = _bounds(year)
+    start, end = periods.period_bounds_iso(year)
     rows = db.execute(
         """SELECT COALESCE(lgsco_decision, 'awaiting decision'), COUNT(*) FROM complaints
            WHERE received_on BETWEEN ? AND ? AND lgsco_referred_on IS NOT NULL GROUP BY 1""",
@@ -391,7 +321,7 @@ def ombudsman(db: sqlite_utils.Database, year: str) -> dict:
 
 def remedy_payments(db: sqlite_utils.Database, year: str) -> dict:
     """``{total, by_procedure}``: remedy payments on the year's complaints, in pounds."""
-    start, end = _bounds(year)
+    start, end = periods.period_bounds_iso(year)
     rows = db.execute(
         """SELECT procedure, SUM(remedy_pence) FROM complaints
            WHERE received_on BETWEEN ? AND ? GROUP BY procedure""",
@@ -418,7 +348,7 @@ def learning(db: sqlite_utils.Database, year: str) -> dict:
     ``by_service_area`` is ``{area: {learning_points, actions}}`` for areas with learning, by name.
     A learning point drawing on complaints of two years counts in both.
     """
-    start, end = _bounds(year)
+    start, end = periods.period_bounds_iso(year)
     params = {"start": start, "end": end}
     points = db.execute(
         f"SELECT status, COUNT(*) FROM learning_points WHERE id IN ({_YEAR_LEARNING_POINTS}) GROUP BY status",
@@ -440,8 +370,8 @@ def learning(db: sqlite_utils.Database, year: str) -> dict:
         params,
     ).fetchall()
     return {
-        "learning_points_by_status": _ordered(dict(points), config.LEARNING_STATUSES, zeros=True),
-        "actions_by_status": _ordered(dict(actions), config.ACTION_STATUSES, zeros=True),
+        "learning_points_by_status": _ordered(dict(points), vocabulary.LEARNING_POINT_STATUSES, zeros=True),
+        "actions_by_status": _ordered(dict(actions), vocabulary.ACTION_STATUSES, zeros=True),
         "by_service_area": {name: {"learning_points": n, "actions": m} for name, n, m in areas},
     }
 
@@ -542,10 +472,10 @@ def action_counts(db: sqlite_utils.Database, year: str, as_of: date) -> dict[str
 
     Open is 'not started' or 'in progress'; overdue is open with the due date before ``as_of``.
     """
-    start, end = _bounds(year)
+    start, end = periods.period_bounds_iso(year)
     open_count, overdue = db.execute(
         f"""SELECT COUNT(*), COALESCE(SUM(due_on < :as_of), 0) FROM actions
-            WHERE status IN {OPEN_ACTION_STATUSES} AND learning_point_id IN ({_YEAR_LEARNING_POINTS})""",
+            WHERE status IN {vocabulary.OPEN_ACTION_SQL} AND learning_point_id IN ({_YEAR_LEARNING_POINTS})""",
         {"start": start, "end": end, "as_of": as_of.isoformat()},
     ).fetchone()
     return {"open": open_count, "overdue": overdue}
@@ -554,12 +484,9 @@ def action_counts(db: sqlite_utils.Database, year: str, as_of: date) -> dict[str
 def learning_gaps(db: sqlite_utils.Database, year: str) -> int:
     """Upheld or partly upheld complaints received in the year with no learning point and no recorded
     "no learning identified" decision."""
-    start, end = _bounds(year)
+    start, end = periods.period_bounds_iso(year)
     return db.execute(
-        f"""SELECT COUNT(*) FROM complaints c
-            WHERE c.outcome IN {UPHELD} AND c.received_on BETWEEN ? AND ?
-              AND c.no_learning_reason IS NULL
-              AND NOT EXISTS (SELECT 1 FROM learning_point_complaints l WHERE l.complaint_id = c.id)""",
+        f"SELECT COUNT(*) FROM complaints c WHERE c.received_on BETWEEN ? AND ? AND {vocabulary.learning_gap_sql('c')}",
         [start, end],
     ).fetchone()[0]
 
@@ -641,7 +568,7 @@ def key_facts(db: sqlite_utils.Database, year: str, as_of: date) -> list[dict]:
     neither learning nor a "no learning identified" decision).
     """
     current = _key_values(db, year, as_of)
-    previous_year = previous_financial_year(year)
+    previous_year = periods.previous_financial_year(year)
     previous = _key_values(db, previous_year, as_of) if _year_holds_records(db, previous_year) else {}
     facts = []
     for key, label, fmt, help_text in _KEY_FACTS:

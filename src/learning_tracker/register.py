@@ -20,6 +20,8 @@ from . import config, queries, workdays
 from .errors import NotFound
 from .reports.rag import OPEN_STAGES_SQL, open_stages_params
 from .services.complaints import concern_texts, stage_label
+from .rules import rag as rag_rule
+from .rules import periods
 
 OPEN = "open"  # the outcome filter's word for "no outcome yet"
 PAGE_SIZE = 50
@@ -71,7 +73,7 @@ def _where(db: sqlite_utils.Database, f: RegisterFilter, as_of: date) -> tuple[s
     clauses: list[str] = []
     params: dict[str, Any] = {}
     if f.financial_year:
-        start, end = queries.financial_year_bounds(f.financial_year)
+        start, end = periods.financial_year_bounds(f.financial_year)
         clauses.append("c.received_on BETWEEN :fy_start AND :fy_end")
         params |= {"fy_start": start.isoformat(), "fy_end": end.isoformat() + "~"}
     if f.procedure:
@@ -174,7 +176,7 @@ def register_options(db: sqlite_utils.Database) -> dict[str, list]:
         "service_areas": [tuple(r) for r in db.execute("SELECT id, name FROM service_areas ORDER BY name COLLATE NOCASE")],
         "outcomes": [OPEN, *config.vocabulary(db, "outcome")],
         "concern_categories": config.concern_categories(db),
-        "rag": [workdays.RED, workdays.AMBER, workdays.GREEN],
+        "rag": [rag_rule.RED, rag_rule.AMBER, rag_rule.GREEN],
     }
 
 
@@ -217,7 +219,7 @@ def complaint_detail(db: sqlite_utils.Database, complaint_id: int, *, as_of: dat
         else:
             stage["working_days_taken"] = None
             stage["timeliness"] = None
-            stage["rag"] = workdays.rag(due, as_of, amber) if started <= as_of else None
+            stage["rag"] = rag_rule.rag(due, as_of, amber) if started <= as_of else None
         stage["working_days_remaining"] = None if stage["responded_on"] else workdays.working_days_between(as_of, due)
         stages.append(stage)
     current = next((s for s in reversed(stages) if s["procedure"] == complaint["procedure"]), stages[-1] if stages else None)
@@ -262,7 +264,7 @@ def _compliment_where(f: ComplimentFilter) -> tuple[str, dict[str, Any]]:
     clauses: list[str] = []
     params: dict[str, Any] = {}
     if f.financial_year:
-        start, end = queries.financial_year_bounds(f.financial_year)
+        start, end = periods.financial_year_bounds(f.financial_year)
         clauses.append("m.received_on BETWEEN :fy_start AND :fy_end")
         params |= {"fy_start": start.isoformat(), "fy_end": end.isoformat() + "~"}
     if f.service_area_ids:

@@ -20,6 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from .errors import DomainError
+from .rules import vocabulary
 
 WINDOW_DAYS = 7
 ENV_PREFIX = "LEARNING_TRACKER_SMTP_"
@@ -52,11 +53,11 @@ def digests(db: sqlite_utils.Database, as_of: date) -> list[Digest]:
     (today, or 2 to 7 days ahead), most urgent first.
     """
     rows = db.execute(
-        """SELECT a.id, a.description, a.due_on, a.status, a.priority, a.learning_point_id, lp.theme,
+        f"""SELECT a.id, a.description, a.due_on, a.status, a.priority, a.learning_point_id, lp.theme,
                   sa.name AS service_area, u.id AS owner_id, u.name AS owner, u.email
            FROM actions a JOIN users u ON u.id = a.owner_id JOIN service_areas sa ON sa.id = a.service_area_id
            JOIN learning_points lp ON lp.id = a.learning_point_id
-           WHERE a.status IN ('not started', 'in progress') AND a.due_on <= ?
+           WHERE {vocabulary.action_open_sql('a')} AND a.due_on <= ?
            ORDER BY u.name, u.id, a.due_on, a.id""",
         [(as_of + timedelta(days=WINDOW_DAYS)).isoformat()],
     )

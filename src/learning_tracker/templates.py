@@ -16,6 +16,7 @@ from datetime import date
 from functools import cached_property
 
 from . import models
+from .rules.vocabulary import PARTLY_UPHELD
 
 SERVICE_AREAS, USERS, COMPLAINTS, COMPLIMENTS, LEARNING, ACTIONS = (
     "service-areas", "users", "complaints", "compliments", "learning", "actions",
@@ -289,10 +290,10 @@ def fmt_text(value: str | None) -> str:
 
 #: Other spellings of coded values that are close in meaning but not in letters, for the value mapping.
 VALUE_SYNONYMS: dict[str, str] = {
-    "partially upheld": "partly upheld",
-    "part upheld": "partly upheld",
-    "upheld in part": "partly upheld",
-    "partial": "partly upheld",
+    "partially upheld": PARTLY_UPHELD,
+    "part upheld": PARTLY_UPHELD,
+    "upheld in part": PARTLY_UPHELD,
+    "partial": PARTLY_UPHELD,
     "e-mail": "email",
     "web form": "online form",
     "webform": "online form",

@@ -47,9 +47,9 @@ from .charts import (
     STAGE,
     UPHELD_RATE,
 )
-from .queries import financial_year_bounds
+from .rules.periods import financial_year_bounds
+from .rules.vocabulary import UPHELD_OUTCOMES
 
-UPHELD = ("upheld", "partly upheld")
 STAGES = (1, 2)
 COMPLIMENT_CATEGORY = "Compliment category"
 SOURCE = "Source"
@@ -192,7 +192,7 @@ def concerns_by_category_and_outcome(db: sqlite_utils.Database, filters: ThemeFi
         raised[place, outcome.lower()] = raised.get((place, outcome.lower()), 0) + concerns
         # A complaint has one outcome, so its distinct counts per outcome add up per category.
         complaints[place] = complaints.get(place, 0) + distinct
-        if outcome.lower() in UPHELD:
+        if outcome.lower() in UPHELD_OUTCOMES:
             upheld[place] = upheld.get(place, 0) + distinct
     total = sum(raised.values())
     records = []
@@ -301,7 +301,7 @@ def outcomes_by_service_area(db: sqlite_utils.Database, filters: ThemeFilters) -
     records = []
     for area, counts in by_area.items():
         total = sum(counts.values())
-        upheld = sum(counts.get(o, 0) for o in UPHELD)
+        upheld = sum(counts.get(o, 0) for o in UPHELD_OUTCOMES)
         records.append({SERVICE_AREA: area, **{o: counts.get(o, 0) for o in OUTCOMES}, COMPLAINTS: total,
                         COMPLAINTS_UPHELD: upheld, UPHELD_RATE: _rate(upheld, total)})
     records.sort(key=lambda r: (-r[COMPLAINTS], r[SERVICE_AREA].lower()))

@@ -21,11 +21,12 @@ from typing import Any
 import sqlite_utils
 import streamlit as st
 
-from . import auth, config, demo_mode, navigation
+from . import auth, demo_mode, navigation
 from . import db as database
 from .db import transaction
 from .errors import Conflict, DomainError, InvalidInput, NotFound, Refused
 from .services.core import Actor, load_actor, record_audit
+from .rules import roles
 
 USER_KEY = "user_id"
 LAST_ACTIVITY_KEY = "last_activity"
@@ -144,7 +145,7 @@ def _sign_in_state(db: sqlite_utils.Database) -> SignIn:
 def _preselect_demo_user(db: sqlite_utils.Database) -> dict[int, str]:
     """The demo picker's people; the first of them is chosen when nobody (or someone else) is."""
     people = demo_mode.demo_users(db)
-    labels = {user_id: f"{name} ({config.ROLES[role].lower()})" for user_id, name, role in people}
+    labels = {user_id: f"{name} ({roles.ROLES[role].lower()})" for user_id, name, role in people}
     if labels and st.session_state.get(USER_KEY) not in labels:
         st.session_state[USER_KEY] = next(iter(labels))
     return labels
@@ -257,7 +258,7 @@ def account_sidebar(db: sqlite_utils.Database, state: SignIn) -> None:
     if actor is None or settings is None or settings.provider == auth.DEMO:
         return
     with st.sidebar:
-        st.caption(f"Signed in as {actor.name} ({config.ROLES[actor.role].lower()})")
+        st.caption(f"Signed in as {actor.name} ({roles.ROLES[actor.role].lower()})")
         if settings.provider == auth.LOCAL:
             with st.popover("Change my password", icon=":material/key:"):
                 _change_password_form(db, actor)
@@ -291,7 +292,7 @@ def _change_password_form(db: sqlite_utils.Database, actor: Actor) -> None:
 
 def refuse_page(db: sqlite_utils.Database, actor: Actor, page: navigation.PageSpec) -> None:
     """Stop a page the signed-in user's role may not open, saying so; the attempt is audited."""
-    role = config.ROLES[actor.role]
+    role = roles.ROLES[actor.role]
     with transaction(db):
         record_audit(db, actor, "open page", "page", None, outcome="refused",
                      message=f"{role} may not open {page.file}")

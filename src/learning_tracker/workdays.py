@@ -18,7 +18,6 @@ from functools import lru_cache
 import holidays
 
 FIRST_YEAR, LAST_YEAR = 2000, 2060
-RED, AMBER, GREEN = "Red", "Amber", "Green"
 
 
 @lru_cache(maxsize=1)
@@ -114,15 +113,6 @@ def timeliness(responded_on: date, due_on: date) -> str:
     """'within' when a stage was answered on or before its (extended) due date, else 'over'."""
     return "within" if responded_on <= due_on else "over"
 
-
-def rag(due_on: date, as_of: date, amber_working_days: int = 3) -> str:
-    """Red when an open stage is past due on ``as_of``; Amber when due within ``amber_working_days``
-    working days counting ``as_of`` itself as the first; Green otherwise."""
-    if due_on < as_of:
-        return RED
-    if working_days_between(as_of, due_on) < amber_working_days:
-        return AMBER
-    return GREEN
 
 
 def parse_date(value: str | date) -> date:

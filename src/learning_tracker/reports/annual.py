@@ -36,6 +36,8 @@ from .render import (
     show,
     year_label,
 )
+from ..rules import vocabulary
+from ..rules import periods
 
 NOT_RECORDED = queries.NOT_RECORDED
 SUPPRESSED = "fewer than 5"
@@ -121,7 +123,7 @@ def _ombudsman(ombudsman: dict) -> dict:
 def remedy_payments_by_route(db: sqlite_utils.Database, year: str) -> dict[str, float]:
     """Remedy payments on the year's complaints in pounds, by the route that led to them: "<procedure>
     via Ombudsman" when the complaint went to the LGSCO, else "<procedure> stage <final stage>"."""
-    start, end = queries._bounds(year)
+    start, end = periods.period_bounds_iso(year)
     rows = db.execute(
         """
         SELECT c.procedure, c.lgsco_referred_on IS NOT NULL,
@@ -147,7 +149,7 @@ def earlier_years(db: sqlite_utils.Database, year: str, as_of: date, years: int 
     result = {}
     label = year
     for _ in range(years):
-        label = queries.previous_financial_year(label)
+        label = periods.previous_financial_year(label)
         if queries._year_holds_records(db, label):
             result[label] = headline(db, label, as_of)
     return result
@@ -175,11 +177,10 @@ def headline(db: sqlite_utils.Database, year: str, as_of: date) -> dict:
 
 _AREA_COMPLAINTS_SQL = f"""
 SELECT sa.name, COUNT(*),
-       COALESCE(SUM(c.outcome = 'upheld'), 0),
-       COALESCE(SUM(c.outcome = 'partly upheld'), 0),
-       COALESCE(SUM(c.outcome IN {queries.UPHELD} AND c.no_learning_reason IS NOT NULL), 0),
-       COALESCE(SUM(c.outcome IN {queries.UPHELD} AND c.no_learning_reason IS NULL
-                    AND NOT EXISTS (SELECT 1 FROM learning_point_complaints l WHERE l.complaint_id = c.id)), 0)
+       COALESCE(SUM(c.outcome = '{vocabulary.UPHELD}'), 0),
+       COALESCE(SUM(c.outcome = '{vocabulary.PARTLY_UPHELD}'), 0),
+       COALESCE(SUM({vocabulary.upheld_sql('c')} AND c.no_learning_reason IS NOT NULL), 0),
+       COALESCE(SUM({vocabulary.learning_gap_sql('c')}), 0)
 FROM complaints c JOIN service_areas sa ON sa.id = c.service_area_id
 WHERE c.received_on BETWEEN :start AND :end
 GROUP BY sa.id
@@ -195,7 +196,7 @@ ORDER BY sa.name COLLATE NOCASE, lp.created_on, lp.id
 
 _ACTIONS_SQL = f"""
 SELECT a.learning_point_id, a.description, u.name, a.due_on, a.status, a.completed_on,
-       a.status IN {queries.OPEN_ACTION_STATUSES} AND a.due_on < :as_of
+       {vocabulary.action_overdue_sql('a', ':as_of')}
 FROM actions a JOIN users u ON u.id = a.owner_id
 WHERE a.learning_point_id IN ({queries._YEAR_LEARNING_POINTS})
 ORDER BY a.learning_point_id, a.due_on, a.id
@@ -204,7 +205,7 @@ ORDER BY a.learning_point_id, a.due_on, a.id
 
 def _learning_points(db: sqlite_utils.Database, year: str, as_of: date) -> list[dict]:
     """The learning points drawn from the year's complaints, each with its actions, by area then age."""
-    start, end = queries._bounds(year)
+    start, end = periods.period_bounds_iso(year)
     params = {"start": start, "end": end, "as_of": as_of.isoformat()}
     points = {
         lp_id: {"id": lp_id, "service_area": area, "theme": theme, "description": description, "status": status,
@@ -225,7 +226,7 @@ def service_improvements(db: sqlite_utils.Database, year: str, as_of: date) -> l
     and partly upheld, how many of those have a "no learning identified" decision and how many are
     learning gaps, its learning points with their actions (owner, due date, status, overdue on
     ``as_of``), the actions by status, and ``draft``: the section's prose, every number computed."""
-    start, end = queries._bounds(year)
+    start, end = periods.period_bounds_iso(year)
     areas = {
         name: {"service_area": name, "complaints": n, "upheld": upheld, "partly_upheld": partly,
                "no_learning_identified": no_learning, "learning_gaps": gaps}
@@ -254,7 +255,7 @@ def service_improvements(db: sqlite_utils.Database, year: str, as_of: date) -> l
 
 def _by_status(actions: list[dict]) -> dict[str, int]:
     counts = Counter(a["status"] for a in actions)
-    statuses = list(config.ACTION_STATUSES) + sorted(set(counts) - set(config.ACTION_STATUSES))
+    statuses = list(vocabulary.ACTION_STATUSES) + sorted(set(counts) - set(vocabulary.ACTION_STATUSES))
     return {status: counts.get(status, 0) for status in statuses}
 
 
@@ -262,7 +263,7 @@ def previous_year_actions(db: sqlite_utils.Database, year: str, as_of: date) -> 
     """The progress of the actions agreed from the previous financial year's complaints, as at ``as_of``:
     ``{financial_year, actions, by_status, overdue, by_service_area {area: {status: n, ..., overdue}},
     still_open [actions not verified or cancelled, with their area and theme], draft}``."""
-    previous = queries.previous_financial_year(year)
+    previous = periods.previous_financial_year(year)
     actions_by_area: dict[str, list[dict]] = {}
     still_open = []
     for point in _learning_points(db, previous, as_of):
@@ -302,7 +303,7 @@ def checks(db: sqlite_utils.Database, report: dict) -> list[dict]:
     import). Statutory complaints without any stage have no final stage; a compliment needs a category.
     """
     year = report["financial_year"]
-    start, end = queries._bounds(year)
+    start, end = periods.period_bounds_iso(year)
     received = report["complaints_received"]
     total, statutory = received["total"], received["statutory"]
     result = []
@@ -382,7 +383,7 @@ def checks(db: sqlite_utils.Database, report: dict) -> list[dict]:
         ("improvement actions by status", report["learning"]["actions_by_status"]),
         ("last year's improvement actions by status", report["previous_year_actions"]["by_status"]),
     ):
-        known, unknown = _split(by_status, config.ACTION_STATUSES)
+        known, unknown = _split(by_status, vocabulary.ACTION_STATUSES)
         add(name, sum(by_status.values()), known, _unknown_words(unknown, "action", "a status"))
 
     known, unknown = _split(compliments["by_source"], config.vocabulary(db, "compliment_source"))
@@ -660,7 +661,7 @@ def annual_document(report: dict, prose: dict[str, str] | None = None, *, includ
     the warnings above its preview instead)."""
     prose = prose or {}
     fy = year_label(report["financial_year"])
-    start, end = queries.financial_year_bounds(report["financial_year"])
+    start, end = periods.financial_year_bounds(report["financial_year"])
     suppressed = report["small_numbers_suppressed"]
     doc = Document(
         f"Children's Services complaints and representations annual report {fy}",

@@ -26,13 +26,10 @@ import pandas as pd
 import sqlite_utils
 
 from .. import learning
+from ..rules.vocabulary import OPEN_ACTION_SQL, OPEN_LEARNING_POINT_SQL, OPEN_LEARNING_POINT_STATUSES
 
-OPEN_LEARNING_STATUSES = ("open", "actions agreed", "in progress")
-OPEN_ACTION_STATUSES = ("not started", "in progress")
 FIRST_MEETING_LOOKBACK = timedelta(days=28)
 DEFAULT_LIMIT = 200
-_OPEN_LP_SQL = "('open', 'actions agreed', 'in progress')"
-_OPEN_ACTION_SQL = "('not started', 'in progress')"
 
 
 @dataclass(frozen=True)
@@ -214,17 +211,17 @@ def build(
                    COALESCE(SUM(a.open), 0) AS "Open actions", COALESCE(SUM(a.overdue), 0) AS "Overdue actions"
             FROM learning_points lp
             JOIN service_areas sa ON sa.id = lp.service_area_id
-            LEFT JOIN (SELECT learning_point_id, SUM(status IN {_OPEN_ACTION_SQL}) AS open,
-                              SUM(status IN {_OPEN_ACTION_SQL} AND due_on < ?) AS overdue
+            LEFT JOIN (SELECT learning_point_id, SUM(status IN {OPEN_ACTION_SQL}) AS open,
+                              SUM(status IN {OPEN_ACTION_SQL} AND due_on < ?) AS overdue
                        FROM actions GROUP BY learning_point_id) a ON a.learning_point_id = lp.id
-            WHERE lp.status IN {_OPEN_LP_SQL}{lp_where}
+            WHERE lp.status IN {OPEN_LEARNING_POINT_SQL}{lp_where}
             GROUP BY sa.name, lp.theme
             ORDER BY "Overdue actions" DESC, sa.name, lp.theme""",
         [as_of_text, *lp_params],
     )
 
     learning_points_total = db.execute(
-        f"SELECT COUNT(*) FROM learning_points lp WHERE lp.status IN {_OPEN_LP_SQL}{lp_where}", lp_params
+        f"SELECT COUNT(*) FROM learning_points lp WHERE lp.status IN {OPEN_LEARNING_POINT_SQL}{lp_where}", lp_params
     ).fetchone()[0]
     points = _frame(
         db,
@@ -232,10 +229,10 @@ def build(
                    p.open_actions, p.overdue_actions,
                    (SELECT COUNT(*) FROM learning_point_complaints lpc WHERE lpc.learning_point_id = p.id) AS complaints
             FROM (SELECT lp.*,
-                         (SELECT COUNT(*) FROM actions a WHERE a.learning_point_id = lp.id AND a.status IN {_OPEN_ACTION_SQL}) AS open_actions,
-                         (SELECT COUNT(*) FROM actions a WHERE a.learning_point_id = lp.id AND a.status IN {_OPEN_ACTION_SQL}
+                         (SELECT COUNT(*) FROM actions a WHERE a.learning_point_id = lp.id AND a.status IN {OPEN_ACTION_SQL}) AS open_actions,
+                         (SELECT COUNT(*) FROM actions a WHERE a.learning_point_id = lp.id AND a.status IN {OPEN_ACTION_SQL}
                               AND a.due_on < ?) AS overdue_actions
-                  FROM learning_points lp WHERE lp.status IN {_OPEN_LP_SQL}{lp_where}) p
+                  FROM learning_points lp WHERE lp.status IN {OPEN_LEARNING_POINT_SQL}{lp_where}) p
             JOIN service_areas sa ON sa.id = p.service_area_id
             ORDER BY p.overdue_actions DESC, sa.name, p.theme, p.created_on, p.id
             LIMIT ?""",
@@ -251,7 +248,7 @@ def build(
         "version": points["version"],
     })  # fmt: skip
 
-    action_filters = learning.Filters(service_area_ids=service_area_ids, themes=themes, learning_statuses=OPEN_LEARNING_STATUSES)
+    action_filters = learning.Filters(service_area_ids=service_area_ids, themes=themes, learning_statuses=OPEN_LEARNING_POINT_STATUSES)
     found, actions_total = learning.actions(db, action_filters, as_of, limit=limit)
     overdue_total = learning.action_counts(db, action_filters, as_of)["overdue"] if actions_total else 0
     action_decisions = _latest_decisions(decided, "action")

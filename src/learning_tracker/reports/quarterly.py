@@ -4,7 +4,7 @@ the same financial year.
 
 A quarter counts exactly as a year does (README, "How the reports count"), over the complaints
 received in the quarter: Q1 is April to June. The figures are ``queries``' own, computed for a quarter
-(``queries.quarter_label``), so a year's four quarters add up to the year.
+(``periods.quarter_label``), so a year's four quarters add up to the year.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import sqlite_utils
 from .. import charts, config, queries
 from .annual import _split, _unknown_words, long_date
 from .render import Chart, Document, Heading, Paragraph, Table, plural, show, year_label
+from ..rules import periods
 
 STAGES = ("1", "2")
 
@@ -32,10 +33,10 @@ def quarterly_report(db: sqlite_utils.Database, year: str, quarter: int, as_of: 
     Raises ``ValueError`` (a sentence for the user) for a bad year or quarter.
     """
     as_of = as_of or date.today()
-    start, end = queries.quarter_bounds(year, quarter)
+    start, end = periods.quarter_bounds(year, quarter)
     quarters = {}
     for number in range(1, int(quarter) + 1):
-        label = queries.quarter_label(year, number)
+        label = periods.quarter_label(year, number)
         quarters[f"Q{number}"] = {
             "complaints_received": queries.complaints_by_procedure(db, label),
             "concerns_by_category": queries.concerns_by_category(db, label),

@@ -22,7 +22,8 @@ import pandas as pd
 import sqlite_utils
 
 from .. import config, workdays
-from ..workdays import AMBER, GREEN, RED
+from ..rules.vocabulary import WITHDRAWN
+from ..rules.rag import RAG_COLOURS, RAG_ORDER, rag_rank_sql, rag_sql
 
 # The report's columns, in order: also the keys of ``learning-tracker rag --format json``.
 COLUMNS = [
@@ -38,16 +39,11 @@ HEADINGS = {
     "working_days_remaining": "Working days left",
     "rag": "RAG",
 }
-RAG_ORDER = [RED, AMBER, GREEN]
-# One palette everywhere: the Excel cells, the pages' RAG text and the dashboard's bars (readable on white).
-RAG_COLOURS = {RED: "C00000", AMBER: "B35C00", GREEN: "2E7D32"}
-# The nearest of Streamlit's Markdown colours, for ``:red[...]`` text.
-RAG_MARKDOWN_COLOURS = {RED: "red", AMBER: "orange", GREEN: "green"}
 
 # Stages open on :as_of with their effective due date, working days remaining and RAG.
 # Parameters: :as_of (ISO date) and :amber (working days). Working days remaining is negative when overdue;
 # Amber is "due within :amber working days counting :as_of as day 1", i.e. fewer than :amber days remain.
-OPEN_STAGES_SQL = """
+OPEN_STAGES_SQL = f"""
 SELECT s.id AS stage_id,
        s.complaint_id,
        s.procedure,
@@ -55,15 +51,13 @@ SELECT s.id AS stage_id,
        s.clock_started_on,
        COALESCE(s.extended_due_on, s.due_on) AS due_on,
        working_days(:as_of, COALESCE(s.extended_due_on, s.due_on)) AS working_days_remaining,
-       CASE WHEN COALESCE(s.extended_due_on, s.due_on) < :as_of THEN 'Red'
-            WHEN working_days(:as_of, COALESCE(s.extended_due_on, s.due_on)) < :amber THEN 'Amber'
-            ELSE 'Green' END AS rag
+       {rag_sql("COALESCE(s.extended_due_on, s.due_on)")} AS rag
 FROM complaint_stages s
 JOIN complaints c ON c.id = s.complaint_id
 WHERE (s.responded_on IS NULL OR s.responded_on > :as_of)
   AND s.clock_started_on <= :as_of
   AND c.received_on <= :as_of
-  AND NOT (COALESCE(c.outcome, '') = 'withdrawn' AND COALESCE(c.outcome_on, '') <= :as_of)
+  AND NOT (COALESCE(c.outcome, '') = '{WITHDRAWN}' AND COALESCE(c.outcome_on, '') <= :as_of)
 """
 
 
@@ -92,7 +86,7 @@ def rag_rows(db: sqlite_utils.Database, as_of: date, service_area_ids: Iterable[
         JOIN complaints c ON c.id = o.complaint_id
         JOIN service_areas sa ON sa.id = c.service_area_id
         {area_filter}
-        ORDER BY sa.name COLLATE NOCASE, CASE o.rag WHEN 'Red' THEN 0 WHEN 'Amber' THEN 1 ELSE 2 END,
+        ORDER BY sa.name COLLATE NOCASE, {rag_rank_sql('o.rag')},
                  o.working_days_remaining, c.reference COLLATE NOCASE
         """,
         params,

@@ -14,11 +14,21 @@ from typing import Any
 import sqlite_utils
 
 from .. import config
+from ..rules import vocabulary
+from ..rules.vocabulary import (
+    ACTION_TRANSITIONS,
+    CANCELLED,
+    COMPLETED,
+    FINISHED_ACTION_STATUSES,
+    IN_PROGRESS,
+    NOT_STARTED,
+    OPEN_ACTION_STATUSES,
+    VERIFIED,
+)
 from ..db import now_utc
 from ..errors import InvalidInput, Problem
 from ..models import DueDateChange, Evidence, NewAction, StatusChange
 from .core import (
-    COMPLAINTS_OFFICER,
     Actor,
     audited,
     check_vocabulary,
@@ -30,23 +40,7 @@ from .core import (
     update_versioned,
     user_id_by_email,
 )
-
-NOT_STARTED, IN_PROGRESS, COMPLETED, VERIFIED, CANCELLED = config.ACTION_STATUSES
-OPEN_STATUSES = (NOT_STARTED, IN_PROGRESS)
-
-# Which status may follow which. Verification and sending back are the officer's (checked below).
-TRANSITIONS: dict[str, set[str]] = {
-    NOT_STARTED: {IN_PROGRESS, COMPLETED, CANCELLED},
-    IN_PROGRESS: {NOT_STARTED, COMPLETED, CANCELLED},
-    COMPLETED: {VERIFIED, IN_PROGRESS},
-    VERIFIED: set(),
-    CANCELLED: set(),
-}
-
-
-def is_overdue(due_on: date, status: str, as_of: date) -> bool:
-    """An action is overdue when its due date has passed and it is neither done nor cancelled."""
-    return status in OPEN_STATUSES and due_on < as_of
+from ..rules.roles import COMPLAINTS_OFFICER
 
 
 def _history(db: sqlite_utils.Database, action_id: int, actor: Actor, kind: str, before=None, after=None, note=None):
@@ -57,23 +51,10 @@ def _history(db: sqlite_utils.Database, action_id: int, actor: Actor, kind: str,
 
 
 def refresh_learning_point_status(db: sqlite_utils.Database, learning_point_id: int) -> str:
-    """Set a learning point's status from its actions (a closed one stays closed); return it.
-
-    open: no actions; actions agreed: none started; embedded: every action verified or cancelled;
-    in progress: anything else.
-    """
+    """Set a learning point's status from its actions (``vocabulary.learning_point_status``); return it."""
     current = db.execute("SELECT status FROM learning_points WHERE id = ?", [learning_point_id]).fetchone()[0]
-    if current == "closed":
-        return current
     statuses = {r[0] for r in db.execute("SELECT status FROM actions WHERE learning_point_id = ?", [learning_point_id])}
-    if not statuses:
-        status = "open"
-    elif statuses == {NOT_STARTED}:
-        status = "actions agreed"
-    elif statuses <= {VERIFIED, CANCELLED}:
-        status = "embedded"
-    else:
-        status = "in progress"
+    status = vocabulary.learning_point_status(statuses, current)
     if status != current:
         db.execute(
             "UPDATE learning_points SET status = ?, version = version + 1 WHERE id = ?", [status, learning_point_id]
@@ -125,7 +106,7 @@ def change_status(db: sqlite_utils.Database, actor: Actor, action_id: int, read_
         old = action["status"]
         if new == VERIFIED or (old == COMPLETED and new == IN_PROGRESS):
             require_role(actor, COMPLAINTS_OFFICER, doing="verify a completed action or send it back")
-        if new not in TRANSITIONS[old]:
+        if new not in ACTION_TRANSITIONS[old]:
             raise InvalidInput(
                 [Problem(field="status", value=new, message=f"cannot follow '{old}'" + _allowed_after(old))]
             )
@@ -153,16 +134,16 @@ def change_status(db: sqlite_utils.Database, actor: Actor, action_id: int, read_
 
 
 def check_vocabulary_status(status: str) -> str:
-    for option in config.ACTION_STATUSES:
+    for option in vocabulary.ACTION_STATUSES:
         if option == status.strip().lower():
             return option
     raise InvalidInput(
-        [Problem(field="status", value=status, message="is not an action status; allowed: " + ", ".join(config.ACTION_STATUSES))]
+        [Problem(field="status", value=status, message="is not an action status; allowed: " + ", ".join(vocabulary.ACTION_STATUSES))]
     )
 
 
 def _allowed_after(old: str) -> str:
-    options = sorted(TRANSITIONS[old])
+    options = sorted(ACTION_TRANSITIONS[old])
     if not options:
         return f"; a {old} action can no longer change"
     return "; it may become " + " or ".join(f"'{o}'" for o in options)
@@ -185,7 +166,7 @@ def change_due_date(
     """Move an action's due date; the reason is kept in the history."""
     with audited(db, actor, "change action due date", "action", action_id) as change:
         action = _action_for_change(db, actor, action_id, "move due dates", read_version)
-        if action["status"] not in OPEN_STATUSES:
+        if action["status"] not in OPEN_ACTION_STATUSES:
             raise InvalidInput(
                 [Problem(field="due date", value=None, message=f"cannot change on a {action['status']} action")]
             )
@@ -206,7 +187,7 @@ def add_evidence(db: sqlite_utils.Database, actor: Actor, action_id: int, eviden
     """Store evidence of completion (a link or a file up to the configured size) with an action."""
     with audited(db, actor, "add action evidence", "action", action_id) as change:
         action = _action_for_change(db, actor, action_id, "add evidence to actions")
-        if action["status"] in (VERIFIED, CANCELLED):
+        if action["status"] in FINISHED_ACTION_STATUSES:
             raise InvalidInput([Problem(field="evidence", value=None, message=f"cannot be added to a {action['status']} action")])
         if not evidence.link and not evidence.content:
             raise InvalidInput([Problem(field="evidence", value=None, message="needs a link or a file")])

@@ -22,18 +22,17 @@ from .. import auth, config
 from ..errors import Conflict, InvalidInput, NotFound, Problem, unknown_value
 from ..models import NewUser, TimescaleChange, UserChange
 from .core import (
-    COMPLAINTS_OFFICER,
-    SERVICE_MANAGER,
     Actor,
     audited,
     fetch_row,
     require_role,
     update_versioned,
 )
+from ..rules.roles import COMPLAINTS_OFFICER, SERVICE_MANAGER
+from ..rules import roles, vocabulary
 
 # The records that belong to a service area, moved when two areas are merged.
 AREA_RECORDS = ("complaints", "compliments", "learning_points", "actions")
-OPEN_ACTION_STATUSES = ("not started", "in progress", "completed")
 MAX_AMBER_WORKING_DAYS = 20
 
 
@@ -57,10 +56,10 @@ def command_line_actor() -> Actor:
 def role_key(value: str) -> str:
     """The role written as its key ('service_manager') or its name ('Service manager'), any case."""
     wanted = value.strip().lower()
-    for key, label in config.ROLES.items():
+    for key, label in roles.ROLES.items():
         if wanted in (key, label.lower(), key.replace("_", " ")):
             return key
-    raise InvalidInput([unknown_value("role", value, list(config.ROLES.values()))])
+    raise InvalidInput([unknown_value("role", value, list(roles.ROLES.values()))])
 
 
 def _area_ids(db: sqlite_utils.Database, names: list[str], role: str, problems: list[Problem]) -> list[int]:
@@ -305,8 +304,8 @@ def deactivate_service_area(db: sqlite_utils.Database, actor: Actor, area_id: in
         if not area["active"]:
             raise InvalidInput([Problem("service area", area["name"], "is already deactivated")])
         open_actions = db.execute(
-            f"SELECT COUNT(*) FROM actions WHERE service_area_id = ? AND status IN ({', '.join('?' * len(OPEN_ACTION_STATUSES))})",
-            [area_id, *OPEN_ACTION_STATUSES],
+            f"SELECT COUNT(*) FROM actions WHERE service_area_id = ? AND status IN {vocabulary.UNFINISHED_ACTION_SQL}",
+            [area_id],
         ).fetchone()[0]
         if open_actions:
             raise InvalidInput([Problem(

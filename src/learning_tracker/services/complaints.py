@@ -31,7 +31,6 @@ from ..models import (
 )
 from .checks import collect, not_before, not_in_future, raise_problems
 from .core import (
-    COMPLAINTS_OFFICER,
     Actor,
     audited,
     check_vocabulary,
@@ -43,6 +42,7 @@ from .core import (
     service_area_id,
     update_versioned,
 )
+from ..rules.roles import COMPLAINTS_OFFICER
 
 WITHDRAWN = "withdrawn"
 

@@ -16,8 +16,6 @@ from ..errors import Problem
 from ..models import NewCompliment
 from .checks import collect, not_in_future, raise_problems
 from .core import (
-    COMPLAINTS_OFFICER,
-    SERVICE_MANAGER,
     Actor,
     audited,
     check_vocabulary,
@@ -25,6 +23,7 @@ from .core import (
     require_role,
     service_area_id,
 )
+from ..rules.roles import COMPLAINTS_OFFICER, SERVICE_MANAGER
 
 # What a summary must not hold; each pattern is named in the message the user reads.
 PERSONAL_DETAILS = [

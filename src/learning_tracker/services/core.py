@@ -16,14 +16,11 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
-from .. import config
 from ..db import now_utc, transaction
 from ..errors import Conflict, InvalidInput, NotFound, Problem, Refused, unknown_value
+from ..rules.roles import COMPLAINTS_OFFICER, ROLES, SERVICE_MANAGER
+from .. import config
 
-COMPLAINTS_OFFICER = "complaints_officer"
-SERVICE_MANAGER = "service_manager"
-FORUM_MEMBER = "forum_member"
-VIEWER = "viewer"
 
 
 @dataclass(frozen=True)
@@ -64,8 +61,8 @@ def actor_by_email(db: sqlite_utils.Database, email: str) -> Actor:
 def require_role(actor: Actor, *roles: str, doing: str) -> None:
     """Refuse unless the actor holds one of ``roles``."""
     if actor.role not in roles:
-        allowed = " or ".join(config.ROLES[r].lower() for r in roles)
-        raise Refused(f"Only a {allowed} may {doing}; you are signed in as a {config.ROLES[actor.role].lower()}.")
+        allowed = " or ".join(ROLES[r].lower() for r in roles)
+        raise Refused(f"Only a {allowed} may {doing}; you are signed in as a {ROLES[actor.role].lower()}.")
 
 
 def require_area(db: sqlite_utils.Database, actor: Actor, service_area_id: int, *, doing: str) -> None:

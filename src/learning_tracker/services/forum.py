@@ -15,8 +15,6 @@ from ..db import now_utc
 from ..errors import InvalidInput, Problem
 from ..models import ForumDecision, NewForumMeeting
 from .core import (
-    COMPLAINTS_OFFICER,
-    FORUM_MEMBER,
     Actor,
     audited,
     check_vocabulary,
@@ -25,11 +23,13 @@ from .core import (
     require_role,
     update_versioned,
 )
+from ..rules.roles import COMPLAINTS_OFFICER, FORUM_MEMBER
+from ..rules import vocabulary
+from ..rules.vocabulary import CLOSED
 
 NOTED, ESCALATE, CLOSE, NEW_ACTION = "noted", "escalate to senior leadership", "close the learning point", "new action needed"
 # Decisions that mean someone else must act: the note says what, so the pack tells them.
 NOTE_REQUIRED = {ESCALATE: "say what is escalated and why", NEW_ACTION: "say what action is needed and who should own it"}
-CLOSED = "closed"
 ATTENDEE_SEPARATOR = "; "
 
 # item -> (table, decision column, what it is called in a message)
@@ -118,7 +118,7 @@ def _close_learning_point(db, actor: Actor, decision: ForumDecision, point: dict
                                     message="is required to close a learning point: reload the pack and decide again")])
     update_versioned(db, "learning_points", point["id"], decision.read_version, {"status": CLOSED}, "learning point")
     open_actions = db.execute(
-        "SELECT COUNT(*) FROM actions WHERE learning_point_id = ? AND status IN ('not started', 'in progress')",
+        f"SELECT COUNT(*) FROM actions WHERE learning_point_id = ? AND status IN {vocabulary.OPEN_ACTION_SQL}",
         [point["id"]],
     ).fetchone()[0]
     closure = {"status": CLOSED, "version": decision.read_version + 1, "open_actions": open_actions}

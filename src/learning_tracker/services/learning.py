@@ -21,8 +21,6 @@ from ..db import now_utc
 from ..errors import InvalidInput, NotFound, Problem, unknown_value
 from ..models import NewLearningPoint, NoLearningDecision
 from .core import (
-    COMPLAINTS_OFFICER,
-    SERVICE_MANAGER,
     Actor,
     audited,
     ensure_version,
@@ -33,8 +31,10 @@ from .core import (
     service_area_name,
     update_versioned,
 )
+from ..rules.roles import COMPLAINTS_OFFICER, SERVICE_MANAGER
+from ..rules import vocabulary
+from ..rules.vocabulary import CLOSED
 
-CLOSED = "closed"
 
 
 def complaint_by_reference(db: sqlite_utils.Database, reference: str) -> dict[str, Any]:
@@ -203,7 +203,7 @@ def close_learning_point(
             raise InvalidInput([Problem(field="learning point", value=learning_point_id, message="is already closed")])
         update_versioned(db, "learning_points", learning_point_id, read_version, {"status": CLOSED}, "learning point")
         open_actions = db.execute(
-            "SELECT COUNT(*) FROM actions WHERE learning_point_id = ? AND status IN ('not started', 'in progress')",
+            f"SELECT COUNT(*) FROM actions WHERE learning_point_id = ? AND status IN {vocabulary.OPEN_ACTION_SQL}",
             [learning_point_id],
         ).fetchone()[0]
         change.before = {"status": point["status"], "version": read_version}

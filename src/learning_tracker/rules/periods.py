@@ -1,0 +1,102 @@
+"""Financial years (1 April to 31 March) and their quarters (Q1 is April to June), in one place.
+
+A year is written like ``"2021-22"`` by users and the command line, and ``"2021/22"`` in reports.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+QUARTERS = ("Q1", "Q2", "Q3", "Q4")
+FIRST_MONTH = 4  # April
+
+_YEAR_LABEL = re.compile(r"(\d{4})\s*[-/]\s*(\d{2})")
+
+
+def financial_year_bounds(year: str) -> tuple[date, date]:
+    """The first and last day of a financial year written like ``"2021-22"``: (1 Apr 2021, 31 Mar 2022).
+
+    Raises ``ValueError`` with a message a user understands for anything else.
+    """
+    match = _YEAR_LABEL.fullmatch(str(year).strip())
+    if not match:
+        raise ValueError(
+            f"'{year}' is not a financial year: write it as two years, like 2021-22 "
+            "(1 April 2021 to 31 March 2022)."
+        )
+    first, second = int(match[1]), int(match[2])
+    if (first + 1) % 100 != second:
+        raise ValueError(
+            f"'{year}' is not a financial year: a financial year runs from April to the next March, "
+            f"so it would be {first}-{(first + 1) % 100:02d}."
+        )
+    return date(first, FIRST_MONTH, 1), date(first + 1, FIRST_MONTH - 1, 31)
+
+
+def year_starting(first_year: int) -> str:
+    """The financial year that starts in April of ``first_year``: ``"2021-22"`` for 2021."""
+    return f"{first_year}-{(first_year + 1) % 100:02d}"
+
+
+def financial_year_start(day: date) -> date:
+    """1 April of the financial year ``day`` falls in."""
+    return date(day.year if day.month >= FIRST_MONTH else day.year - 1, FIRST_MONTH, 1)
+
+
+def financial_year_of(day: date) -> str:
+    """The financial year a date falls in, like ``"2021-22"`` for any day from 1 Apr 2021 to 31 Mar 2022."""
+    return year_starting(financial_year_start(day).year)
+
+
+def previous_financial_year(year: str) -> str:
+    """The financial year before ``year``: ``"2020-21"`` for ``"2021-22"``."""
+    start, _ = financial_year_bounds(year)
+    return year_starting(start.year - 1)
+
+
+def year_label(year: str) -> str:
+    """A financial year as the reports write it: "2021/22"."""
+    return year.replace("-", "/")
+
+
+def quarter_bounds(year: str, quarter: int | str) -> tuple[date, date]:
+    """The first and last day of quarter 1 to 4 (or "Q1" to "Q4") of a financial year: Q1 is April to
+    June, Q4 January to March. Raises ``ValueError`` with a message a user understands."""
+    number = str(quarter).strip().upper().removeprefix("Q")
+    if number not in ("1", "2", "3", "4"):
+        raise ValueError(f"'{quarter}' is not a quarter: a financial year has quarters 1 (April to June) to 4 (January to March).")
+    start, _ = financial_year_bounds(year)
+    first_month = start.month + 3 * (int(number) - 1)  # April, July, October, January (month 13)
+    first = date(start.year + (first_month - 1) // 12, (first_month - 1) % 12 + 1, 1)
+    after = date(first.year + (first.month + 2) // 12, (first.month + 2) % 12 + 1, 1)
+    return first, date.fromordinal(after.toordinal() - 1)
+
+
+def quarter_of(day: date) -> str:
+    """The quarter of its financial year ``day`` falls in: ``"Q1"`` for April to June."""
+    return QUARTERS[((day.month - FIRST_MONTH) % 12) // 3]
+
+
+def quarter_label(year: str, quarter: int | str) -> str:
+    """The label that makes the read side count one quarter instead of the whole year: ``"2021-22 Q3"``."""
+    quarter_bounds(year, quarter)
+    return f"{year} Q{str(quarter).strip().upper().removeprefix('Q')}"
+
+
+def period_bounds_iso(period: str) -> tuple[str, str]:
+    """A year (or a ``quarter_label``) as ISO bounds for ``BETWEEN``, the end padded with ``~`` so that
+    timestamps on the last day still match."""
+    label, _, quarter = str(period).strip().partition(" ")
+    start, end = quarter_bounds(label, quarter) if quarter else financial_year_bounds(label)
+    return start.isoformat(), end.isoformat() + "~"
+
+
+def quarter_sql(column: str) -> str:
+    """``quarter_of`` in SQL over an ISO date column."""
+    months = [f"{month:02d}" for month in range(1, 13)]
+    by_quarter = {q: [m for m in months if quarter_of(date(2000, int(m), 1)) == q] for q in QUARTERS}
+    whens = "\n    ".join(
+        f"WHEN substr({column}, 6, 2) IN {tuple(by_quarter[q])!r} THEN '{q}'" for q in QUARTERS[:-1]
+    )
+    return f"CASE\n    {whens}\n    ELSE '{QUARTERS[-1]}' END"

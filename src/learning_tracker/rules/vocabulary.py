@@ -1,0 +1,122 @@
+"""The words of the domain and the rules built on them, each in one place.
+
+Statuses and outcomes are the values stored in the records. Everything that asks "is this action
+open?", "does this complaint call for learning?" or "what status follows from these actions?" asks here,
+in Python or through the SQL fragments below (built from the same constants).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from . import sql
+
+# --- improvement actions ---------------------------------------------------------------------------
+
+NOT_STARTED, IN_PROGRESS, COMPLETED, VERIFIED, CANCELLED = ACTION_STATUSES = (
+    "not started", "in progress", "completed", "verified", "cancelled",
+)
+# Open: someone still has work to do. Only an open action can be overdue.
+OPEN_ACTION_STATUSES = (NOT_STARTED, IN_PROGRESS)
+# Finished for good: verified by the complaints officer, or cancelled with a reason.
+FINISHED_ACTION_STATUSES = (VERIFIED, CANCELLED)
+# Not finished: open, or completed and waiting for the complaints officer's verification.
+UNFINISHED_ACTION_STATUSES = tuple(s for s in ACTION_STATUSES if s not in FINISHED_ACTION_STATUSES)
+
+# Which status may follow which. Who may make each move (verifying and sending back are the complaints
+# officer's) is the services' decision.
+ACTION_TRANSITIONS: dict[str, frozenset[str]] = {
+    NOT_STARTED: frozenset({IN_PROGRESS, COMPLETED, CANCELLED}),
+    IN_PROGRESS: frozenset({NOT_STARTED, COMPLETED, CANCELLED}),
+    COMPLETED: frozenset({VERIFIED, IN_PROGRESS}),
+    VERIFIED: frozenset(),
+    CANCELLED: frozenset(),
+}
+
+
+def action_is_open(status: str) -> bool:
+    """An action not started or in progress."""
+    return status in OPEN_ACTION_STATUSES
+
+
+def action_is_overdue(status: str, due_on: date, as_of: date) -> bool:
+    """An open action whose due date is before ``as_of`` (the due day itself is not overdue)."""
+    return action_is_open(status) and due_on < as_of
+
+
+OPEN_ACTION_SQL = sql.values(OPEN_ACTION_STATUSES)
+UNFINISHED_ACTION_SQL = sql.values(UNFINISHED_ACTION_STATUSES)
+
+
+def action_open_sql(alias: str = "a") -> str:
+    """SQL true for an open action row ``alias``."""
+    return f"{alias}.status IN {OPEN_ACTION_SQL}"
+
+
+def action_overdue_sql(alias: str = "a", as_of: str = "?") -> str:
+    """SQL true for an overdue action row ``alias`` on the ISO date bound at ``as_of`` (a parameter)."""
+    return f"({action_open_sql(alias)} AND {alias}.due_on < {as_of})"
+
+
+# --- complaints' outcomes ---------------------------------------------------------------------------
+
+UPHELD, PARTLY_UPHELD, NOT_UPHELD, WITHDRAWN = OUTCOMES = ("upheld", "partly upheld", "not upheld", "withdrawn")
+# The outcomes that call for learning: the complaint was upheld in whole or in part.
+UPHELD_OUTCOMES = (UPHELD, PARTLY_UPHELD)
+UPHELD_SQL = sql.values(UPHELD_OUTCOMES)
+
+
+def is_upheld(outcome: str | None) -> bool:
+    """Upheld or partly upheld: learning is expected from the complaint."""
+    return outcome in UPHELD_OUTCOMES
+
+
+def upheld_sql(alias: str = "c") -> str:
+    """SQL true for a complaint row ``alias`` upheld or partly upheld."""
+    return f"{alias}.outcome IN {UPHELD_SQL}"
+
+
+# --- learning gaps ----------------------------------------------------------------------------------
+
+
+def is_learning_gap(outcome: str | None, no_learning_reason: str | None, learning_points: int) -> bool:
+    """An upheld or partly upheld complaint with no learning point and no "no learning identified" decision."""
+    return is_upheld(outcome) and no_learning_reason is None and learning_points == 0
+
+
+def learning_gap_sql(alias: str = "c") -> str:
+    """SQL true for a complaint row ``alias`` that is a learning gap (``is_learning_gap``).
+
+    The outcome index narrows the scan; NOT EXISTS uses the learning_point_complaints_complaint index.
+    """
+    return (f"{upheld_sql(alias)} AND {alias}.no_learning_reason IS NULL"
+            f" AND NOT EXISTS (SELECT 1 FROM learning_point_complaints gap_lpc WHERE gap_lpc.complaint_id = {alias}.id)")
+
+
+# --- learning points ----------------------------------------------------------------------------------
+
+OPEN, ACTIONS_AGREED, LEARNING_IN_PROGRESS, EMBEDDED, CLOSED = LEARNING_POINT_STATUSES = (
+    "open", "actions agreed", "in progress", "embedded", "closed",
+)
+# Still to be acted on: the forum reviews these.
+OPEN_LEARNING_POINT_STATUSES = (OPEN, ACTIONS_AGREED, LEARNING_IN_PROGRESS)
+OPEN_LEARNING_POINT_SQL = sql.values(OPEN_LEARNING_POINT_STATUSES)
+
+
+def learning_point_status(action_statuses: Iterable[str], current: str | None = None) -> str:
+    """A learning point's status from its actions' statuses (a closed learning point stays closed).
+
+    open: no actions; actions agreed: none started; embedded: every action verified or cancelled;
+    in progress: anything else.
+    """
+    if current == CLOSED:
+        return CLOSED
+    statuses = set(action_statuses)
+    if not statuses:
+        return OPEN
+    if statuses == {NOT_STARTED}:
+        return ACTIONS_AGREED
+    if statuses <= set(FINISHED_ACTION_STATUSES):
+        return EMBEDDED
+    return LEARNING_IN_PROGRESS
