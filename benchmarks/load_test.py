@@ -33,9 +33,9 @@ def _worker(args: tuple[str, int, str, float, int]) -> list[dict]:
     from learning_tracker import db as database
     from learning_tracker.errors import Conflict, DomainError
     from learning_tracker.models import NewComplaint, StageResponse, StatusChange
-    from learning_tracker.queries import annual_figures
-    from learning_tracker.register import RegisterFilter, complaints_register
-    from learning_tracker.reports.rag import rag_rows
+    from learning_tracker.read.report_figures import annual_figures
+    from learning_tracker.read.register import RegisterFilter, complaints_register
+    from learning_tracker.read.open_stages import rag_rows
     from learning_tracker.services import actions, complaints
     from learning_tracker.services.core import actor_by_email
 

@@ -26,6 +26,7 @@ import time
 from datetime import date
 from pathlib import Path
 from typing import Callable
+from learning_tracker.read import open_stages
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -104,12 +105,12 @@ def report_times(path: Path, runs: int) -> dict[str, float]:
     """Median time of the RAG report and of the current year's annual report as JSON and as Word."""
     from learning_tracker import db as database
     from learning_tracker.rules.periods import financial_year_of
-    from learning_tracker.reports import annual, rag
+    from learning_tracker.reports import annual
 
     db = database.connect(path)
     year = financial_year_of(TODAY)
     timings = {
-        "rag report": median_seconds(lambda: rag.rag_rows(db, TODAY), runs),
+        "rag report": median_seconds(lambda: open_stages.rag_rows(db, TODAY), runs),
         "annual report json": median_seconds(lambda: annual.to_json(annual.annual_report(db, year, TODAY)), runs),
         "annual report word": median_seconds(lambda: annual.to_docx(annual.annual_report(db, year, TODAY)), max(1, runs // 2)),
     }

@@ -3,7 +3,8 @@
 
 import streamlit as st
 
-from learning_tracker import auth, ui, widgets
+from learning_tracker import ui, widgets
+from learning_tracker.services import auth
 from learning_tracker.errors import DomainError
 from learning_tracker.models import NewUser, UserChange, parse
 from learning_tracker.services import admin

@@ -7,7 +7,8 @@ from datetime import date
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from learning_tracker import config, navigation, register, ui, widgets
+from learning_tracker import config, navigation, ui, widgets
+from learning_tracker.read import register
 from learning_tracker.errors import NotFound
 from learning_tracker.reports import render
 from learning_tracker.models import (
@@ -21,7 +22,7 @@ from learning_tracker.models import (
     Withdrawal,
     parse,
 )
-from learning_tracker.register import RegisterFilter
+from learning_tracker.read.register import RegisterFilter
 from learning_tracker.reports import rag
 from learning_tracker.services import complaints
 from learning_tracker.rules.roles import SERVICE_MANAGER

@@ -5,9 +5,10 @@ from datetime import date
 
 import streamlit as st
 
-from learning_tracker import charts, config, queries, register, ui, widgets
+from learning_tracker import charts, config, ui, widgets
+from learning_tracker.read import report_figures, register
 from learning_tracker.models import NewCompliment, parse
-from learning_tracker.register import ComplimentFilter
+from learning_tracker.read.register import ComplimentFilter
 from learning_tracker.services import compliments
 from learning_tracker.rules.roles import SERVICE_MANAGER
 from learning_tracker.rules import periods
@@ -41,7 +42,7 @@ if actor.is_officer or actor.role == SERVICE_MANAGER:
                 "categories": chosen, "summary": summary})), f"Compliment for {area} recorded.",
                 ("compliment_area", "compliment_source", "compliment_categories", "compliment_summary"))
 
-years = queries.financial_years(db)
+years = report_figures.financial_years(db)
 compliment_years = [y for y in ([periods.financial_year_of(today)] + years) if y]
 compliment_years = list(dict.fromkeys(compliment_years))
 row = st.columns(4)

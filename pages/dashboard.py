@@ -5,7 +5,8 @@ from datetime import date
 
 import streamlit as st
 
-from learning_tracker import charts, monitoring, ui
+from learning_tracker import charts, ui
+from learning_tracker.read import monitoring
 from learning_tracker.rules import periods
 
 db, actor = ui.page_context()

@@ -6,7 +6,8 @@ from datetime import date
 
 import streamlit as st
 
-from learning_tracker import config, learning, ui, widgets
+from learning_tracker import config, ui, widgets
+from learning_tracker.read import learning_and_actions
 from learning_tracker.errors import DomainError
 from learning_tracker.models import ForumDecision, NewForumMeeting, parse
 from learning_tracker.reports import forum_pack
@@ -69,11 +70,11 @@ if st.session_state.get("forum_meeting") not in labels:
     st.session_state["forum_meeting"] = next(iter(labels))
 row = st.columns([2, 2, 2])
 meeting_id = row[0].selectbox("Meeting", list(labels), format_func=labels.get, key="forum_meeting")
-chosen_areas = row[1].multiselect("Service areas", learning.service_area_names(db), placeholder="All service areas",
+chosen_areas = row[1].multiselect("Service areas", learning_and_actions.service_area_names(db), placeholder="All service areas",
                                   key="forum_areas")
 chosen_themes = row[2].multiselect("Themes", config.concern_categories(db), placeholder="All themes", key="forum_themes")
 
-pack = forum_pack.build(db, meeting_id, today=today, service_area_ids=learning.service_area_ids(db, chosen_areas),
+pack = forum_pack.build(db, meeting_id, today=today, service_area_ids=learning_and_actions.service_area_ids(db, chosen_areas),
                         themes=tuple(chosen_themes))
 previous = f"the previous meeting ({pack.previous.title})" if pack.previous else "four weeks before (no earlier meeting)"
 st.caption(

@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from learning_tracker import backup, config, exporting, importing, queries, ui
+from learning_tracker import backup, config, exporting, importing, ui
+from learning_tracker.read import report_figures
 from learning_tracker.errors import DomainError
 from learning_tracker.rules.roles import COMPLAINTS_OFFICER
 from learning_tracker.templates import TEMPLATES, template
@@ -237,7 +238,7 @@ def export_step() -> None:
     fmt = "xlsx" if kind == "all" else st.radio("Format", ["csv", "xlsx"], horizontal=True, key="export_format",
                                                 format_func=lambda f: {"csv": "CSV", "xlsx": "Excel"}[f])
     cells = st.columns(3)
-    years = queries.financial_years(db)
+    years = report_figures.financial_years(db)
     year = cells[0].selectbox("Financial year", [None, *years], format_func=lambda y: y or "all years",
                               key="export_year")
     procedure = cells[1].selectbox("Procedure", [None, *config.vocabulary(db, "procedure")],

@@ -6,11 +6,12 @@ from datetime import date
 
 import streamlit as st
 
-from learning_tracker import config, learning, ui, widgets
+from learning_tracker import config, ui, widgets
+from learning_tracker.read import learning_and_actions
 from learning_tracker.errors import DomainError
-from learning_tracker.learning import Filters
+from learning_tracker.read.learning_and_actions import Filters
 from learning_tracker.reports.render import md_escape
-from learning_tracker.services import learning as learning_services
+from learning_tracker.services import learning_points
 from learning_tracker.rules.roles import COMPLAINTS_OFFICER, SERVICE_MANAGER
 from learning_tracker.rules import vocabulary
 
@@ -31,19 +32,19 @@ today = date.today()
 # --- filters ----------------------------------------------------------------------------------------
 with st.container(border=True):
     row1 = st.columns(3)
-    areas = row1[0].multiselect("Service area", learning.service_area_names(db), key="learning_areas",
+    areas = row1[0].multiselect("Service area", learning_and_actions.service_area_names(db), key="learning_areas",
                                 placeholder="All service areas")
     themes = row1[1].multiselect("Theme", config.concern_categories(db), key="learning_themes", placeholder="All themes")
     reference = row1[2].text_input("From complaint (reference)", key="learning_complaint")
     row2 = st.columns(3)
     statuses = row2[0].multiselect("Action status", vocabulary.ACTION_STATUSES, key="learning_statuses",
                                    placeholder="Any status")
-    owners = dict([(ANYONE, "anyone"), *learning.action_owners(db)])
+    owners = dict([(ANYONE, "anyone"), *learning_and_actions.action_owners(db)])
     owner = row2[1].selectbox("Action owner", list(owners), format_func=owners.get, key="learning_owner")
-    window = row2[2].selectbox("Due", [ANY_TIME, *learning.DUE_WINDOWS], key="learning_due")
+    window = row2[2].selectbox("Due", [ANY_TIME, *learning_and_actions.DUE_WINDOWS], key="learning_due")
 
 filters = Filters(
-    service_area_ids=learning.service_area_ids(db, areas),
+    service_area_ids=learning_and_actions.service_area_ids(db, areas),
     themes=tuple(themes),
     statuses=tuple(statuses),
     owner_id=None if owner == ANYONE else owner,
@@ -51,7 +52,7 @@ filters = Filters(
     complaint_reference=reference.strip() or None,
 )
 
-counts = learning.action_counts(db, filters, today)
+counts = learning_and_actions.action_counts(db, filters, today)
 metrics = st.columns(4)
 metrics[0].metric("Open actions", counts["open"], border=True)
 metrics[1].metric("Overdue", counts["overdue"], border=True)
@@ -59,7 +60,7 @@ metrics[2].metric("Due within 7 days", counts["due_in_7_days"], border=True)
 metrics[3].metric("Completed, awaiting verification", counts["awaiting_verification"], border=True)
 
 def with_when(frame):
-    return frame.assign(when=[learning.due_text(d, s, today) for d, s in zip(frame["due_on"], frame["status"])])
+    return frame.assign(when=[learning_and_actions.due_text(d, s, today) for d, s in zip(frame["due_on"], frame["status"])])
 
 
 def actions_tab() -> None:
@@ -67,7 +68,7 @@ def actions_tab() -> None:
         st.info("No improvement actions match these filters.")
         return
     offset = widgets.pager(counts["actions"], ACTIONS_PAGE_SIZE, "learning_actions_page", "actions")
-    frame, _ = learning.actions(db, filters, today, limit=ACTIONS_PAGE_SIZE, offset=offset)
+    frame, _ = learning_and_actions.actions(db, filters, today, limit=ACTIONS_PAGE_SIZE, offset=offset)
     st.dataframe(
         with_when(frame)[["id", "when", "due_on", "description", "status", "priority", "service_area", "owner",
                           "theme", "learning_point_id", "complaints"]],
@@ -84,7 +85,7 @@ def close_form(point: dict) -> None:
         note = st.text_input("Why it can close (e.g. the forum's decision)", key=f"close-note-{point['id']}")
         if st.form_submit_button("Close this learning point", key=f"close-button-{point['id']}"):
             try:
-                learning_services.close_learning_point(db, actor, point["id"], read_version, note)
+                learning_points.close_learning_point(db, actor, point["id"], read_version, note)
             except DomainError as error:
                 ui.show_error(error)
             else:
@@ -92,7 +93,7 @@ def close_form(point: dict) -> None:
 
 
 def learning_point_detail(point_id: int) -> None:
-    detail = learning.learning_point(db, point_id, today)
+    detail = learning_and_actions.learning_point(db, point_id, today)
     point = detail.point
     st.markdown(md_escape(point["description"]))
     st.caption(f"{md_escape(point['service_area'])} · {md_escape(point['theme'])} · {point['status']} · recorded on "
@@ -104,7 +105,7 @@ def learning_point_detail(point_id: int) -> None:
     if detail.actions.empty:
         st.caption("No improvement actions yet.")
     for action in detail.actions.itertuples():
-        when = learning.due_text(action.due_on, action.status, today)
+        when = learning_and_actions.due_text(action.due_on, action.status, today)
         state = f"{action.status}, {when}" if when != action.status else action.status
         st.markdown(f"{'🔴 ' if action.overdue else ''}**Action {action.id}** ({state}; "
                     f"owner {md_escape(action.owner)}, due {widgets.long_date(action.due_on)}): "
@@ -113,17 +114,17 @@ def learning_point_detail(point_id: int) -> None:
         if not history.empty:
             widgets.action_history_table(history)
         widgets.evidence_list(detail.evidence[int(action.id)], f"point-{point_id}-action-{action.id}")
-    if actor.role == COMPLAINTS_OFFICER and point["status"] != learning_services.CLOSED:
+    if actor.role == COMPLAINTS_OFFICER and point["status"] != learning_points.CLOSED:
         close_form(point)
 
 
 def learning_points_tab() -> None:
-    total = learning.learning_points(db, filters, today, limit=0)[1]
+    total = learning_and_actions.learning_points(db, filters, today, limit=0)[1]
     if not total:
         st.info("No learning points match these filters.")
         return
     offset = widgets.pager(total, POINTS_PAGE_SIZE, "learning_points_page", "learning points")
-    frame, _ = learning.learning_points(db, filters, today, limit=POINTS_PAGE_SIZE, offset=offset)
+    frame, _ = learning_and_actions.learning_points(db, filters, today, limit=POINTS_PAGE_SIZE, offset=offset)
     for row in frame.itertuples():
         overdue = f", {row.overdue_actions} overdue" if row.overdue_actions else ""
         label = (f"{row.id}: {row.service_area}, {row.theme} ({row.status}): {row.description[:80]} · "
@@ -136,7 +137,7 @@ def learning_points_tab() -> None:
 def gaps_tab() -> None:
     st.caption("Upheld and partly upheld complaints with neither a learning point nor a recorded "
                "\u201cno learning identified\u201d decision.")
-    by_area = learning.learning_gaps_by_area(db, filters.service_area_ids)
+    by_area = learning_and_actions.learning_gaps_by_area(db, filters.service_area_ids)
     if by_area.empty:
         st.success("No learning gaps" + (" in these service areas." if areas else "."))
         return
@@ -145,7 +146,7 @@ def gaps_tab() -> None:
         "oldest_received_on": widgets.date_column("Oldest received")})
     total = int(by_area["gaps"].sum())
     offset = widgets.pager(total, GAPS_PAGE_SIZE, "learning_gaps_page", "complaints")
-    gaps, _ = learning.learning_gaps(db, service_area_ids=filters.service_area_ids, limit=GAPS_PAGE_SIZE, offset=offset)
+    gaps, _ = learning_and_actions.learning_gaps(db, service_area_ids=filters.service_area_ids, limit=GAPS_PAGE_SIZE, offset=offset)
     st.dataframe(gaps, hide_index=True, column_config=COMPLAINT_COLUMNS)
     if actor.role in (COMPLAINTS_OFFICER, SERVICE_MANAGER):
         chosen = st.selectbox("Record the learning for", gaps["reference"].tolist(), key="learning_gap_pick")

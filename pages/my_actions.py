@@ -6,9 +6,10 @@ from datetime import date
 
 import streamlit as st
 
-from learning_tracker import config, learning, ui, widgets
+from learning_tracker import config, ui, widgets
+from learning_tracker.read import learning_and_actions
 from learning_tracker.errors import DomainError
-from learning_tracker.learning import Filters
+from learning_tracker.read.learning_and_actions import Filters
 from learning_tracker.reports.render import md_escape
 from learning_tracker.models import DueDateChange, Evidence, StatusChange, parse
 from learning_tracker.services import actions as action_services
@@ -38,7 +39,7 @@ else:
     responsible = (actor.id, tuple(areas))
     st.caption("The actions you own and those of " + ", ".join(service_area_name(db, a) for a in areas) + ".")
 
-counts = learning.action_counts(db, Filters(responsible=responsible), today)
+counts = learning_and_actions.action_counts(db, Filters(responsible=responsible), today)
 columns = st.columns(4)
 columns[0].metric("Open", counts["open"], border=True)
 columns[1].metric("Overdue", counts["overdue"], border=True)
@@ -47,11 +48,11 @@ columns[3].metric("Completed, awaiting verification", counts["awaiting_verificat
 
 
 def action_label(row) -> str:
-    return f"{row.id}: {row.description[:70]} ({learning.due_text(row.due_on, row.status, today)})"
+    return f"{row.id}: {row.description[:70]} ({learning_and_actions.due_text(row.due_on, row.status, today)})"
 
 
 def action_table(frame) -> None:
-    shown = frame.assign(when=[learning.due_text(d, s, today) for d, s in zip(frame["due_on"], frame["status"])])
+    shown = frame.assign(when=[learning_and_actions.due_text(d, s, today) for d, s in zip(frame["due_on"], frame["status"])])
     st.dataframe(
         shown[["id", "when", "due_on", "description", "status", "priority", "service_area", "owner", "complaints"]],
         hide_index=True,
@@ -70,7 +71,7 @@ def choose(frame, key: str) -> int:
 
 def details(action: dict, key: str) -> None:
     st.markdown(f"**Action {action['id']}**: {md_escape(action['description'])}")
-    when = learning.due_text(action["due_on"], action["status"], today)
+    when = learning_and_actions.due_text(action["due_on"], action["status"], today)
     st.caption(
         f"Learning point {action['learning_point_id']} ({md_escape(action['theme'])}): "
         f"{md_escape(action['learning_point'])} · {md_escape(action['service_area'])} · owner {md_escape(action['owner'])}"
@@ -78,12 +79,12 @@ def details(action: dict, key: str) -> None:
         + f" · {action['status']} · {action['priority']} priority"
     )
     with st.expander("History and evidence"):
-        history = learning.action_history(db, action["id"])
+        history = learning_and_actions.action_history(db, action["id"])
         if history.empty:
             st.caption("Nothing recorded yet.")
         else:
             widgets.action_history_table(history)
-        widgets.evidence_list(learning.action_evidence(db, action["id"]), key)
+        widgets.evidence_list(learning_and_actions.action_evidence(db, action["id"]), key)
 
 
 def save(call, message: str, clear: tuple[str, ...]) -> None:
@@ -156,16 +157,16 @@ def update_forms(action: dict, read_version: int) -> None:
 
 def pick_action(filters: Filters, nothing: str, key: str, heading: str, details_key: str) -> tuple[dict, int] | None:
     """A page of actions, the one picked from it shown in full, and the version the user is reading."""
-    total = learning.action_counts(db, filters, today)["actions"]
+    total = learning_and_actions.action_counts(db, filters, today)["actions"]
     if not total:
         st.info(nothing)
         return None
     offset = widgets.pager(total, PAGE_SIZE, f"{key}_page", "actions")
-    frame, _ = learning.actions(db, filters, today, limit=PAGE_SIZE, offset=offset)
+    frame, _ = learning_and_actions.actions(db, filters, today, limit=PAGE_SIZE, offset=offset)
     action_table(frame)
     st.subheader(heading)
     action_id = choose(frame, f"{key}_selected")
-    action = learning.action(db, action_id, today)
+    action = learning_and_actions.action(db, action_id, today)
     read_version = widgets.version_read(f"{key}:{action_id}", action["version"])
     details(action, details_key)
     return action, read_version
@@ -175,7 +176,7 @@ def my_actions() -> None:
     left, right = st.columns(2)
     statuses = left.multiselect("Status", vocabulary.ACTION_STATUSES, default=["not started", "in progress", "completed"],
                                 key="my_actions_status")
-    window = right.selectbox("Due", [ANY_TIME, *learning.DUE_WINDOWS], key="my_actions_due")
+    window = right.selectbox("Due", [ANY_TIME, *learning_and_actions.DUE_WINDOWS], key="my_actions_due")
     filters = Filters(statuses=tuple(statuses), due_window=None if window == ANY_TIME else window, responsible=responsible)
     picked = pick_action(filters, "No actions match. Actions come from the learning recorded on the Record learning page.",
                          "my_actions", "Update an action", "my")
@@ -206,7 +207,7 @@ def awaiting_verification() -> None:
 
 
 if actor.is_officer:
-    waiting = learning.action_counts(db, Filters(statuses=(vocabulary.COMPLETED,)), today)["actions"]
+    waiting = learning_and_actions.action_counts(db, Filters(statuses=(vocabulary.COMPLETED,)), today)["actions"]
     mine, verification = st.tabs(["Actions", f"Completed, awaiting verification ({waiting})"])
     with mine:
         my_actions()

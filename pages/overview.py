@@ -4,20 +4,21 @@ from datetime import date
 
 import streamlit as st
 
-from learning_tracker import queries, ui
+from learning_tracker import ui
+from learning_tracker.read import report_figures, key_facts
 from learning_tracker.rules import periods
 
 db, actor = ui.page_context()
 st.title("Overview")
 
-years = queries.financial_years(db)
+years = report_figures.financial_years(db)
 if not years:
     st.info("No complaints are recorded yet. The complaints officer can record one on the Complaints page or import them.")
     st.stop()
 
 year = st.selectbox("Financial year", years, format_func=lambda y: y.replace("-", "/"), help="April to March", key="overview_year")
 previous = periods.previous_financial_year(year)
-facts = queries.key_facts(db, year, as_of=date.today())
+facts = key_facts.key_facts(db, year, as_of=date.today())
 st.caption(f"Key facts for {year.replace('-', '/')}, computed from the records as of {date.today():%d %B %Y}; "
            f"the smaller figure is {previous.replace('-', '/')}'s where that year holds records.")
 

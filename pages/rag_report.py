@@ -10,6 +10,7 @@ from learning_tracker.reports import rag, render
 from learning_tracker.rules.roles import SERVICE_MANAGER
 from learning_tracker.services.core import service_area_name
 from learning_tracker.rules import rag as rag_rule
+from learning_tracker.read import open_stages
 
 db, actor = ui.page_context()
 st.title("RAG report")
@@ -28,8 +29,8 @@ if actor.role == SERVICE_MANAGER and actor.service_area_ids:
         area_ids = sorted(actor.service_area_ids)
         right.caption(f"Your service areas: {names}.")
 
-rows = rag.rag_rows(db, as_of, area_ids)
-counts = rag.rag_counts(rows)
+rows = open_stages.rag_rows(db, as_of, area_ids)
+counts = open_stages.rag_counts(rows)
 metrics = st.columns(4)
 metrics[0].metric("Open stages", len(rows), border=True)
 for column, colour in zip(metrics[1:], rag_rule.RAG_ORDER):
@@ -49,7 +50,7 @@ if not rows:
     st.stop()
 
 frame = rag.rag_frame(rows)
-shown = [rag.HEADINGS[c] for c in rag.COLUMNS if c != "service_area"]
+shown = [rag.HEADINGS[c] for c in open_stages.COLUMNS if c != "service_area"]
 for area, group in frame.groupby("Service area", sort=False):
     group_counts = group["RAG"].value_counts()
     summary = " · ".join(f":{rag_rule.RAG_MARKDOWN_COLOURS[c]}[{group_counts[c]} {c}]" for c in rag_rule.RAG_ORDER if c in group_counts)

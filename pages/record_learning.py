@@ -6,12 +6,13 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from learning_tracker import config, learning, ui, widgets
+from learning_tracker import config, ui, widgets
+from learning_tracker.read import learning_and_actions
 from learning_tracker.errors import DomainError
 from learning_tracker.models import NewAction, NewLearningPoint, NoLearningDecision, parse
 from learning_tracker.reports.render import md_escape
 from learning_tracker.services import actions as action_services
-from learning_tracker.services import learning as learning_services
+from learning_tracker.services import learning_points
 from learning_tracker.rules.roles import COMPLAINTS_OFFICER, SERVICE_MANAGER
 
 REFERENCE_KEY = "record_learning_reference"
@@ -50,7 +51,7 @@ elif "complaint" in st.query_params:
     st.session_state[QUERY_SEEN_KEY] = None
 
 if not reference:
-    gaps, total = learning.learning_gaps(db, service_area_ids=my_areas, limit=50)
+    gaps, total = learning_and_actions.learning_gaps(db, service_area_ids=my_areas, limit=50)
     where = "your service areas" if my_areas else "any service area"
     if not total:
         st.success(f"Every upheld or partly upheld complaint in {where} has its learning recorded.")
@@ -65,7 +66,7 @@ if not reference:
         "procedure": "Procedure", "outcome": "Outcome", "outcome_on": widgets.date_column("Outcome on")})
     st.stop()
 
-complaint = learning.complaint_learning(db, reference)
+complaint = learning_and_actions.complaint_learning(db, reference)
 if complaint is None:
     st.error(f"No complaint has the reference '{reference}'. Check it in the council's case system.")
     st.stop()
@@ -113,7 +114,7 @@ def save(call, message: str, clear: tuple[str, ...]) -> None:
         widgets.saved(message, clear)
 
 
-areas = learning.service_area_names(db, my_areas)
+areas = learning_and_actions.service_area_names(db, my_areas)
 themes = config.concern_categories(db)
 
 new_tab, link_tab, none_tab, action_tab = st.tabs(
@@ -128,7 +129,7 @@ with new_tab, st.form("new_learning_point"):
     others = st.text_input("Also from complaints (references, comma-separated; optional)", key="new_point_others")
     if st.form_submit_button("Save learning point", type="primary"):
         references = [ref, *(r.strip() for r in others.split(",") if r.strip())]
-        save(lambda: learning_services.add_learning_point(
+        save(lambda: learning_points.add_learning_point(
             db, actor, parse(NewLearningPoint, {"service_area": area, "theme": theme, "description": description,
                                                 "complaint_references": references}), {ref: read_version}),
              f"Learning point recorded for {', '.join(references)}. Add its improvement actions next.",
@@ -136,7 +137,7 @@ with new_tab, st.form("new_learning_point"):
 
 with link_tab:
     search = st.text_input("Find a learning point (words from it, its theme or service area)", key="link_search")
-    choices = dict(learning.learning_point_choices(db, service_area_ids=my_areas, search=search))
+    choices = dict(learning_and_actions.learning_point_choices(db, service_area_ids=my_areas, search=search))
     already = {int(i) for i in points["id"]}
     options = [i for i in choices if i not in already]
     with st.form("link_learning_point"):
@@ -146,7 +147,7 @@ with link_tab:
             if chosen is None:
                 st.error("Nothing was saved. Please correct:\n\n- learning point is required")
             else:
-                save(lambda: learning_services.link_complaint(db, actor, chosen, ref, read_version),
+                save(lambda: learning_points.link_complaint(db, actor, chosen, ref, read_version),
                      f"Complaint {ref} is linked to learning point {chosen}.", ("link_point", "link_search"))
 
 with none_tab:
@@ -157,7 +158,7 @@ with none_tab:
         reason = st.text_area("Why no learning was identified", key=f"no_learning_reason-{complaint['id']}",
                               value=complaint["no_learning_reason"] or "")
         if st.form_submit_button("Record no learning identified", type="primary"):
-            save(lambda: learning_services.record_no_learning(
+            save(lambda: learning_points.record_no_learning(
                 db, actor, ref, read_version, parse(NoLearningDecision, {"reason": reason})),
                  f"Recorded for {ref}: no learning identified.", (f"no_learning_reason-{complaint['id']}",))
 
@@ -166,7 +167,7 @@ with action_tab:
         st.info("Record or link a learning point first; its improvement actions are added here.")
     else:
         labels = {int(r.id): f"{r.id}: {r.theme}: {r.description[:80]}" for r in points.itertuples()}
-        owners = dict(learning.possible_owners(db, complaint["service_area_id"]))
+        owners = dict(learning_and_actions.possible_owners(db, complaint["service_area_id"]))
         with st.form("new_action"):
             point_id = st.selectbox("Learning point", list(labels), format_func=labels.get, key="action_point")
             description = st.text_area("Improvement action", key="action_description")

@@ -8,7 +8,8 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from learning_tracker import charts, queries, ui
+from learning_tracker import charts, ui
+from learning_tracker.read import report_figures
 from learning_tracker.reports import annual, quarterly, render
 from learning_tracker.rules.roles import COMPLAINTS_OFFICER, VIEWER
 
@@ -78,7 +79,7 @@ if actor.role not in (COMPLAINTS_OFFICER, VIEWER):
     st.error("Not allowed: the reports are for the complaints officer and senior leadership.")
     st.stop()
 
-years = queries.financial_years(db)
+years = report_figures.financial_years(db)
 if not years:
     st.info("No complaints are recorded yet, so there is nothing to report.")
     st.stop()

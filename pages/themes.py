@@ -4,13 +4,14 @@ and downloads (PNG, SVG, CSV). Read by every role."""
 
 import streamlit as st
 
-from learning_tracker import charts, config, learning, queries, themes, ui
+from learning_tracker import charts, config, ui
+from learning_tracker.read import report_figures, learning_and_actions, themes
 from learning_tracker.reports.render import md_escape
 
 db, actor = ui.page_context()
 st.title("Themes and outcomes")
 
-years = queries.financial_years(db)
+years = report_figures.financial_years(db)
 if not years:
     st.info("No complaints are recorded yet, so there are no themes to show.")
     st.stop()
@@ -27,11 +28,11 @@ with st.container(border=True):
         "Procedures", procedures, default=[p for p in procedures if p == "statutory"], placeholder="All procedures",
         key="themes_procedures", help="The annual report's themes are those of statutory complaints",
     )
-    chosen_areas = row[2].multiselect("Service areas", learning.service_area_names(db), placeholder="All service areas",
+    chosen_areas = row[2].multiselect("Service areas", learning_and_actions.service_area_names(db), placeholder="All service areas",
                                       key="themes_areas")
 filters = themes.ThemeFilters(
     years=tuple(chosen_years), procedures=tuple(chosen_procedures),
-    service_area_ids=learning.service_area_ids(db, chosen_areas),
+    service_area_ids=learning_and_actions.service_area_ids(db, chosen_areas),
 )
 st.caption(
     "Concerns are counted per concern raised, as the annual report counts them: a complaint raising two "

@@ -18,7 +18,8 @@ from typing import Any, Callable
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from learning_tracker import auth, navigation
+from learning_tracker import navigation
+from learning_tracker.services import auth
 from learning_tracker import services as services_package
 from learning_tracker.demo import DEMO_USERS_BY_ROLE
 from learning_tracker.errors import Refused
@@ -44,7 +45,7 @@ from learning_tracker.models import (
     UserChange,
     Withdrawal,
 )
-from learning_tracker.services import actions, admin, complaints, compliments, forum, learning
+from learning_tracker.services import actions, admin, complaints, compliments, forum, learning_points
 from learning_tracker.rules import roles
 from learning_tracker.rules.roles import COMPLAINTS_OFFICER, FORUM_MEMBER, SERVICE_MANAGER, VIEWER
 
@@ -263,17 +264,17 @@ WRITE_CASES = [
         w.db, a, NewCompliment(received_on=TODAY, service_area="Team West", source="professional",
                                categories=["good communication"]))),
     # learning
-    WriteCase(learning.add_learning_point, AREA, prepare=lambda w: _complaint(w, responded=True, outcome="upheld"),
-              act=lambda w, a, c: learning.add_learning_point(w.db, a, NewLearningPoint(
+    WriteCase(learning_points.add_learning_point, AREA, prepare=lambda w: _complaint(w, responded=True, outcome="upheld"),
+              act=lambda w, a, c: learning_points.add_learning_point(w.db, a, NewLearningPoint(
                   service_area="Team West", theme="Communication", description="Confirm call-backs in writing",
                   complaint_references=["WEST-1"]))),
-    WriteCase(learning.link_complaint, AREA, prepare=lambda w: _complaint(w, responded=True, outcome="upheld"),
-              act=lambda w, a, c: learning.link_complaint(w.db, a, w.learning_point, "WEST-1",
+    WriteCase(learning_points.link_complaint, AREA, prepare=lambda w: _complaint(w, responded=True, outcome="upheld"),
+              act=lambda w, a, c: learning_points.link_complaint(w.db, a, w.learning_point, "WEST-1",
                                                           _version(w, "complaints", c))),
-    WriteCase(learning.record_no_learning, AREA, prepare=lambda w: _complaint(w, responded=True, outcome="upheld"),
-              act=lambda w, a, c: learning.record_no_learning(w.db, a, "WEST-1", _version(w, "complaints", c),
+    WriteCase(learning_points.record_no_learning, AREA, prepare=lambda w: _complaint(w, responded=True, outcome="upheld"),
+              act=lambda w, a, c: learning_points.record_no_learning(w.db, a, "WEST-1", _version(w, "complaints", c),
                                                               NoLearningDecision(reason="Practice was right"))),
-    WriteCase(learning.close_learning_point, ONLY_OFFICER, lambda w, a, _: learning.close_learning_point(
+    WriteCase(learning_points.close_learning_point, ONLY_OFFICER, lambda w, a, _: learning_points.close_learning_point(
         w.db, a, w.learning_point, _version(w, "learning_points", w.learning_point), "Embedded")),
     # the forum
     WriteCase(forum.create_meeting, FORUM_RECORDERS, lambda w, a, _: forum.create_meeting(
@@ -296,6 +297,8 @@ WRITE_CASES = [
     WriteCase(admin.unlock_user, ONLY_OFFICER, prepare=_target_user, act=lambda w, a, u: admin.unlock_user(w.db, a, u)),
     WriteCase(admin.change_own_password, ANYONE, prepare=_give_everyone_a_password,
               act=lambda w, a, _: admin.change_own_password(w.db, a, "an old passphrase to change", "my new passphrase here")),
+    # Signing out is the auth service's (now with the other services): anyone may end their own session.
+    WriteCase(auth.sign_out, ANYONE, act=lambda w, a, _: auth.sign_out(w.db, a)),
     WriteCase(admin.add_service_area, ONLY_OFFICER, lambda w, a, _: admin.add_service_area(w.db, a, "Team North")),
     WriteCase(admin.rename_service_area, ONLY_OFFICER, lambda w, a, _: admin.rename_service_area(
         w.db, a, w.east, _version(w, "service_areas", w.east), "Team East and North")),

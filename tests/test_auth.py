@@ -10,7 +10,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from learning_tracker import auth, cli, demo_mode, navigation, ui
+from learning_tracker import cli, demo_mode, navigation, ui
+from learning_tracker.services import auth
 from learning_tracker.errors import InvalidInput, Refused
 from learning_tracker.services import admin
 

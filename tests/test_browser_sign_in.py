@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from learning_tracker import db as database
 from learning_tracker.models import NewLearningPoint
-from learning_tracker.services import admin, learning
+from learning_tracker.services import admin, learning_points
 from learning_tracker.services.core import load_actor
 
 from .browser import running_app, wait_until_idle
@@ -108,7 +108,7 @@ def test_a_learning_point_written_as_a_script_shows_as_text(demo_db_path, browse
         "SELECT c.reference, a.name FROM complaints c JOIN service_areas a ON a.id = c.service_area_id"
         " WHERE c.outcome = 'upheld' AND a.active ORDER BY c.received_on DESC LIMIT 1").fetchone()
     officer = load_actor(db, db.execute("SELECT id FROM users WHERE role = 'complaints_officer' AND active LIMIT 1").fetchone()[0])
-    learning.add_learning_point(db, officer, NewLearningPoint(
+    learning_points.add_learning_point(db, officer, NewLearningPoint(
         service_area=area, theme="Communication", description=SCRIPT, complaint_references=[reference]))
     db.close()
 

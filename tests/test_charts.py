@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from learning_tracker import charts, themes
+from learning_tracker import charts
 from learning_tracker.charts import OKABE_ITO, OUTCOME_COLOURS, OUTCOMES
 from learning_tracker.rules import vocabulary
 

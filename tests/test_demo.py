@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from learning_tracker import config, demo, queries
+from learning_tracker import config, demo
+from learning_tracker.read import report_figures, key_facts
 from learning_tracker import db as database
 from learning_tracker.rules import rag as rag_rule
 from learning_tracker.rules import periods
@@ -26,7 +27,7 @@ def demo_db(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def figures(demo_db):
-    return queries.annual_figures(demo_db, "2021-22", date(2023, 3, 31))
+    return report_figures.annual_figures(demo_db, "2021-22", date(2023, 3, 31))
 
 
 # -- 2021-22, table by table ------------------------------------------------------------------------
@@ -61,7 +62,7 @@ def test_statutory_complaints_by_service_area(figures):
 
 @pytest.mark.parametrize("as_of", AS_OF_DATES)
 def test_statutory_complaints_by_final_stage_and_timescale(demo_db, as_of):
-    stages = queries.annual_figures(demo_db, "2021-22", as_of)["statutory_by_final_stage"]
+    stages = report_figures.annual_figures(demo_db, "2021-22", as_of)["statutory_by_final_stage"]
     assert stages == {
         "1": {"complaints": 163, "within_timescale": 122, "over_timescale": 41, "pending": 0, "average_working_days": 7.0},
         "2": {"complaints": 13, "within_timescale": 12, "over_timescale": 1, "pending": 0, "average_working_days": 34.0},
@@ -216,7 +217,7 @@ def test_reconciliation_checks_pass(figures):
 
 
 def test_every_upheld_complaint_of_2021_22_has_learning_or_a_no_learning_decision(demo_db):
-    assert queries.learning_gaps(demo_db, "2021-22") == 0
+    assert key_facts.learning_gaps(demo_db, "2021-22") == 0
     decided = demo_db.execute(
         """SELECT COUNT(*) FROM complaints WHERE received_on BETWEEN '2021-04-01' AND '2022-03-31'
            AND no_learning_reason IS NOT NULL AND no_learning_recorded_by IS NOT NULL
@@ -305,7 +306,7 @@ def test_learning_point_status_follows_its_actions(demo_db):
 
 
 def test_2020_21_figures(demo_db):
-    figures = queries.annual_figures(demo_db, "2020-21", date(2021, 12, 31))
+    figures = report_figures.annual_figures(demo_db, "2020-21", date(2021, 12, 31))
     assert figures["complaints_received"]["total"] == 157
     assert figures["complaints_received"]["statutory"] == 141
     assert figures["compliments"]["total"] == 445
@@ -318,13 +319,13 @@ def test_2020_21_figures(demo_db):
 
 @pytest.mark.parametrize("year, statutory, advocate", [("2019-20", 212, 13), ("2018-19", 142, 11)])
 def test_earlier_years(demo_db, year, statutory, advocate):
-    figures = queries.annual_figures(demo_db, year, date(2021, 3, 31))
+    figures = report_figures.annual_figures(demo_db, year, date(2021, 3, 31))
     assert figures["complaints_received"]["statutory"] == statutory
     assert figures["complainants"]["with_advocate"] == advocate
 
 
 def test_key_facts_of_2021_22_beside_2020_21(demo_db):
-    facts = {f["key"]: (f["value"], f["previous"]) for f in queries.key_facts(demo_db, "2021-22", date(2023, 3, 31))}
+    facts = {f["key"]: (f["value"], f["previous"]) for f in key_facts.key_facts(demo_db, "2021-22", date(2023, 3, 31))}
     assert facts["complaints_received"] == (235, 157)
     assert facts["statutory_complaints"] == (177, 141)
     assert facts["resolved_at_stage_1"] == (0.921, 0.929)
@@ -336,7 +337,7 @@ def test_key_facts_of_2021_22_beside_2020_21(demo_db):
 
 
 def test_financial_years_run_from_2018_19_to_the_current_year(demo_db):
-    years = queries.financial_years(demo_db)
+    years = report_figures.financial_years(demo_db)
     assert years[0] == "2026-27"
     assert years[-1] == "2018-19"
     assert len(years) == 9
@@ -350,9 +351,9 @@ def current_year_bounds():
 
 
 def test_current_year_size(demo_db):
-    received = queries.complaints_by_procedure(demo_db, periods.financial_year_of(TODAY))
+    received = report_figures.complaints_by_procedure(demo_db, periods.financial_year_of(TODAY))
     assert 60 <= received["total"] <= 90
-    compliments = queries.compliments(demo_db, periods.financial_year_of(TODAY))["total"]
+    compliments = report_figures.compliments(demo_db, periods.financial_year_of(TODAY))["total"]
     assert 30 <= compliments <= 60
 
 
@@ -373,15 +374,15 @@ def test_current_year_has_red_amber_and_green_open_stages(demo_db):
 
 
 def test_current_year_has_answered_and_escalated_complaints(demo_db):
-    stages = queries.final_stages(demo_db, periods.financial_year_of(TODAY), TODAY, "statutory")
+    stages = report_figures.final_stages(demo_db, periods.financial_year_of(TODAY), TODAY, "statutory")
     assert stages["1"]["within_timescale"] > 10
     assert stages["2"]["complaints"] >= 2
 
 
 def test_current_year_has_overdue_actions_and_learning_gaps(demo_db):
     year = periods.financial_year_of(TODAY)
-    assert 3 <= queries.learning_gaps(demo_db, year) <= 6
-    assert queries.action_counts(demo_db, year, TODAY)["overdue"] >= 3
+    assert 3 <= key_facts.learning_gaps(demo_db, year) <= 6
+    assert key_facts.action_counts(demo_db, year, TODAY)["overdue"] >= 3
 
 
 def test_the_demo_service_manager_has_overdue_actions(demo_db):
@@ -494,7 +495,7 @@ def test_build_demo_early_in_a_financial_year(db):
     ).fetchall()
     colours = {rag_rule.rag(date.fromisoformat(due), date(2027, 4, 6)) for (due,) in open_stages}
     assert colours == {"Red", "Amber", "Green"}
-    assert queries.annual_figures(db, "2021-22", date(2027, 4, 6))["statutory_outcomes"]["open"] == 4
+    assert report_figures.annual_figures(db, "2021-22", date(2027, 4, 6))["statutory_outcomes"]["open"] == 4
 
 
 # -- the benchmark register -------------------------------------------------------------------------
@@ -503,7 +504,7 @@ def test_build_demo_early_in_a_financial_year(db):
 def test_build_scale_spreads_complaints_over_ten_years(db):
     demo.build_scale(db, 3000, TODAY)
     assert db["complaints"].count == 3000
-    assert queries.financial_years(db) == [f"{y}-{(y + 1) % 100:02d}" for y in range(2026, 2016, -1)]
+    assert report_figures.financial_years(db) == [f"{y}-{(y + 1) % 100:02d}" for y in range(2026, 2016, -1)]
     compliments = db["compliments"].count
     assert 5500 <= compliments <= 6500
     escalated = db.execute(

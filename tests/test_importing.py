@@ -10,7 +10,8 @@ import pytest
 from openpyxl import Workbook
 
 from learning_tracker import db as database
-from learning_tracker import exporting, importing, queries, workdays
+from learning_tracker import exporting, importing, workdays
+from learning_tracker.read import report_figures
 from learning_tracker.errors import Conflict, InvalidInput, NotFound, Refused
 from learning_tracker.importing import Mapping, UnreadableFile, import_file
 from learning_tracker.services.admin import command_line_actor
@@ -94,7 +95,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_records_and_fi
             plan = import_file(empty, actor, kind, f"{kind}.csv", files[kind], today=TODAY)
             assert plan.problems == [], plan.problems[:5]
             assert plan.written and len(plan.added) == plan.rows and not plan.updated
-        assert queries.annual_figures(empty, "2021-22", TODAY) == queries.annual_figures(demo, "2021-22", TODAY)
+        assert report_figures.annual_figures(empty, "2021-22", TODAY) == report_figures.annual_figures(demo, "2021-22", TODAY)
         for table in RECORD_COLUMNS:
             assert records(empty, table) == records(demo, table), table
         # The same files again change nothing (one audit event each, naming the counts).
@@ -123,7 +124,7 @@ def test_an_excel_export_of_everything_imports_sheet_by_sheet(demo_db_path, tmp_
         for kind in IMPORT_ORDER:
             plan = import_file(empty, command_line_actor(), kind, "everything.xlsx", workbook, today=TODAY)
             assert plan.problems == [], (kind, plan.problems[:3])
-        assert queries.annual_figures(empty, "2021-22", TODAY) == queries.annual_figures(demo, "2021-22", TODAY)
+        assert report_figures.annual_figures(empty, "2021-22", TODAY) == report_figures.annual_figures(demo, "2021-22", TODAY)
     finally:
         demo.close()
         empty.close()
@@ -519,7 +520,7 @@ def test_exports_filter_as_the_register_does(demo_db_path):
         compliments = list(exporting.rows(db, "compliments", exporting.ExportFilter(financial_year="2021-22")))
         assert len(compliments) == 502
         learning = list(exporting.rows(db, "learning", exporting.ExportFilter(financial_year="2021-22")))
-        assert len(learning) == sum(queries.learning(db, "2021-22")["learning_points_by_status"].values())
+        assert len(learning) == sum(report_figures.learning(db, "2021-22")["learning_points_by_status"].values())
     finally:
         db.close()
 

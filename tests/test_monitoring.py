@@ -2,11 +2,12 @@ from datetime import date
 
 import pytest
 
-from learning_tracker import charts, monitoring
+from learning_tracker import charts
+from learning_tracker.read import monitoring
 from learning_tracker.models import Escalation, StageResponse, Withdrawal
-from learning_tracker.reports import rag
 from learning_tracker.services import complaints
 from tests.factories import build_world, record_complaint
+from learning_tracker.read import open_stages
 
 TODAY = date(2030, 1, 1)
 WEDNESDAY = date(2023, 1, 4)
@@ -34,7 +35,7 @@ def test_open_stages_by_stage_and_rag_count_what_the_rag_report_lists(world):
         ["statutory stage 1", "Red", 2], ["statutory stage 1", "Amber", 1], ["statutory stage 2", "Red", 1],
         ["corporate stage 1", "Green", 1],
     ]
-    assert frame["Open stages"].sum() == len(rag.rag_rows(world.db, WEDNESDAY))
+    assert frame["Open stages"].sum() == len(open_stages.rag_rows(world.db, WEDNESDAY))
     assert monitoring.headline(world.db, WEDNESDAY) == {"open": 5, "overdue": 3, "amber": 1, "due_this_week": 1}
 
 

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from learning_tracker import cli, navigation
 from learning_tracker import db as database
 from learning_tracker.demo import DEMO_USERS_BY_ROLE
-from learning_tracker.reports import rag
+from learning_tracker.read import open_stages
 
 ROOT = navigation.ROOT
 ROLES = list(DEMO_USERS_BY_ROLE)
@@ -54,7 +54,7 @@ def open_stage_one(path, *, in_manager_area: bool) -> str:
             "SELECT sa.name FROM user_service_areas u JOIN users us ON us.id = u.user_id"
             " JOIN service_areas sa ON sa.id = u.service_area_id WHERE us.email = ?",
             [DEMO_USERS_BY_ROLE["service_manager"]])]
-        rows = [r for r in rag.rag_rows(db, date.today())
+        rows = [r for r in open_stages.rag_rows(db, date.today())
                 if r["stage"] == 1 and (r["service_area"] in areas) == in_manager_area]
     finally:
         db.close()
@@ -206,7 +206,7 @@ def test_the_commands_json_matches_the_pages_table(demo_db_path, monkeypatch, ca
     command_rows = json.loads(capsys.readouterr().out)
     assert page_rows == command_rows
     assert len(command_rows) > 0
-    counts = rag.rag_counts(command_rows)
+    counts = open_stages.rag_counts(command_rows)
     assert {m.label: m.value for m in at.metric} == {
         "Open stages": str(len(command_rows)), ":red[Red]": str(counts["Red"]), ":orange[Amber]": str(counts["Amber"]),
         ":green[Green]": str(counts["Green"])}
@@ -216,7 +216,7 @@ def test_the_rag_report_is_as_of_the_chosen_date(demo_db_path, monkeypatch):
     at = open_page(demo_db_path, monkeypatch, "viewer", "rag_report.py")
     at.date_input(key="rag_as_of").set_value(date(2021, 4, 6)).run()
     db = connect(demo_db_path)
-    expected = rag.rag_rows(db, date(2021, 4, 6))
+    expected = open_stages.rag_rows(db, date(2021, 4, 6))
     db.close()
     assert [r["reference"] for r in rag_table(at)] == [r["reference"] for r in expected]
 
@@ -233,7 +233,7 @@ def test_a_service_manager_sees_their_own_areas_by_default_and_every_area_on_req
     own = {r[0] for r in db.execute(
         "SELECT sa.name FROM user_service_areas u JOIN users us ON us.id = u.user_id"
         " JOIN service_areas sa ON sa.id = u.service_area_id WHERE us.email = ?", [DEMO_USERS_BY_ROLE["service_manager"]])}
-    everything = rag.rag_rows(db, date.today())
+    everything = open_stages.rag_rows(db, date.today())
     db.close()
     at = open_page(demo_db_path, monkeypatch, "service_manager", "rag_report.py")
     mine = rag_table(at)
@@ -253,7 +253,7 @@ def test_every_role_reads_the_dashboard_metrics_and_charts(demo_db_path, monkeyp
     assert labels[:3] == ["Open stages", "Overdue (Red)", "Due this week"]
     assert labels[3].startswith("Escalated to stage 2")
     db = connect(demo_db_path)
-    assert at.metric[0].value == str(len(rag.rag_rows(db, date.today())))
+    assert at.metric[0].value == str(len(open_stages.rag_rows(db, date.today())))
     db.close()
     assert len(at.get("vega_lite_chart")) == 4
     assert form_keys(at) == set()

@@ -8,12 +8,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from learning_tracker import db as database
-from learning_tracker import learning, navigation
+from learning_tracker import navigation
+from learning_tracker.read import learning_and_actions
 from learning_tracker.demo import DEMO_USERS_BY_ROLE
-from learning_tracker.learning import Filters
+from learning_tracker.read.learning_and_actions import Filters
 from learning_tracker.models import DueDateChange, NoLearningDecision
 from learning_tracker.services import actions as action_services
-from learning_tracker.services import learning as learning_services
+from learning_tracker.services import learning_points
 from learning_tracker.services.core import actor_by_email
 from tests.factories import add_complaint
 
@@ -92,7 +93,7 @@ def first_shown(at, key="my_actions_selected"):
 def test_my_actions_lists_a_managers_own_and_area_actions_overdue_first(demo):
     manager = actor(demo, "service_manager")
     at = open_page(demo, "service_manager", "my_actions.py")
-    expected = learning.action_counts(demo, Filters(responsible=(manager.id, tuple(manager.service_area_ids))), TODAY)
+    expected = learning_and_actions.action_counts(demo, Filters(responsible=(manager.id, tuple(manager.service_area_ids))), TODAY)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"Open": str(expected["open"]), "Overdue": str(expected["overdue"]),
                        "Due within 7 days": str(expected["due_in_7_days"]),
@@ -189,7 +190,7 @@ def test_a_stale_status_save_shows_the_conflict_and_keeps_the_other_change(demo)
 
 def test_the_officer_verifies_a_completed_action_or_sends_it_back_with_a_note(demo):
     at = open_page(demo, "complaints_officer", "my_actions.py")
-    waiting = learning.action_counts(demo, Filters(statuses=("completed",)), TODAY)["actions"]
+    waiting = learning_and_actions.action_counts(demo, Filters(statuses=("completed",)), TODAY)["actions"]
     assert waiting > 0
     assert [t.label for t in at.tabs][:1] + [t.label for t in at.tabs if t.label.startswith("Completed")] == [
         "Actions", f"Completed, awaiting verification ({waiting})"]
@@ -232,7 +233,7 @@ def a_new_complaint(db, area: str, outcome: str = "upheld") -> str:
 
 
 def test_record_learning_lists_the_gaps_and_picking_one_opens_its_form(demo):
-    gaps, total = learning.learning_gaps(demo, limit=50)
+    gaps, total = learning_and_actions.learning_gaps(demo, limit=50)
     assert total > 0, "the demo has learning gaps"
     at = open_page(demo, "complaints_officer", "record_learning.py")
     assert at.dataframe[0].value["reference"].tolist() == gaps["reference"].tolist()
@@ -250,7 +251,7 @@ def test_a_manager_adds_a_new_learning_point_and_its_action_from_a_linked_compla
     at.text_area(key="new_point_description").input("Confirm every change of social worker in writing")
     button(at, "Save learning point").click().run()
     assert texts(at.success) == [f"Learning point recorded for {reference}. Add its improvement actions next."]
-    point = learning.complaint_learning(demo, reference)["learning_points"]
+    point = learning_and_actions.complaint_learning(demo, reference)["learning_points"]
     assert point[["service_area", "theme", "description", "status"]].values.tolist() == [
         ["Through Care", "Communication", "Confirm every change of social worker in writing", "open"]]
     point_id = int(point["id"].iloc[0])
@@ -270,39 +271,39 @@ def test_a_manager_links_a_complaint_to_an_existing_learning_point(demo):
     reference = a_new_complaint(demo, "Through Care", outcome="partly upheld")
     at = open_page(demo, "service_manager", "record_learning.py", {"complaint": reference})
     manager = actor(demo, "service_manager")
-    choices = learning.learning_point_choices(demo, service_area_ids=tuple(manager.service_area_ids))
+    choices = learning_and_actions.learning_point_choices(demo, service_area_ids=tuple(manager.service_area_ids))
     assert at.selectbox(key="link_point").options == [label for _, label in choices]
     point_id = choices[0][0]
     at.selectbox(key="link_point").set_value(point_id)
     button(at, "Link this complaint").click().run()
     assert texts(at.success) == [f"Complaint {reference} is linked to learning point {point_id}."]
-    assert learning.complaint_learning(demo, reference)["learning_points"]["id"].tolist() == [point_id]
+    assert learning_and_actions.complaint_learning(demo, reference)["learning_points"]["id"].tolist() == [point_id]
 
 
 def test_a_manager_is_refused_another_areas_complaint_and_the_refusal_is_audited(demo):
     reference = a_new_complaint(demo, "Team West")
     at = open_page(demo, "service_manager", "record_learning.py", {"complaint": reference})
     assert "This complaint belongs to Team West: you can record learning only for your own service areas." in texts(at.warning)
-    at.text_area(key=f"no_learning_reason-{learning.complaint_learning(demo, reference)['id']}").input("Nothing to learn")
+    at.text_area(key=f"no_learning_reason-{learning_and_actions.complaint_learning(demo, reference)['id']}").input("Nothing to learn")
     button(at, "Record no learning identified").click().run()
     assert texts(at.error) == [
         "Not allowed: You may record learning decisions for complaints only in your own service areas; this belongs to Team West."]
-    assert learning.complaint_learning(demo, reference)["no_learning_reason"] is None
+    assert learning_and_actions.complaint_learning(demo, reference)["no_learning_reason"] is None
     [event] = demo.query("SELECT * FROM audit_events WHERE outcome = 'refused'")
     assert (event["event"], event["user_email"]) == ("record no learning identified", DEMO_USERS_BY_ROLE["service_manager"])
 
 
 def test_two_users_saving_the_same_learning_decision_the_second_sees_the_conflict(demo):
-    reference = learning.learning_gaps(demo, limit=1)[0]["reference"].iloc[0]
+    reference = learning_and_actions.learning_gaps(demo, limit=1)[0]["reference"].iloc[0]
     at = open_page(demo, "complaints_officer", "record_learning.py", {"complaint": reference})
     # A service manager records the decision while the officer has the form open.
-    learning_services.record_no_learning(demo, actor(demo, "complaints_officer"), reference, 1,
+    learning_points.record_no_learning(demo, actor(demo, "complaints_officer"), reference, 1,
                                          NoLearningDecision(reason="Resolved by apology"))
     at.text_area(key="new_point_description").input("Something else")
     button(at, "Save learning point").click().run()
     assert texts(at.warning)[-1] == ("Someone else changed this complaint after you opened it, so your change was not saved. "
                                      "Reload to see their change, then make yours again.")
-    complaint = learning.complaint_learning(demo, reference)
+    complaint = learning_and_actions.complaint_learning(demo, reference)
     assert (complaint["no_learning_reason"], len(complaint["learning_points"])) == ("Resolved by apology", 0)
     # The page now shows the other decision; saving again works.
     assert any(i.startswith("No learning identified (recorded by") for i in texts(at.info))
@@ -322,7 +323,7 @@ def test_an_unknown_reference_says_so(demo):
 def test_learning_and_actions_filters_overdue_actions_for_every_role(demo, role):
     at = open_page(demo, role, "learning.py")
     at.selectbox(key="learning_due").set_value("overdue").run()
-    expected, total = learning.actions(demo, Filters(due_window="overdue"), TODAY)
+    expected, total = learning_and_actions.actions(demo, Filters(due_window="overdue"), TODAY)
     assert total > 0
     table = at.dataframe[0].value
     assert table["id"].tolist() == expected["id"].tolist()[:25]
@@ -338,7 +339,7 @@ def test_learning_points_show_their_complaints_actions_and_history(demo):
     at.text_input(key="learning_complaint").input(a_complaint(demo, "Team West")).run()
     [expander] = at.expander
     point_id = int(expander.label.split(":")[0])
-    detail = learning.learning_point(demo, point_id, TODAY)
+    detail = learning_and_actions.learning_point(demo, point_id, TODAY)
     frames = [d.value for d in expander.dataframe]
     assert frames[0]["reference"].tolist() == detail.complaints["reference"].tolist()
     histories = [f for f in frames[1:] if "kind" in f.columns]
@@ -348,11 +349,11 @@ def test_learning_points_show_their_complaints_actions_and_history(demo):
 
 def test_learning_gaps_tab_counts_gaps_by_area_and_links_to_the_form(demo):
     at = open_page(demo, "service_manager", "learning.py")
-    by_area = learning.learning_gaps_by_area(demo)
+    by_area = learning_and_actions.learning_gaps_by_area(demo)
     gap_frames = [d.value for d in at.dataframe if "gaps" in d.value.columns]
     assert gap_frames[0].values.tolist() == by_area.values.tolist()
     [link] = [p for p in at.get("page_link") if p.proto.label.startswith("Record learning for")]
-    assert link.proto.query_string == f"complaint={learning.learning_gaps(demo, limit=1)[0]['reference'].iloc[0]}"
+    assert link.proto.query_string == f"complaint={learning_and_actions.learning_gaps(demo, limit=1)[0]['reference'].iloc[0]}"
 
 
 def test_the_officer_closes_a_learning_point(demo):

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from learning_tracker import queries
+from learning_tracker.read import report_figures, key_facts
 from learning_tracker.db import transaction
 from learning_tracker.rules import periods
 
@@ -79,7 +79,7 @@ def stages_db(db):
 
 
 def test_final_stage_counts_within_over_and_pending_before_the_due_date(stages_db):
-    stages = queries.final_stages(stages_db, "2021-22", date(2021, 6, 10), "statutory")
+    stages = report_figures.final_stages(stages_db, "2021-22", date(2021, 6, 10), "statutory")
     assert stages == {
         "1": {"complaints": 5, "within_timescale": 3, "over_timescale": 1, "pending": 1, "average_working_days": 9.5},
         "2": {"complaints": 2, "within_timescale": 1, "over_timescale": 1, "pending": 0, "average_working_days": 40.5},
@@ -88,17 +88,17 @@ def test_final_stage_counts_within_over_and_pending_before_the_due_date(stages_d
 
 
 def test_an_unanswered_stage_past_its_due_date_is_over(stages_db):
-    stage1 = queries.final_stages(stages_db, "2021-22", date(2021, 6, 16), "statutory")["1"]
+    stage1 = report_figures.final_stages(stages_db, "2021-22", date(2021, 6, 16), "statutory")["1"]
     assert (stage1["within_timescale"], stage1["over_timescale"], stage1["pending"]) == (3, 2, 0)
 
 
 def test_an_unanswered_stage_due_on_the_as_of_date_is_pending(stages_db):
-    stage1 = queries.final_stages(stages_db, "2021-22", date(2021, 6, 15), "statutory")["1"]
+    stage1 = report_figures.final_stages(stages_db, "2021-22", date(2021, 6, 15), "statutory")["1"]
     assert (stage1["over_timescale"], stage1["pending"]) == (1, 1)
 
 
 def test_corporate_final_stages_list_the_corporate_stages(stages_db):
-    stages = queries.final_stages(stages_db, "2021-22", date(2022, 3, 31), "corporate")
+    stages = report_figures.final_stages(stages_db, "2021-22", date(2022, 3, 31), "corporate")
     assert stages == {
         "1": {"complaints": 1, "within_timescale": 0, "over_timescale": 1, "pending": 0, "average_working_days": 21.0},
         "2": {"complaints": 0, "within_timescale": 0, "over_timescale": 0, "pending": 0, "average_working_days": None},
@@ -106,7 +106,7 @@ def test_corporate_final_stages_list_the_corporate_stages(stages_db):
 
 
 def test_annual_figures_reconcile_for_the_hand_built_year(stages_db):
-    figures = queries.annual_figures(stages_db, "2021-22", date(2022, 3, 31))
+    figures = report_figures.annual_figures(stages_db, "2021-22", date(2022, 3, 31))
     assert figures["complaints_received"] == {"total": 8, "statutory": 7, "corporate": 1, "informal": 0}
     assert figures["statutory_outcomes"] == {
         "upheld": 0, "partly upheld": 0, "not upheld": 0, "withdrawn": 0, "open": 7
@@ -125,7 +125,7 @@ def test_stage1_average_by_quarter_uses_the_quarter_of_receipt(db):
         add_complaint(db, area, "2022-01-10", stages=[("statutory", 1, "2022-01-10", "2022-01-24", None, "2022-01-20")])
         # Received in Q1 of the next year but answered...: not this year.
         add_complaint(db, area, "2022-04-04", stages=[("statutory", 1, "2022-04-04", "2022-04-19", None, "2022-04-08")])
-    assert queries.stage1_average_working_days_by_quarter(db, "2021-22") == {
+    assert report_figures.stage1_average_working_days_by_quarter(db, "2021-22") == {
         "Q1": None, "Q2": None, "Q3": 4.0, "Q4": 6.0
     }  # fmt: skip
 
@@ -139,7 +139,7 @@ def test_concerns_are_counted_per_concern_raised_on_statutory_complaints(db):
         add_complaint(db, area, "2021-05-05", concerns=[("Standards of service", ""), ("Finance", "")])
         # A corporate complaint's concerns are not in the statutory table.
         add_complaint(db, area, "2021-05-05", "corporate", concerns=[("Communication", "")])
-    assert queries.concerns_by_category(db, "2021-22") == {
+    assert report_figures.concerns_by_category(db, "2021-22") == {
         "Communication": 2,
         "Standards of service": 2,
         "Alleged staff conduct": 0,
@@ -156,7 +156,7 @@ def test_equality_counts_blank_values_as_not_recorded(db):
         add_complaint(db, area, "2021-05-04", gender="male")
         add_complaint(db, area, "2021-05-04", "informal", gender=None)
         add_complaint(db, area, "2021-05-04", "corporate", gender="not recorded")
-    assert queries.equality(db, "2021-22")["gender"] == {"male": 1, "not recorded": 2}
+    assert report_figures.equality(db, "2021-22")["gender"] == {"male": 1, "not recorded": 2}
 
 
 def test_received_via_leaves_out_unknown_ways_and_keeps_vocabulary_order(db):
@@ -165,7 +165,7 @@ def test_received_via_leaves_out_unknown_ways_and_keeps_vocabulary_order(db):
         add_complaint(db, area, "2021-05-04", received_via="letter")
         add_complaint(db, area, "2021-05-04", received_via="email")
         add_complaint(db, area, "2021-05-04", received_via=None)
-    assert list(queries.received_via(db, "2021-22").items()) == [("email", 1), ("letter", 1)]
+    assert list(report_figures.received_via(db, "2021-22").items()) == [("email", 1), ("letter", 1)]
 
 
 def test_key_facts_count_overdue_actions_and_learning_gaps(db):
@@ -189,7 +189,7 @@ def test_key_facts_count_overdue_actions_and_learning_gaps(db):
                 {"learning_point_id": point, "description": "Do it.", "owner_id": user, "service_area_id": area,
                  "due_on": due, "status": status, "created_on": "2022-05-20"}
             )  # fmt: skip
-    facts = {fact["key"]: fact for fact in queries.key_facts(db, "2022-23", date(2022, 7, 1))}
+    facts = {fact["key"]: fact for fact in key_facts.key_facts(db, "2022-23", date(2022, 7, 1))}
     assert (facts["open_actions"]["value"], facts["overdue_actions"]["value"]) == (2, 1)
     assert facts["learning_gaps"]["value"] == 1
     assert facts["complaints_received"]["value"] == 4
@@ -203,7 +203,7 @@ def test_key_facts_count_overdue_actions_and_learning_gaps(db):
     [(235, "count", "235"), (1234, "count", "1,234"), (0.921, "percent", "92%"), (7.0, "days", "7.0 days"), (None, "days", "–")],
 )
 def test_format_fact(value, fmt, text):
-    assert queries.format_fact(value, fmt) == text
+    assert key_facts.format_fact(value, fmt) == text
 
 
 def test_financial_year_bounds():
@@ -233,9 +233,9 @@ def test_previous_financial_year():
 
 
 def test_financial_years_lists_years_with_complaints_newest_first(db):
-    assert queries.financial_years(db) == []
+    assert report_figures.financial_years(db) == []
     area = add_area(db)
     with transaction(db):
         for received in ["2019-05-01", "2022-03-31", "2021-04-01", "2023-04-01"]:
             add_complaint(db, area, received)
-    assert queries.financial_years(db) == ["2023-24", "2021-22", "2019-20"]
+    assert report_figures.financial_years(db) == ["2023-24", "2021-22", "2019-20"]

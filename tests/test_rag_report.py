@@ -15,6 +15,7 @@ from learning_tracker.models import (
 from learning_tracker.reports import rag
 from learning_tracker.services import complaints
 from tests.factories import build_world, record_complaint
+from learning_tracker.read import open_stages
 
 TODAY = date(2030, 1, 1)
 
@@ -25,7 +26,7 @@ def world(tmp_path):
 
 
 def only_row(world, as_of):
-    [row] = rag.rag_rows(world.db, as_of)
+    [row] = open_stages.rag_rows(world.db, as_of)
     return row["due_on"], row["working_days_remaining"], row["rag"]
 
 
@@ -72,7 +73,7 @@ def test_an_extended_stage_is_due_on_its_extended_date(world):
 
 
 def references(world, as_of):
-    return [row["reference"] for row in rag.rag_rows(world.db, as_of)]
+    return [row["reference"] for row in open_stages.rag_rows(world.db, as_of)]
 
 
 def test_the_report_is_as_of_its_date(world):
@@ -95,8 +96,8 @@ def test_an_escalated_stage_is_open_from_the_complainants_request(world):
     complaint_id = record_complaint(world, "CS-1", "2022-12-20", responded_on="2023-01-05")
     complaints.escalate(world.db, world.officer, complaint_id, 2,
                         Escalation(procedure="statutory", stage=2, requested_on=date(2023, 1, 16)), today=TODAY)
-    assert rag.rag_rows(world.db, date(2023, 1, 13)) == []
-    [row] = rag.rag_rows(world.db, date(2023, 1, 16))
+    assert open_stages.rag_rows(world.db, date(2023, 1, 13)) == []
+    [row] = open_stages.rag_rows(world.db, date(2023, 1, 16))
     assert row == {"reference": "CS-1", "procedure": "statutory", "stage": 2, "service_area": "Team West",
                    "clock_started_on": "2023-01-16", "due_on": "2023-02-20", "working_days_remaining": 25,
                    "rag": "Green"}
@@ -107,22 +108,22 @@ def test_rows_are_grouped_by_service_area_red_first(world):
     record_complaint(world, "W-RED", "2022-12-01")
     record_complaint(world, "E-AMBER", "2022-12-20", area="Team East")
     record_complaint(world, "W-AMBER", "2022-12-20")
-    rows = rag.rag_rows(world.db, date(2023, 1, 5))
+    rows = open_stages.rag_rows(world.db, date(2023, 1, 5))
     assert [(r["service_area"], r["reference"], r["rag"]) for r in rows] == [
         ("Team East", "E-AMBER", "Amber"),
         ("Team West", "W-RED", "Red"),
         ("Team West", "W-AMBER", "Amber"),
         ("Team West", "W-GREEN", "Green"),
     ]
-    assert [r["reference"] for r in rag.rag_rows(world.db, date(2023, 1, 5), [world.east])] == ["E-AMBER"]
-    assert rag.rag_rows(world.db, date(2023, 1, 5), []) == []
-    assert rag.rag_counts(rows) == {"Red": 1, "Amber": 2, "Green": 1}
+    assert [r["reference"] for r in open_stages.rag_rows(world.db, date(2023, 1, 5), [world.east])] == ["E-AMBER"]
+    assert open_stages.rag_rows(world.db, date(2023, 1, 5), []) == []
+    assert open_stages.rag_counts(rows) == {"Red": 1, "Amber": 2, "Green": 1}
 
 
 def test_csv_and_excel_hold_the_same_rows(world):
     record_complaint(world, "W-RED", "2022-12-01")
     record_complaint(world, "W-AMBER", "2022-12-20")
-    rows = rag.rag_rows(world.db, date(2023, 1, 5))
+    rows = open_stages.rag_rows(world.db, date(2023, 1, 5))
 
     parsed = list(csv.DictReader(io.StringIO(rag.to_csv(rows).decode("utf-8-sig"))))
     assert parsed == [{k: str(v) for k, v in row.items()} for row in rows]
@@ -130,7 +131,7 @@ def test_csv_and_excel_hold_the_same_rows(world):
     book = load_workbook(io.BytesIO(rag.to_excel(rows, date(2023, 1, 5))))
     sheet = book["RAG report"]
     values = list(sheet.iter_rows(values_only=True))
-    assert values[0] == tuple(rag.HEADINGS[c] for c in rag.COLUMNS)
+    assert values[0] == tuple(rag.HEADINGS[c] for c in open_stages.COLUMNS)
     assert [(v[0], v[5].date().isoformat(), v[6], v[7]) for v in values[1:]] == [
         (r["reference"], r["due_on"], r["working_days_remaining"], r["rag"]) for r in rows]
     assert sheet.cell(row=2, column=8).fill.fgColor.rgb.endswith(rag.RAG_COLOURS["Red"])
@@ -149,7 +150,7 @@ def test_the_command_prints_the_report_as_json_with_exactly_the_reports_keys(wor
         {"reference": "W-RED", "procedure": "statutory", "stage": 1, "service_area": "Team West",
          "clock_started_on": "2022-12-01", "due_on": "2022-12-15", "working_days_remaining": -12, "rag": "Red"},
     ]
-    assert all(list(row) == rag.COLUMNS for row in printed)
+    assert all(list(row) == open_stages.COLUMNS for row in printed)
 
 
 def test_the_command_prints_csv_and_a_table(world, tmp_path, capsys):
@@ -157,7 +158,7 @@ def test_the_command_prints_csv_and_a_table(world, tmp_path, capsys):
     path = str(tmp_path / "tracker.db")
     assert cli.main(["rag", "--as-of", "2023-01-05", "--format", "csv", "--db", path]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        ",".join(rag.COLUMNS), "W-RED,statutory,1,Team West,2022-12-01,2022-12-15,-12,Red"]
+        ",".join(open_stages.COLUMNS), "W-RED,statutory,1,Team West,2022-12-01,2022-12-15,-12,Red"]
     assert cli.main(["rag", "--as-of", "2023-01-05", "--db", path]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "RAG report as of 2023-01-05: 1 open stages (1 Red, 0 Amber, 0 Green)"

@@ -2,14 +2,14 @@ from datetime import date
 
 import pytest
 
-from learning_tracker import register
+from learning_tracker.read import register
 from learning_tracker.models import (
     Escalation,
     NewCompliment,
     StageExtension,
     Withdrawal,
 )
-from learning_tracker.register import ComplimentFilter, RegisterFilter
+from learning_tracker.read.register import ComplimentFilter, RegisterFilter
 from learning_tracker.services import complaints, compliments
 from tests.factories import build_world, record_complaint
 

@@ -6,7 +6,8 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from learning_tracker import cli, reminders
+from learning_tracker import cli
+from learning_tracker.services import reminders
 from tests.factories import add_action, build_world
 
 AS_OF = date(2026, 3, 10)

@@ -13,7 +13,7 @@ from learning_tracker.models import (
     StatusChange,
     parse,
 )
-from learning_tracker.services import actions, learning
+from learning_tracker.services import actions, learning_points
 from tests.factories import add_complaint, audit_events, build_world
 
 
@@ -54,11 +54,11 @@ def counts(world):
 def test_the_whole_learning_lifecycle_from_complaint_to_verified_action_and_closure(world):
     db = world.db
     # The service manager records learning from an upheld complaint of their area...
-    point = learning.add_learning_point(db, world.manager_west, new_point(), {"CS-001": 1})
+    point = learning_points.add_learning_point(db, world.manager_west, new_point(), {"CS-001": 1})
     # ...links a second complaint to it...
-    learning.link_complaint(db, world.manager_west, point, "cs-002", 1)
-    # ...and records that a not upheld complaint left no learning.
-    learning.record_no_learning(db, world.manager_west, "CS-004", 1, NoLearningDecision(reason="Practice was sound"))
+    learning_points.link_complaint(db, world.manager_west, point, "cs-002", 1)
+    # ...and records that a not upheld complaint left no learning_points.
+    learning_points.record_no_learning(db, world.manager_west, "CS-004", 1, NoLearningDecision(reason="Practice was sound"))
     row = db["learning_points"].get(point)
     assert (row["service_area_id"], row["theme"], row["status"], row["created_by"]) == (
         world.west, "Communication", "open", world.manager_west.id)
@@ -79,7 +79,7 @@ def test_the_whole_learning_lifecycle_from_complaint_to_verified_action_and_clos
     actions.change_status(db, world.officer, action_id, 4, StatusChange(status="verified"))
     assert db["learning_points"].get(point)["status"] == "embedded"
     version = db["learning_points"].get(point)["version"]
-    learning.close_learning_point(db, world.officer, point, version, note="Forum agreed the learning is embedded")
+    learning_points.close_learning_point(db, world.officer, point, version, note="Forum agreed the learning is embedded")
     assert db["learning_points"].get(point)["status"] == "closed"
 
     events = [(e["event"], e["entity"], e["outcome"]) for e in db.query("SELECT * FROM audit_events ORDER BY id")]
@@ -111,21 +111,21 @@ def test_the_whole_learning_lifecycle_from_complaint_to_verified_action_and_clos
 
 
 def test_one_learning_point_may_draw_on_complaints_of_several_service_areas(world):
-    point = learning.add_learning_point(world.db, world.officer, new_point(complaint_references=["CS-001", "CS-003", "cs-001"]),
+    point = learning_points.add_learning_point(world.db, world.officer, new_point(complaint_references=["CS-001", "CS-003", "cs-001"]),
                                         {"CS-001": 1, "CS-003": 1})
     assert links(world) == [(point, "CS-001"), (point, "CS-003")]
-    learning.link_complaint(world.db, world.officer, world.learning_point, "CS-003", 2)
+    learning_points.link_complaint(world.db, world.officer, world.learning_point, "CS-003", 2)
     assert links(world) == [(world.learning_point, "CS-003"), (point, "CS-001"), (point, "CS-003")]
 
 
 def test_learning_may_be_recorded_on_a_complaint_that_was_not_upheld(world):
-    point = learning.add_learning_point(world.db, world.manager_west, new_point(complaint_references=["CS-004"]), {"CS-004": 1})
+    point = learning_points.add_learning_point(world.db, world.manager_west, new_point(complaint_references=["CS-004"]), {"CS-004": 1})
     assert links(world) == [(point, "CS-004")]
 
 
 def test_recording_learning_replaces_an_earlier_no_learning_decision(world):
-    learning.record_no_learning(world.db, world.officer, "CS-001", 1, NoLearningDecision(reason="None found"))
-    learning.link_complaint(world.db, world.manager_west, world.learning_point, "CS-001", 2)
+    learning_points.record_no_learning(world.db, world.officer, "CS-001", 1, NoLearningDecision(reason="None found"))
+    learning_points.link_complaint(world.db, world.manager_west, world.learning_point, "CS-001", 2)
     row = complaint(world, "CS-001")
     assert (row["no_learning_reason"], row["no_learning_recorded_by"], row["no_learning_recorded_on"], row["version"]) == (
         None, None, None, 3)
@@ -133,9 +133,9 @@ def test_recording_learning_replaces_an_earlier_no_learning_decision(world):
 
 
 def test_no_learning_cannot_be_recorded_on_a_complaint_that_has_learning(world):
-    learning.link_complaint(world.db, world.officer, world.learning_point, "CS-001", 1)
+    learning_points.link_complaint(world.db, world.officer, world.learning_point, "CS-001", 1)
     with pytest.raises(InvalidInput, match=f"cannot be recorded: complaint CS-001 already has learning point {world.learning_point}"):
-        learning.record_no_learning(world.db, world.officer, "CS-001", 2, NoLearningDecision(reason="None"))
+        learning_points.record_no_learning(world.db, world.officer, "CS-001", 2, NoLearningDecision(reason="None"))
     assert complaint(world, "CS-001")["no_learning_reason"] is None
 
 
@@ -146,17 +146,17 @@ def refusals(world):
 @pytest.mark.parametrize(
     "attempt,message",
     [
-        (lambda w: learning.add_learning_point(w.db, w.manager_east, new_point(), {"CS-001": 1}),
+        (lambda w: learning_points.add_learning_point(w.db, w.manager_east, new_point(), {"CS-001": 1}),
          "You may record learning only in your own service areas; this belongs to Team West."),
-        (lambda w: learning.add_learning_point(w.db, w.manager_west, new_point(complaint_references=["CS-001", "CS-003"])),
+        (lambda w: learning_points.add_learning_point(w.db, w.manager_west, new_point(complaint_references=["CS-001", "CS-003"])),
          "You may record learning for complaints only in your own service areas; this belongs to Team East."),
-        (lambda w: learning.link_complaint(w.db, w.manager_east, w.learning_point, "CS-003", 1),
+        (lambda w: learning_points.link_complaint(w.db, w.manager_east, w.learning_point, "CS-003", 1),
          "You may link complaints to learning points only in your own service areas; this belongs to Team West."),
-        (lambda w: learning.link_complaint(w.db, w.manager_west, w.learning_point, "CS-003", 1),
+        (lambda w: learning_points.link_complaint(w.db, w.manager_west, w.learning_point, "CS-003", 1),
          "You may record learning for complaints only in your own service areas; this belongs to Team East."),
-        (lambda w: learning.record_no_learning(w.db, w.manager_east, "CS-001", 1, NoLearningDecision(reason="x")),
+        (lambda w: learning_points.record_no_learning(w.db, w.manager_east, "CS-001", 1, NoLearningDecision(reason="x")),
          "You may record learning decisions for complaints only in your own service areas; this belongs to Team West."),
-        (lambda w: learning.close_learning_point(w.db, w.manager_west, w.learning_point, 1),
+        (lambda w: learning_points.close_learning_point(w.db, w.manager_west, w.learning_point, 1),
          "Only a complaints officer may close a learning point; you are signed in as a service manager."),
     ],
     ids=["new point in another area", "complaint of another area", "link to another area's point",
@@ -179,10 +179,10 @@ def test_a_service_manager_outside_their_areas_is_refused_the_refusal_audited_an
 @pytest.mark.parametrize(
     "attempt",
     [
-        lambda w, a: learning.add_learning_point(w.db, a, new_point(), {"CS-001": 1}),
-        lambda w, a: learning.link_complaint(w.db, a, w.learning_point, "CS-001", 1),
-        lambda w, a: learning.record_no_learning(w.db, a, "CS-001", 1, NoLearningDecision(reason="x")),
-        lambda w, a: learning.close_learning_point(w.db, a, w.learning_point, 1),
+        lambda w, a: learning_points.add_learning_point(w.db, a, new_point(), {"CS-001": 1}),
+        lambda w, a: learning_points.link_complaint(w.db, a, w.learning_point, "CS-001", 1),
+        lambda w, a: learning_points.record_no_learning(w.db, a, "CS-001", 1, NoLearningDecision(reason="x")),
+        lambda w, a: learning_points.close_learning_point(w.db, a, w.learning_point, 1),
         lambda w, a: actions.change_status(w.db, a, w.action, 1, StatusChange(status="in progress")),
         lambda w, a: actions.change_due_date(w.db, a, w.action, 1, DueDateChange(due_on=date(2026, 5, 1), reason="x")),
         lambda w, a: actions.add_evidence(w.db, a, w.action, Evidence(description="x", link="https://x.example")),
@@ -200,13 +200,13 @@ def test_forum_members_and_viewers_never_write_learning_or_actions(world, who, r
 
 def test_two_users_saving_the_same_learning_decision_the_second_gets_a_conflict(world):
     read_by_both = complaint(world, "CS-001")["version"]
-    learning.record_no_learning(world.db, world.manager_west, "CS-001", read_by_both, NoLearningDecision(reason="Isolated error"))
+    learning_points.record_no_learning(world.db, world.manager_west, "CS-001", read_by_both, NoLearningDecision(reason="Isolated error"))
     with pytest.raises(Conflict, match="Someone else changed this complaint after you opened it"):
-        learning.add_learning_point(world.db, world.officer, new_point(), {"CS-001": read_by_both})
+        learning_points.add_learning_point(world.db, world.officer, new_point(), {"CS-001": read_by_both})
     with pytest.raises(Conflict):
-        learning.record_no_learning(world.db, world.officer, "CS-001", read_by_both, NoLearningDecision(reason="Other"))
+        learning_points.record_no_learning(world.db, world.officer, "CS-001", read_by_both, NoLearningDecision(reason="Other"))
     with pytest.raises(Conflict):
-        learning.link_complaint(world.db, world.officer, world.learning_point, "CS-001", read_by_both)
+        learning_points.link_complaint(world.db, world.officer, world.learning_point, "CS-001", read_by_both)
     row = complaint(world, "CS-001")
     assert (row["no_learning_reason"], row["version"]) == ("Isolated error", read_by_both + 1)
     assert world.db["learning_points"].count == 1 and world.db["learning_point_complaints"].count == 0
@@ -216,11 +216,11 @@ def test_two_users_saving_the_same_learning_decision_the_second_gets_a_conflict(
 def test_closing_a_learning_point_checks_its_version_and_refuses_a_second_close(world):
     actions.change_status(world.db, world.manager_west, world.action, 1, StatusChange(status="in progress"))
     with pytest.raises(Conflict, match="this learning point"):
-        learning.close_learning_point(world.db, world.officer, world.learning_point, 1)
+        learning_points.close_learning_point(world.db, world.officer, world.learning_point, 1)
     version = world.db["learning_points"].get(world.learning_point)["version"]
-    learning.close_learning_point(world.db, world.officer, world.learning_point, version)
+    learning_points.close_learning_point(world.db, world.officer, world.learning_point, version)
     with pytest.raises(InvalidInput, match=f"learning point \\('{world.learning_point}'\\) is already closed"):
-        learning.close_learning_point(world.db, world.officer, world.learning_point, version + 1)
+        learning_points.close_learning_point(world.db, world.officer, world.learning_point, version + 1)
     # Actions moving later do not reopen a closed learning point.
     actions.change_status(world.db, world.manager_west, world.action, 2, StatusChange(status="completed"))
     assert world.db["learning_points"].get(world.learning_point)["status"] == "closed"
@@ -229,18 +229,18 @@ def test_closing_a_learning_point_checks_its_version_and_refuses_a_second_close(
 @pytest.mark.parametrize(
     "attempt,error,message",
     [
-        (lambda w: learning.add_learning_point(w.db, w.officer, new_point(complaint_references=["CS-999"])),
+        (lambda w: learning_points.add_learning_point(w.db, w.officer, new_point(complaint_references=["CS-999"])),
          NotFound, "No complaint has the reference 'CS-999'."),
-        (lambda w: learning.add_learning_point(w.db, w.officer, new_point(complaint_references=[])),
+        (lambda w: learning_points.add_learning_point(w.db, w.officer, new_point(complaint_references=[])),
          InvalidInput, "complaints must name at least one complaint the learning comes from"),
-        (lambda w: learning.add_learning_point(w.db, w.officer, new_point(theme="Comunication")),
+        (lambda w: learning_points.add_learning_point(w.db, w.officer, new_point(theme="Comunication")),
          InvalidInput, "theme ('Comunication') is not known; did you mean 'Communication'?"),
-        (lambda w: learning.add_learning_point(w.db, w.officer, new_point(service_area="Team Wets")),
+        (lambda w: learning_points.add_learning_point(w.db, w.officer, new_point(service_area="Team Wets")),
          InvalidInput, "service area ('Team Wets') is not known; did you mean 'Team West'?"),
-        (lambda w: learning.link_complaint(w.db, w.officer, 999, "CS-001", 1), NotFound, "Learning point 999 does not exist."),
-        (lambda w: learning.link_complaint(w.db, w.officer, w.learning_point, "CS-999", 1),
+        (lambda w: learning_points.link_complaint(w.db, w.officer, 999, "CS-001", 1), NotFound, "Learning point 999 does not exist."),
+        (lambda w: learning_points.link_complaint(w.db, w.officer, w.learning_point, "CS-999", 1),
          NotFound, "No complaint has the reference 'CS-999'."),
-        (lambda w: learning.record_no_learning(w.db, w.officer, "nope", 1, NoLearningDecision(reason="x")),
+        (lambda w: learning_points.record_no_learning(w.db, w.officer, "nope", 1, NoLearningDecision(reason="x")),
          NotFound, "No complaint has the reference 'nope'."),
     ],
     ids=["unknown complaint", "no complaint", "unknown theme", "unknown area", "unknown point", "link unknown complaint",
@@ -256,9 +256,9 @@ def test_bad_learning_input_is_refused_in_plain_words_and_nothing_is_written(wor
 
 
 def test_a_complaint_is_linked_to_a_learning_point_only_once(world):
-    learning.link_complaint(world.db, world.officer, world.learning_point, "CS-001", 1)
+    learning_points.link_complaint(world.db, world.officer, world.learning_point, "CS-001", 1)
     with pytest.raises(InvalidInput, match=f"complaint \\('CS-001'\\) is already linked to learning point {world.learning_point}"):
-        learning.link_complaint(world.db, world.officer, world.learning_point, "CS-001", 2)
+        learning_points.link_complaint(world.db, world.officer, world.learning_point, "CS-001", 2)
     assert world.db["learning_point_complaints"].count == 1
 
 
@@ -303,9 +303,9 @@ def test_completing_a_cancelled_action_is_refused_in_plain_words_and_changes_not
 
 def test_a_stale_learning_decision_is_told_of_the_other_change_before_any_rule(world):
     read_by_both = complaint(world, "CS-001")["version"]
-    learning.link_complaint(world.db, world.manager_west, world.learning_point, "CS-001", read_by_both)
+    learning_points.link_complaint(world.db, world.manager_west, world.learning_point, "CS-001", read_by_both)
     # "no learning" would also break the rule that a complaint with learning cannot have it; the conflict comes first.
     with pytest.raises(Conflict, match="Someone else changed this complaint"):
-        learning.record_no_learning(world.db, world.officer, "CS-001", read_by_both, NoLearningDecision(reason="None"))
+        learning_points.record_no_learning(world.db, world.officer, "CS-001", read_by_both, NoLearningDecision(reason="None"))
     with pytest.raises(Conflict, match="Someone else changed this complaint"):
-        learning.link_complaint(world.db, world.officer, world.learning_point, "CS-001", read_by_both)
+        learning_points.link_complaint(world.db, world.officer, world.learning_point, "CS-001", read_by_both)

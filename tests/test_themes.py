@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from learning_tracker import db as database
-from learning_tracker import themes
+from learning_tracker.read import themes
 from learning_tracker.services.core import concern_code_id
-from learning_tracker.themes import ThemeFilters
+from learning_tracker.read.themes import ThemeFilters
 from tests.factories import build_world
 
 YEAR = ("2021-22",)

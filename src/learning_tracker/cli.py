@@ -176,7 +176,7 @@ def _deadline(args: argparse.Namespace) -> int:
 
 @command("reminders")
 def _reminders(args: argparse.Namespace) -> int:
-    from . import reminders
+    from .services import reminders
 
     path = _db_path(args)
     if not path.exists():
@@ -205,6 +205,7 @@ def _reminders(args: argparse.Namespace) -> int:
 
 @command("rag")
 def _rag(args: argparse.Namespace) -> int:
+    from .read import open_stages
     from .reports import rag
 
     path = _db_path(args)
@@ -213,7 +214,7 @@ def _rag(args: argparse.Namespace) -> int:
     as_of = args.as_of or date.today()
     db = database.connect(path)
     try:
-        rows = rag.rag_rows(db, as_of)
+        rows = open_stages.rag_rows(db, as_of)
     except ValueError as error:  # a date outside the working-day calendar
         raise CommandError(str(error)) from None
     finally:
@@ -277,7 +278,7 @@ _REPORT_FORMATS = {".md": "md", ".docx": "docx", ".xlsx": "xlsx", ".json": "json
 
 @command("report")
 def _report(args: argparse.Namespace) -> int:
-    from . import queries
+    from .read import report_figures
     from .reports import annual, quarterly, render
 
     path = _db_path(args)
@@ -293,7 +294,7 @@ def _report(args: argparse.Namespace) -> int:
     as_of = args.as_of or date.today()
     db = database.connect(path)
     try:
-        if not queries._year_holds_records(db, args.year):
+        if not report_figures.year_holds_records(db, args.year):
             raise CommandError(f"No complaints or compliments are recorded in {args.year}, so there is nothing to report.")
         if args.report_kind == "annual":
             report = annual.annual_report(db, args.year, as_of)

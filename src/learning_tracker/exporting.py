@@ -39,6 +39,7 @@ from .templates import (
 )
 from .rules import roles
 from .rules import periods
+from .rules import vocabulary
 
 BATCH = 2000
 FORMATS = ("csv", "xlsx")
@@ -265,7 +266,7 @@ def _complaint_batch(db: sqlite_utils.Database, ids: list[int]) -> list[tuple[in
             JOIN concern_codes cc ON cc.id = k.concern_code_id
             WHERE k.complaint_id IN ({listed}) ORDER BY k.complaint_id, cc.position, k.id"""
     ):
-        concerns.setdefault(complaint_id, []).append(category + (f" > {sub}" if sub else ""))
+        concerns.setdefault(complaint_id, []).append(vocabulary.concern_code_text(category, sub))
     return [
         (c["id"], complaint_template_row(c, stages.get(c["id"], []), concerns.get(c["id"], [])))
         for c in complaints

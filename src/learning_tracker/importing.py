@@ -505,13 +505,13 @@ class Lookups:
     def codes(self) -> dict[tuple[str, str], tuple[int, str, int]]:
         """Concern codes by (category, subcategory) as matched: (id, text, position)."""
         return {
-            (norm(c), norm(s)): (id_, c + (f" > {s}" if s else ""), position)
+            (norm(c), norm(s)): (id_, vocabulary.concern_code_text(c, s), position)
             for id_, c, s, position in self.db.execute("SELECT id, category, subcategory, position FROM concern_codes")
         }
 
     @cached_property
     def code_texts(self) -> list[str]:
-        return [c + (f" > {s}" if s else "") for c, s in
+        return [vocabulary.concern_code_text(c, s) for c, s in
                 self.db.execute("SELECT category, subcategory FROM concern_codes WHERE active ORDER BY position")]
 
     @cached_property
@@ -536,7 +536,7 @@ class Lookups:
         return {ref.lower(): (id_, ref) for id_, ref in self.db.execute("SELECT id, reference FROM complaints")}
 
     def concern(self, text: str) -> tuple[int, str, int] | None:
-        category, _, sub = text.partition(">")
+        category, sub = vocabulary.split_concern_code(text)
         return self.codes.get((norm(category), norm(sub)))
 
     def role(self, text: str) -> str | None:

@@ -21,7 +21,8 @@ from typing import Any
 import sqlite_utils
 import streamlit as st
 
-from . import auth, demo_mode, navigation
+from . import demo_mode, navigation
+from .services import auth
 from . import db as database
 from .db import transaction
 from .errors import Conflict, DomainError, InvalidInput, NotFound, Refused

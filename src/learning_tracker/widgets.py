@@ -135,7 +135,7 @@ def action_history_table(history: pd.DataFrame) -> None:
 def _evidence_loader(evidence_id: int):
     def load() -> bytes:
         # Runs on another thread when the button is clicked: it opens its own connection.
-        from .learning import evidence_file
+        from .read.learning_and_actions import evidence_file
 
         db = ui.open_db()
         try:

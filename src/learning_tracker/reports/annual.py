@@ -1,7 +1,7 @@
 """The statutory annual complaints report of a financial year, computed from the records.
 
 ``annual_report(db, year, as_of)`` gives every figure (the JSON data contract in the README, "The
-annual report's data"): the tables of ``queries.annual_figures`` plus how complaints were received
+annual report's data"): the tables of ``figures.annual_figures`` plus how complaints were received
 with "not recorded" shown, Ombudsman investigations, remedy payments by route, earlier years, the
 service improvements and learning of each service area with a draft of its prose, the progress of last
 year's actions, and the reconciliation warnings. ``publishable(report)`` is the same report with small
@@ -21,7 +21,8 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from .. import charts, config, queries
+from .. import charts, config
+from ..read import report_figures
 from . import render
 from .render import (
     Chart,
@@ -39,7 +40,7 @@ from .render import (
 from ..rules import vocabulary
 from ..rules import periods
 
-NOT_RECORDED = queries.NOT_RECORDED
+NOT_RECORDED = report_figures.NOT_RECORDED
 SUPPRESSED = "fewer than 5"
 SMALLEST_SHOWN = 5
 EARLIER_YEARS = 4
@@ -68,7 +69,7 @@ def annual_report(db: sqlite_utils.Database, year: str, as_of: date | None = Non
     Raises ``ValueError`` (a sentence for the user) when ``year`` is not a financial year.
     """
     as_of = as_of or date.today()
-    figures = queries.annual_figures(db, year, as_of)
+    figures = report_figures.annual_figures(db, year, as_of)
     received = figures["complaints_received"]
     report: dict[str, Any] = {
         "financial_year": year,
@@ -106,14 +107,14 @@ def annual_report(db: sqlite_utils.Database, year: str, as_of: date | None = Non
 
 
 def _with_not_recorded(ways: dict[str, int], total: int) -> dict[str, int]:
-    """``queries.received_via`` leaves out the complaints with no way recorded (the reference report's
+    """``figures.received_via`` leaves out the complaints with no way recorded (the reference report's
     "not knowns excluded"); the report shows them as "not recorded" so that nothing is hidden."""
     missing = total - sum(ways.values())
     return {**ways, NOT_RECORDED: missing} if missing else dict(ways)
 
 
 def _ombudsman(ombudsman: dict) -> dict:
-    """``queries.ombudsman`` plus ``investigated``: the decisions made after an investigation (upheld or
+    """``figures.ombudsman`` plus ``investigated``: the decisions made after an investigation (upheld or
     not upheld), as the LGSCO's annual letter counts them."""
     decisions = ombudsman["decisions"]
     investigated = sum(n for decision, n in decisions.items() if decision.lower() in ("upheld", "not upheld"))
@@ -150,24 +151,24 @@ def earlier_years(db: sqlite_utils.Database, year: str, as_of: date, years: int 
     label = year
     for _ in range(years):
         label = periods.previous_financial_year(label)
-        if queries._year_holds_records(db, label):
+        if report_figures.year_holds_records(db, label):
             result[label] = headline(db, label, as_of)
     return result
 
 
 def headline(db: sqlite_utils.Database, year: str, as_of: date) -> dict:
     """The figures of ``year`` that the report compares across years."""
-    received = queries.complaints_by_procedure(db, year)
-    statutory = queries.final_stages(db, year, as_of, "statutory")
+    received = report_figures.complaints_by_procedure(db, year)
+    statutory = report_figures.final_stages(db, year, as_of, "statutory")
     stage1 = statutory.get("1", {}).get("complaints", 0)
     return {
         "complaints_received": received,
-        "complainants": queries.complainants(db, year),
+        "complainants": report_figures.complainants(db, year),
         "statutory_by_final_stage": statutory,
-        "corporate_by_final_stage": queries.final_stages(db, year, as_of, "corporate"),
+        "corporate_by_final_stage": report_figures.final_stages(db, year, as_of, "corporate"),
         "stage1_resolved_share": round(stage1 / received["statutory"], 3) if received["statutory"] else None,
-        "compliments": queries.compliments_received(db, year),
-        "concerns_by_category": queries.concerns_by_category(db, year),
+        "compliments": report_figures.compliments_received(db, year),
+        "concerns_by_category": report_figures.concerns_by_category(db, year),
     }
 
 
@@ -190,7 +191,7 @@ _POINTS_SQL = f"""
 SELECT lp.id, sa.name, lp.theme, lp.description, lp.status,
        (SELECT COUNT(*) FROM learning_point_complaints l WHERE l.learning_point_id = lp.id)
 FROM learning_points lp JOIN service_areas sa ON sa.id = lp.service_area_id
-WHERE lp.id IN ({queries._YEAR_LEARNING_POINTS})
+WHERE lp.id IN ({report_figures.YEAR_LEARNING_POINTS_SQL})
 ORDER BY sa.name COLLATE NOCASE, lp.created_on, lp.id
 """
 
@@ -198,7 +199,7 @@ _ACTIONS_SQL = f"""
 SELECT a.learning_point_id, a.description, u.name, a.due_on, a.status, a.completed_on,
        {vocabulary.action_overdue_sql('a', ':as_of')}
 FROM actions a JOIN users u ON u.id = a.owner_id
-WHERE a.learning_point_id IN ({queries._YEAR_LEARNING_POINTS})
+WHERE a.learning_point_id IN ({report_figures.YEAR_LEARNING_POINTS_SQL})
 ORDER BY a.learning_point_id, a.due_on, a.id
 """
 

@@ -8,7 +8,7 @@ A pack holds, for one meeting:
 * **what is new or changed since the previous meeting**: learning points created and action updates
   made after the previous meeting's date, up to and including this meeting's date (four weeks back
   when there is no earlier meeting);
-* **learning gaps** (``learning.learning_gaps``);
+* **learning gaps** (``learning_and_actions.learning_gaps``);
 * the **decisions** recorded at the meeting.
 
 Every list is selected, sorted and cut to ``limit`` rows in SQL, with its full count, so a pack stays
@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from .. import learning
+from ..read import learning_and_actions
 from ..rules.vocabulary import OPEN_ACTION_SQL, OPEN_LEARNING_POINT_SQL, OPEN_LEARNING_POINT_STATUSES
 
 FIRST_MEETING_LOOKBACK = timedelta(days=28)
@@ -248,9 +248,9 @@ def build(
         "version": points["version"],
     })  # fmt: skip
 
-    action_filters = learning.Filters(service_area_ids=service_area_ids, themes=themes, learning_statuses=OPEN_LEARNING_POINT_STATUSES)
-    found, actions_total = learning.actions(db, action_filters, as_of, limit=limit)
-    overdue_total = learning.action_counts(db, action_filters, as_of)["overdue"] if actions_total else 0
+    action_filters = learning_and_actions.Filters(service_area_ids=service_area_ids, themes=themes, learning_statuses=OPEN_LEARNING_POINT_STATUSES)
+    found, actions_total = learning_and_actions.actions(db, action_filters, as_of, limit=limit)
+    overdue_total = learning_and_actions.action_counts(db, action_filters, as_of)["overdue"] if actions_total else 0
     action_decisions = _latest_decisions(decided, "action")
     actions = pd.DataFrame({
         "Action": found["id"], "Learning point": found["learning_point_id"], "Service area": found["service_area"],
@@ -289,7 +289,7 @@ def build(
         [*update_params, limit],
     )
 
-    found_gaps, gaps_total = learning.learning_gaps(db, service_area_ids=service_area_ids, limit=limit)
+    found_gaps, gaps_total = learning_and_actions.learning_gaps(db, service_area_ids=service_area_ids, limit=limit)
     gap_ids = _complaint_ids(db, list(found_gaps["reference"]))
     gap_decisions = _latest_decisions(decided, "learning gap")
     gaps = pd.DataFrame({
@@ -298,7 +298,7 @@ def build(
         "Decision at this meeting": [gap_decisions.get(gap_ids.get(r, 0), "") for r in found_gaps["reference"]],
         "complaint_id": [gap_ids.get(r) for r in found_gaps["reference"]],
     })  # fmt: skip
-    gaps_by_area = learning.learning_gaps_by_area(db, service_area_ids).rename(
+    gaps_by_area = learning_and_actions.learning_gaps_by_area(db, service_area_ids).rename(
         columns={"service_area": "Service area", "gaps": "Learning gaps", "oldest_received_on": "Oldest received"})
 
     filtered_by = []

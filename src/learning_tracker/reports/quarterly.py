@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from .. import charts, config, queries
+from .. import charts, config
+from ..read import report_figures
 from .annual import _split, _unknown_words, long_date
 from .render import Chart, Document, Heading, Paragraph, Table, plural, show, year_label
 from ..rules import periods
@@ -38,10 +39,10 @@ def quarterly_report(db: sqlite_utils.Database, year: str, quarter: int, as_of: 
     for number in range(1, int(quarter) + 1):
         label = periods.quarter_label(year, number)
         quarters[f"Q{number}"] = {
-            "complaints_received": queries.complaints_by_procedure(db, label),
-            "concerns_by_category": queries.concerns_by_category(db, label),
-            "statutory_outcomes": queries.statutory_outcomes(db, label),
-            "statutory_by_final_stage": queries.final_stages(db, label, as_of, "statutory"),
+            "complaints_received": report_figures.complaints_by_procedure(db, label),
+            "concerns_by_category": report_figures.concerns_by_category(db, label),
+            "statutory_outcomes": report_figures.statutory_outcomes(db, label),
+            "statutory_by_final_stage": report_figures.final_stages(db, label, as_of, "statutory"),
         }
     this = quarters[f"Q{quarter}"]
     report = {

@@ -12,6 +12,30 @@ from datetime import date
 
 from . import sql
 
+# --- complaints' stages and concerns -----------------------------------------------------------------
+
+INFORMAL = "informal"  # the procedure whose single stage is not numbered
+
+
+def stage_label(procedure: str, stage: int) -> str:
+    """'statutory stage 2', 'informal' (an informal complaint has one stage)."""
+    return INFORMAL if procedure == INFORMAL else f"{procedure} stage {stage}"
+
+
+CONCERN_SEPARATOR = ">"
+
+
+def concern_code_text(category: str, subcategory: str | None) -> str:
+    """A concern code as users write it: 'Category', or 'Category > Subcategory'."""
+    return category + (f" {CONCERN_SEPARATOR} {subcategory}" if subcategory else "")
+
+
+def split_concern_code(text: str) -> tuple[str, str]:
+    """'Category > Subcategory' as (category, subcategory), each trimmed; the subcategory '' when none."""
+    category, _, sub = text.partition(CONCERN_SEPARATOR)
+    return category.strip(), sub.strip()
+
+
 # --- improvement actions ---------------------------------------------------------------------------
 
 NOT_STARTED, IN_PROGRESS, COMPLETED, VERIFIED, CANCELLED = ACTION_STATUSES = (

@@ -18,7 +18,8 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from .. import auth, config
+from .. import config
+from . import auth
 from ..errors import Conflict, InvalidInput, NotFound, Problem, unknown_value
 from ..models import NewUser, TimescaleChange, UserChange
 from .core import (
@@ -334,7 +335,7 @@ def reactivate_service_area(db: sqlite_utils.Database, actor: Actor, area_id: in
 
 def code_text(category: str, subcategory: str) -> str:
     """A concern code as the users write it: 'Category' or 'Category > Subcategory'."""
-    return category + (f" > {subcategory}" if subcategory else "")
+    return vocabulary.concern_code_text(category, subcategory)
 
 
 def add_concern_code(db: sqlite_utils.Database, actor: Actor, category: str, subcategory: str = "") -> int:

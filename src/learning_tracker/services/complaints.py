@@ -43,6 +43,8 @@ from .core import (
     update_versioned,
 )
 from ..rules.roles import COMPLAINTS_OFFICER
+from ..read.register import concern_texts
+from ..rules.vocabulary import stage_label
 
 WITHDRAWN = "withdrawn"
 
@@ -56,11 +58,6 @@ def complaint_id_by_reference(db: sqlite_utils.Database, reference: str) -> int:
     if row is None:
         raise NotFound(f"No complaint has the reference '{reference.strip()}'.")
     return row[0]
-
-
-def stage_label(procedure: str, stage: int) -> str:
-    """'statutory stage 2', 'informal' (an informal complaint has one stage)."""
-    return "informal" if procedure == "informal" else f"{procedure} stage {stage}"
 
 
 def _latest_stage(db: sqlite_utils.Database, complaint: dict[str, Any]) -> dict[str, Any]:
@@ -381,15 +378,3 @@ def record_ombudsman(
         _claim(db, complaint, read_version, values)
         change.before = {key: complaint[key] for key in values} | {"version": read_version}
         change.after = {**values, "version": read_version + 1}
-
-
-def concern_texts(db: sqlite_utils.Database, complaint_id: int) -> list[str]:
-    """The complaint's concerns as 'Category' or 'Category > Subcategory', in the configured order, a code
-    repeated as often as it was raised."""
-    rows = db.execute(
-        "SELECT cc.category, cc.subcategory FROM concerns c JOIN concern_codes cc ON cc.id = c.concern_code_id"
-        " WHERE c.complaint_id = ? ORDER BY cc.position, c.id",
-        [complaint_id],
-    ).fetchall()
-    return [category + (f" > {sub}" if sub else "") for category, sub in rows]
-

@@ -20,6 +20,7 @@ from ..db import now_utc, transaction
 from ..errors import Conflict, InvalidInput, NotFound, Problem, Refused, unknown_value
 from ..rules.roles import COMPLAINTS_OFFICER, ROLES, SERVICE_MANAGER
 from .. import config
+from ..rules import vocabulary
 
 
 
@@ -220,14 +221,14 @@ def check_vocabulary(db: sqlite_utils.Database, vocab: str, value: str | None, *
 
 def concern_code_id(db: sqlite_utils.Database, text: str) -> int:
     """The id of the concern code written as 'Category' or 'Category > Subcategory'."""
-    category, _, sub = (part.strip() for part in text.partition(">"))
+    category, sub = vocabulary.split_concern_code(text)
     row = db.execute(
         "SELECT id FROM concern_codes WHERE category = ? COLLATE NOCASE AND subcategory = ? COLLATE NOCASE AND active",
         [category, sub],
     ).fetchone()
     if row is None:
         codes = [
-            c + (f" > {s}" if s else "")
+            vocabulary.concern_code_text(c, s)
             for c, s in db.execute("SELECT category, subcategory FROM concern_codes WHERE active ORDER BY position")
         ]
         raise InvalidInput([unknown_value("concern", text, codes)])

@@ -26,10 +26,10 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from . import config
+from .. import config
 
 # Column names, in the users' words (also the CSV headings), are shared with the chart builders.
-from .charts import (
+from ..charts import (
     AVERAGE_DAYS,
     CATEGORY,
     COMPLAINTS,
@@ -47,8 +47,8 @@ from .charts import (
     STAGE,
     UPHELD_RATE,
 )
-from .rules.periods import financial_year_bounds
-from .rules.vocabulary import UPHELD_OUTCOMES
+from ..rules.periods import financial_year_bounds
+from ..rules.vocabulary import UPHELD_OUTCOMES
 
 STAGES = (1, 2)
 COMPLIMENT_CATEGORY = "Compliment category"

@@ -19,8 +19,8 @@ from typing import Any
 
 import sqlite_utils
 
-from .errors import DomainError
-from .rules import vocabulary
+from ..errors import DomainError
+from ..rules import vocabulary
 
 WINDOW_DAYS = 7
 ENV_PREFIX = "LEARNING_TRACKER_SMTP_"

@@ -1,7 +1,7 @@
 """The monitoring dashboard's figures, aggregated in SQL into small DataFrames.
 
 Open stages, their RAG, what is due this week and what is overdue are those of the weekly RAG report
-(``reports.rag.OPEN_STAGES_SQL``) on the same date, so the dashboard and the report always agree.
+(``read.open_stages.OPEN_STAGES_SQL``) on the same date, so the dashboard and the report always agree.
 
 Working days taken are counted from a stage's clock start to its response, by the **quarter of the
 response** (April to June is Q1): the dashboard follows how quickly stages are being answered now. A
@@ -16,11 +16,11 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from . import config
-from .reports.rag import OPEN_STAGES_SQL, open_stages_params
-from .rules.rag import RAG_ORDER
-from .services.complaints import stage_label
-from .rules import periods
+from .. import config
+from .open_stages import OPEN_STAGES_SQL, open_stages_params
+from ..rules.rag import RAG_ORDER
+from ..rules.vocabulary import stage_label
+from ..rules import periods
 
 
 def _stage_order(db: sqlite_utils.Database) -> list[tuple[str, int]]:

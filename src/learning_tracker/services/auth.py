@@ -27,9 +27,9 @@ import sqlite_utils
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from .db import transaction
-from .errors import InvalidInput, Problem, Refused, unknown_value
-from .services.core import Actor, load_actor, record_audit
+from ..db import transaction
+from ..errors import InvalidInput, Problem, Refused, unknown_value
+from .core import Actor, load_actor, record_audit
 
 LOCAL, SSO, DEMO = "local", "sso", "demo"
 PROVIDERS = (LOCAL, SSO, DEMO)

@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from .rules import vocabulary
-from .rules.vocabulary import OPEN_ACTION_SQL as _OPEN_SQL
+from ..rules import vocabulary
+from ..rules.vocabulary import OPEN_ACTION_SQL as _OPEN_SQL
 
 
 OVERDUE = "overdue"

@@ -16,12 +16,13 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from . import config, queries, workdays
-from .errors import NotFound
-from .reports.rag import OPEN_STAGES_SQL, open_stages_params
-from .services.complaints import concern_texts, stage_label
-from .rules import rag as rag_rule
-from .rules import periods
+from .. import config, workdays
+from ..errors import NotFound
+from .report_figures import financial_years
+from .open_stages import OPEN_STAGES_SQL, open_stages_params
+from ..rules.vocabulary import concern_code_text, stage_label
+from ..rules import rag as rag_rule
+from ..rules import periods
 
 OPEN = "open"  # the outcome filter's word for "no outcome yet"
 PAGE_SIZE = 50
@@ -170,7 +171,7 @@ def _register_rows(db: sqlite_utils.Database, ids: list[int], as_of: date) -> li
 def register_options(db: sqlite_utils.Database) -> dict[str, list]:
     """The choices of the register's filters: financial years, procedures, stages, areas, outcomes, categories."""
     return {
-        "financial_years": queries.financial_years(db),
+        "financial_years": financial_years(db),
         "procedures": config.vocabulary(db, "procedure"),
         "stages": sorted({stage for (_, stage) in config.timescales(db)}),
         "service_areas": [tuple(r) for r in db.execute("SELECT id, name FROM service_areas ORDER BY name COLLATE NOCASE")],
@@ -336,3 +337,14 @@ def compliment_counts(db: sqlite_utils.Database, filters: ComplimentFilter) -> d
         "source": frame(by_source, "Source", source_order),
         "service_area": frame(by_area, "Service area"),
     }
+
+
+def concern_texts(db: sqlite_utils.Database, complaint_id: int) -> list[str]:
+    """The complaint's concerns as 'Category' or 'Category > Subcategory', in the configured order, a code
+    repeated as often as it was raised."""
+    rows = db.execute(
+        "SELECT cc.category, cc.subcategory FROM concerns c JOIN concern_codes cc ON cc.id = c.concern_code_id"
+        " WHERE c.complaint_id = ? ORDER BY cc.position, c.id",
+        [complaint_id],
+    ).fetchall()
+    return [concern_code_text(category, sub) for category, sub in rows]
