@@ -14,7 +14,7 @@ from typing import Callable
 from . import db as database
 from . import workdays
 from .errors import DomainError
-from .rules import periods
+from .rules import periods, roles
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -255,7 +255,7 @@ def _users(args: argparse.Namespace) -> int:
             new = parse(NewUser, {"email": args.email, "name": name, "role": args.role, "service_areas": args.area,
                                   "password": _read_password(args)})
             admin.add_user(db, admin.command_line_actor(), new)
-            print(f"Added {new.name} <{new.email.strip()}> as a {admin.role_key(new.role).replace('_', ' ')}"
+            print(f"Added {new.name} <{new.email.strip()}> as a {roles.role_key(new.role).replace('_', ' ')}"
                   + (" with a password." if new.password else " (no password: single sign-on only)."))
         elif args.users_command == "set-password":
             row = db.execute("SELECT id, version FROM users WHERE email = ? COLLATE NOCASE", [args.email.strip()]).fetchone()

@@ -43,10 +43,9 @@ from .db import now_utc, transaction
 from .errors import DomainError, InvalidInput, NotFound, Problem, unknown_value
 from .models import DATE_HINT
 from .services.actions import refresh_learning_point_status
-from .services.admin import role_key
 from .services.compliments import personal_details_in
 from .services.core import Actor, record_audit
-from .rules.roles import SERVICE_MANAGER
+from .rules.roles import SERVICE_MANAGER, role_key
 from .templates import (
     ACTIONS,
     COMPLAINTS,

@@ -54,14 +54,6 @@ def command_line_actor() -> Actor:
 # --- users ---------------------------------------------------------------------------------------
 
 
-def role_key(value: str) -> str:
-    """The role written as its key ('service_manager') or its name ('Service manager'), any case."""
-    wanted = value.strip().lower()
-    for key, label in roles.ROLES.items():
-        if wanted in (key, label.lower(), key.replace("_", " ")):
-            return key
-    raise InvalidInput([unknown_value("role", value, list(roles.ROLES.values()))])
-
 
 def _area_ids(db: sqlite_utils.Database, names: list[str], role: str, problems: list[Problem]) -> list[int]:
     ids = []
@@ -119,7 +111,7 @@ def add_user(db: sqlite_utils.Database, actor: Actor, new: NewUser) -> int:
             hint = "; reactivate them instead" if not existing[0] else ""
             problems.append(Problem("email", email, f"already belongs to a user{hint}"))
         try:
-            role = role_key(new.role)
+            role = roles.role_key(new.role)
         except InvalidInput as error:
             problems.extend(error.problems)
             role = ""
@@ -146,7 +138,7 @@ def change_user(db: sqlite_utils.Database, actor: Actor, user_id: int, read_vers
         before = _user_snapshot(db, user_id)
         problems: list[Problem] = []
         try:
-            role = role_key(edit.role)
+            role = roles.role_key(edit.role)
         except InvalidInput as error:
             problems.extend(error.problems)
             role = user["role"]
