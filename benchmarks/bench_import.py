@@ -37,7 +37,7 @@ AREAS = ["Through Care", "Team West", "Children's Disability Team", "Looked Afte
 def complaints_csv(n: int, seed: int = 2122) -> bytes:
     """N complaints in the canonical template, received over the ten years before TODAY."""
     from learning_tracker import config, workdays
-    from learning_tracker.templates import COMPLAINTS, TEMPLATES
+    from learning_tracker.read.templates import COMPLAINTS, TEMPLATES
 
     rng = random.Random(seed)
     fields = TEMPLATES[COMPLAINTS].fields[:25]
@@ -93,9 +93,10 @@ def main() -> int:
     parser.add_argument("--xlsx", action="store_true", help="also time the same rows from an Excel workbook")
     args = parser.parse_args()
 
-    from learning_tracker import cli, exporting, importing
+    from learning_tracker import cli
+    from learning_tracker.services import exporting, importing
     from learning_tracker import db as database
-    from learning_tracker.services.admin import command_line_actor
+    from learning_tracker.services.users import command_line_actor
 
     actor = command_line_actor()
     results: dict = {"complaints": args.complaints}

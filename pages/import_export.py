@@ -1,6 +1,6 @@
 """Import and export: records from the case system and spreadsheets in (upload, map the columns, check,
 confirm), every record type out as CSV or Excel, and a backup of the whole database. Complaints officer
-only. The steps' logic is in learning_tracker.importing, exporting and backup."""
+only. The steps' logic is in learning_tracker.services (importing, exporting and backup)."""
 
 import hashlib
 import json
@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from learning_tracker import backup, config, exporting, importing, ui
-from learning_tracker.read import report_figures
+from learning_tracker import config, ui
+from learning_tracker.read import register, report_figures
 from learning_tracker.errors import DomainError
-from learning_tracker.rules.roles import COMPLAINTS_OFFICER
-from learning_tracker.templates import TEMPLATES, template
+from learning_tracker.services import backup, exporting, importing, permissions
+from learning_tracker.read.templates import TEMPLATES, template
 
 NOT_IN_FILE = "(not in this file)"
 LEAVE = "(leave as it is)"
@@ -22,7 +22,7 @@ SHOWN = 500
 
 db, actor = ui.page_context()
 st.title("Import and export")
-if actor.role != COMPLAINTS_OFFICER:
+if not permissions.transfers_records(actor):
     st.error("Only the complaints officer imports, exports and backs up records.")
     st.stop()
 
@@ -243,7 +243,7 @@ def export_step() -> None:
                               key="export_year")
     procedure = cells[1].selectbox("Procedure", [None, *config.vocabulary(db, "procedure")],
                                    format_func=lambda p: p or "all procedures", key="export_procedure")
-    areas = dict(db.execute("SELECT id, name FROM service_areas ORDER BY name").fetchall())
+    areas = dict(register.service_areas(db))
     chosen = cells[2].multiselect("Service areas", list(areas), format_func=areas.get, key="export_areas",
                                   placeholder="all service areas")
     st.caption("Complaints follow all three filters, compliments the year and service areas, learning points and "

@@ -6,9 +6,10 @@ import sqlite3
 
 import pytest
 
-from learning_tracker import backup, cli
+from learning_tracker import cli
 from learning_tracker import db as database
-from learning_tracker.backup import NotABackup
+from learning_tracker.services import backup
+from learning_tracker.services.backup import NotABackup
 from learning_tracker.errors import DomainError
 
 from .factories import build_world

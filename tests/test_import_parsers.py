@@ -9,7 +9,7 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from learning_tracker import config
-from learning_tracker.importing import Lookups, norm, value_meaning
+from learning_tracker.services.importing import Lookups, norm, value_meaning
 from learning_tracker.models import (
     DATE_HINT,
     parse_pence,

@@ -10,12 +10,13 @@ import pytest
 from openpyxl import Workbook
 
 from learning_tracker import db as database
-from learning_tracker import exporting, importing, workdays
+from learning_tracker import workdays
 from learning_tracker.read import report_figures
 from learning_tracker.errors import Conflict, InvalidInput, NotFound, Refused
-from learning_tracker.importing import Mapping, UnreadableFile, import_file
-from learning_tracker.services.admin import command_line_actor
-from learning_tracker.templates import IMPORT_ORDER, TEMPLATES
+from learning_tracker.services import exporting, importing
+from learning_tracker.services.importing import Mapping, UnreadableFile, import_file
+from learning_tracker.services.users import command_line_actor
+from learning_tracker.read.templates import IMPORT_ORDER, TEMPLATES
 
 from .factories import build_world
 

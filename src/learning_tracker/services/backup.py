@@ -20,10 +20,10 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import db as database
-from .db import transaction
-from .errors import DomainError
-from .services.core import Actor, record_audit
+from .. import db as database
+from ..db import transaction
+from ..errors import DomainError
+from .core import Actor, record_audit, refusal_audited, require_officer
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -142,9 +142,8 @@ def restore(source: str | os.PathLike, target: str | os.PathLike, *, actor: Acto
 def backup_for_download(db, actor: Actor, path: str | os.PathLike) -> tuple[str, bytes]:
     """A backup of the configured database for the complaints officer to download: (file name, bytes).
     The download is audited: the file holds every record."""
-    from .exporting import require_officer
-
-    require_officer(db, actor, "download backup", "database", doing="download a backup of the database")
+    with refusal_audited(db, actor, "download backup", "database"):
+        require_officer(actor, "download a backup of the database")
     content = backup_bytes(path)
     filename = f"{Path(path).stem}-backup-{_stamp()}.db"
     with transaction(db):

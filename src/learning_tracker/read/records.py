@@ -1,27 +1,27 @@
-"""Exports: every record type as CSV or Excel in its import template (``templates.py``), so that an
-export imported into an empty database gives the same records.
+"""Records as the import and export templates write them (``read.templates``), and the values a file's
+cells are checked against.
 
-Rows are read from SQL in batches (keyset on the id) and written as they come, so an export of 100,000
+Rows are read from SQL in batches (keyset on the id) and yielded as they come, so an export of 100,000
 complaints never holds more than a batch of records in Python. The same functions turn one record into
-its template row for the importer, which compares a file's row with the record it would update.
+its template row for the importer, which compares a file's row with the record it would update
+(``complaint_rows_for`` and the like). ``Lookups`` reads, once per file, what the import checks a file's
+values against; ``allowed_values`` is the list a coded template column takes in this database (the
+import's error report and value mapping, and the Excel template's "About the columns" sheet).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from functools import cached_property
 from typing import Any
 
 import sqlite_utils
 
-from . import config
-from .db import transaction
-from .errors import Refused
-from .services.core import Actor, record_audit, require_role
-from .rules.roles import COMPLAINTS_OFFICER
+from .. import config
+from ..errors import InvalidInput
+from ..rules import periods, roles, sql, vocabulary
+from . import sql as query
 from .templates import (
     ACTIONS,
     COMPLAINTS,
@@ -37,15 +37,8 @@ from .templates import (
     join_list,
     template,
 )
-from .rules import roles
-from .rules import periods
-from .rules import vocabulary
 
 BATCH = 2000
-FORMATS = ("csv", "xlsx")
-# A cell a spreadsheet would run as a formula; the CSV export quotes it with an apostrophe, as Excel does,
-# and the importer takes the apostrophe off again.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -84,7 +77,7 @@ def stage_columns(received_on: str, procedure: str, stages: Iterable[dict[str, A
     for s in stages:
         number = s["stage"]
         if s["procedure"] != procedure:
-            if s["procedure"] == "informal" and number == 1:
+            if s["procedure"] == vocabulary.INFORMAL and number == 1:
                 row["informal_completed_on"] = fmt_date(s["responded_on"])
             continue
         if number == 1:
@@ -193,15 +186,6 @@ def service_area_template_row(a: dict[str, Any]) -> dict[str, str]:
 # --- reading records in batches ---------------------------------------------------------------------
 
 
-def _dicts(cursor) -> list[dict[str, Any]]:
-    names = [c[0] for c in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
-def _id_list(ids: Iterable[int]) -> str:
-    return ", ".join(str(int(i)) for i in ids)
-
-
 def _batches(db: sqlite_utils.Database, table: str, where: list[str], params: dict[str, Any]) -> Iterator[list[int]]:
     """The ids of ``table`` (aliased ``t``) matching ``where``, in id order, a batch at a time."""
     after = 0
@@ -216,15 +200,10 @@ def _batches(db: sqlite_utils.Database, table: str, where: list[str], params: di
         after = ids[-1]
 
 
-def _year_bounds(year: str) -> tuple[str, str]:
-    start, end = periods.financial_year_bounds(year)
-    return start.isoformat(), end.isoformat() + "~"
-
-
 def _complaint_conditions(f: ExportFilter, alias: str) -> tuple[list[str], dict[str, Any]]:
     where, params = [], {}
     if f.financial_year:
-        params["fy_start"], params["fy_end"] = _year_bounds(f.financial_year)
+        params["fy_start"], params["fy_end"] = periods.period_bounds_iso(f.financial_year)
         where.append(f"{alias}.received_on BETWEEN :fy_start AND :fy_end")
     if f.procedure:
         where.append(f"{alias}.procedure = :procedure")
@@ -233,7 +212,7 @@ def _complaint_conditions(f: ExportFilter, alias: str) -> tuple[list[str], dict[
 
 
 def _areas(f: ExportFilter, column: str) -> list[str]:
-    return [f"{column} IN ({_id_list(f.service_area_ids)})"] if f.service_area_ids else []
+    return [query.in_ids(column, f.service_area_ids)] if f.service_area_ids else []
 
 
 def complaint_rows_for(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict[str, str]]:
@@ -247,24 +226,23 @@ def complaint_rows_for(db: sqlite_utils.Database, ids: list[int]) -> dict[int, d
 
 
 def _complaint_batch(db: sqlite_utils.Database, ids: list[int]) -> list[tuple[int, dict[str, str]]]:
-    listed = _id_list(ids)
-    complaints = _dicts(db.execute(
+    complaints = query.dicts(db.execute(
         f"""SELECT c.*, sa.name AS service_area, u.email AS no_learning_recorded_by
             FROM complaints c JOIN service_areas sa ON sa.id = c.service_area_id
             LEFT JOIN users u ON u.id = c.no_learning_recorded_by
-            WHERE c.id IN ({listed}) ORDER BY c.id"""
+            WHERE {query.in_ids("c.id", ids)} ORDER BY c.id"""
     ))
     stages: dict[int, list[dict[str, Any]]] = {}
-    for s in _dicts(db.execute(
-        f"""SELECT * FROM complaint_stages WHERE complaint_id IN ({listed})
-            ORDER BY complaint_id, procedure = 'informal' DESC, stage"""
+    for s in query.dicts(db.execute(
+        f"""SELECT * FROM complaint_stages WHERE {query.in_ids("complaint_id", ids)}
+            ORDER BY complaint_id, procedure = {sql.literal(vocabulary.INFORMAL)} DESC, stage"""
     )):
         stages.setdefault(s["complaint_id"], []).append(s)
     concerns: dict[int, list[str]] = {}
     for complaint_id, category, sub in db.execute(
         f"""SELECT k.complaint_id, cc.category, cc.subcategory FROM concerns k
             JOIN concern_codes cc ON cc.id = k.concern_code_id
-            WHERE k.complaint_id IN ({listed}) ORDER BY k.complaint_id, cc.position, k.id"""
+            WHERE {query.in_ids("k.complaint_id", ids)} ORDER BY k.complaint_id, cc.position, k.id"""
     ):
         concerns.setdefault(complaint_id, []).append(vocabulary.concern_code_text(category, sub))
     return [
@@ -290,15 +268,14 @@ def compliment_rows_for(db: sqlite_utils.Database, ids: list[int]) -> dict[int, 
 
 
 def _compliment_batch(db: sqlite_utils.Database, ids: list[int]) -> list[tuple[int, dict[str, str]]]:
-    listed = _id_list(ids)
-    compliments = _dicts(db.execute(
+    compliments = query.dicts(db.execute(
         f"""SELECT m.*, sa.name AS service_area FROM compliments m JOIN service_areas sa ON sa.id = m.service_area_id
-            WHERE m.id IN ({listed}) ORDER BY m.id"""
+            WHERE {query.in_ids("m.id", ids)} ORDER BY m.id"""
     ))
     order = {v.lower(): i for i, v in enumerate(config.vocabulary(db, "compliment_category"))}
     categories: dict[int, list[str]] = {}
     for m_id, category in db.execute(
-        f"SELECT compliment_id, category FROM compliment_categories WHERE compliment_id IN ({listed})"
+        f"SELECT compliment_id, category FROM compliment_categories WHERE {query.in_ids('compliment_id', ids)}"
     ):
         categories.setdefault(m_id, []).append(category)
     return [
@@ -311,7 +288,7 @@ def _compliment_batch(db: sqlite_utils.Database, ids: list[int]) -> list[tuple[i
 def _compliments(db: sqlite_utils.Database, f: ExportFilter) -> Iterator[dict[str, str]]:
     where, params = [], {}
     if f.financial_year:
-        params["fy_start"], params["fy_end"] = _year_bounds(f.financial_year)
+        params["fy_start"], params["fy_end"] = periods.period_bounds_iso(f.financial_year)
         where.append("t.received_on BETWEEN :fy_start AND :fy_end")
     for ids in _batches(db, "compliments", where + _areas(f, "t.service_area_id"), params):
         for _, row in _compliment_batch(db, ids):
@@ -339,16 +316,15 @@ def learning_rows_for(db: sqlite_utils.Database, ids: list[int]) -> dict[int, di
 
 
 def _learning_batch(db: sqlite_utils.Database, ids: list[int]) -> list[tuple[int, dict[str, str]]]:
-    listed = _id_list(ids)
-    points = _dicts(db.execute(
+    points = query.dicts(db.execute(
         f"""SELECT lp.*, sa.name AS service_area, u.email AS created_by FROM learning_points lp
             JOIN service_areas sa ON sa.id = lp.service_area_id LEFT JOIN users u ON u.id = lp.created_by
-            WHERE lp.id IN ({listed}) ORDER BY lp.id"""
+            WHERE {query.in_ids("lp.id", ids)} ORDER BY lp.id"""
     ))
     references: dict[int, list[str]] = {}
     for lp_id, reference in db.execute(
         f"""SELECT lpc.learning_point_id, c.reference FROM learning_point_complaints lpc
-            JOIN complaints c ON c.id = lpc.complaint_id WHERE lpc.learning_point_id IN ({listed})"""
+            JOIN complaints c ON c.id = lpc.complaint_id WHERE {query.in_ids("lpc.learning_point_id", ids)}"""
     ):
         references.setdefault(lp_id, []).append(reference)
     return [
@@ -373,10 +349,10 @@ def action_rows_for(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict
 
 
 def _action_batch(db: sqlite_utils.Database, ids: list[int]) -> list[tuple[int, dict[str, str]]]:
-    actions = _dicts(db.execute(
+    actions = query.dicts(db.execute(
         f"""SELECT a.*, sa.name AS service_area, u.email AS owner_email FROM actions a
             JOIN service_areas sa ON sa.id = a.service_area_id JOIN users u ON u.id = a.owner_id
-            WHERE a.id IN ({_id_list(ids)}) ORDER BY a.id"""
+            WHERE {query.in_ids("a.id", ids)} ORDER BY a.id"""
     ))
     return [(a["id"], action_template_row(a)) for a in actions]
 
@@ -394,12 +370,12 @@ def _users(db: sqlite_utils.Database, f: ExportFilter) -> Iterator[dict[str, str
         "SELECT usa.user_id, sa.name FROM user_service_areas usa JOIN service_areas sa ON sa.id = usa.service_area_id"
     ):
         areas.setdefault(user_id, []).append(name)
-    for u in _dicts(db.execute("SELECT id, email, name, role, active FROM users ORDER BY id")):
+    for u in query.dicts(db.execute("SELECT id, email, name, role, active FROM users ORDER BY id")):
         yield user_template_row(u, areas.get(u["id"], []))
 
 
 def _service_areas(db: sqlite_utils.Database, f: ExportFilter) -> Iterator[dict[str, str]]:
-    for a in _dicts(db.execute("SELECT name, active FROM service_areas ORDER BY id")):
+    for a in query.dicts(db.execute("SELECT name, active FROM service_areas ORDER BY id")):
         yield service_area_template_row(a)
 
 
@@ -419,114 +395,104 @@ def rows(db: sqlite_utils.Database, kind: str, filters: ExportFilter | None = No
     return _READERS[kind](db, filters or ExportFilter())
 
 
-# --- files -------------------------------------------------------------------------------------------
+
+# --- what a file's values are checked against ---------------------------------------------------------
 
 
-def _csv_cell(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
+def norm(value: str) -> str:
+    """A value as it is matched: case, surrounding and repeated spaces ignored."""
+    return " ".join(str(value).split()).lower()
 
 
-def to_csv(kind: str, records: Iterable[dict[str, str]]) -> tuple[bytes, int]:
-    """The records as a CSV file in the template (UTF-8 with a byte-order mark, so Excel reads it as
-    UTF-8), and how many there were."""
-    fields = template(kind).fields
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(fields)
-    count = 0
-    for record in records:
-        writer.writerow([_csv_cell(record[f]) for f in fields])
-        count += 1
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8"), count
+class Lookups:
+    """What rows are checked against, each read from the database once per file."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    @cached_property
+    def areas(self) -> dict[str, tuple[int, str]]:
+        """Every service area by its name as matched, active or not: imports carry history too."""
+        return {norm(name): (id_, name) for id_, name in self.db.execute("SELECT id, name FROM service_areas")}
+
+    @cached_property
+    def area_names(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT name FROM service_areas ORDER BY active DESC, name")]
+
+    @cached_property
+    def vocabularies(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for field_name, value in self.db.execute("SELECT field, value FROM vocabularies ORDER BY field, position"):
+            found.setdefault(field_name, []).append(value)
+        return found
+
+    @cached_property
+    def vocabulary_index(self) -> dict[str, dict[str, str]]:
+        return {f: {norm(v): v for v in values} for f, values in self.vocabularies.items()}
+
+    @cached_property
+    def codes(self) -> dict[tuple[str, str], tuple[int, str, int]]:
+        """Concern codes by (category, subcategory) as matched: (id, text, position)."""
+        return {
+            (norm(c), norm(s)): (id_, vocabulary.concern_code_text(c, s), position)
+            for id_, c, s, position in self.db.execute("SELECT id, category, subcategory, position FROM concern_codes")
+        }
+
+    @cached_property
+    def code_texts(self) -> list[str]:
+        return [vocabulary.concern_code_text(c, s) for c, s in
+                self.db.execute("SELECT category, subcategory FROM concern_codes WHERE active ORDER BY position")]
+
+    @cached_property
+    def themes(self) -> list[str]:
+        return config.concern_categories(self.db)
+
+    @cached_property
+    def timescales(self) -> dict[tuple[str, int], config.Timescale]:
+        return config.timescales(self.db)
+
+    @cached_property
+    def users(self) -> dict[str, int]:
+        return {email.lower(): id_ for id_, email in self.db.execute("SELECT id, email FROM users")}
+
+    @cached_property
+    def user_emails(self) -> dict[int, str]:
+        """Each user's email as stored (the template writes it so)."""
+        return dict(self.db.execute("SELECT id, email FROM users").fetchall())
+
+    @cached_property
+    def complaints(self) -> dict[str, tuple[int, str]]:
+        return {ref.lower(): (id_, ref) for id_, ref in self.db.execute("SELECT id, reference FROM complaints")}
+
+    def concern(self, text: str) -> tuple[int, str, int] | None:
+        category, sub = vocabulary.split_concern_code(text)
+        return self.codes.get((norm(category), norm(sub)))
+
+    def role(self, text: str) -> str | None:
+        try:
+            return roles.role_key(text)
+        except InvalidInput:
+            return None
+
+    def allowed(self, coded: str) -> list[str]:
+        """The values a coded column takes, as the error report and the value mapping list them."""
+        if coded == "service_area":
+            return self.area_names
+        if coded == "concern":
+            return self.code_texts
+        if coded == "theme":
+            return self.themes
+        if coded == "role":
+            return [label.lower() for label in roles.ROLES.values()]
+        if coded == "learning_status":
+            return list(vocabulary.LEARNING_POINT_STATUSES)
+        if coded == "action_status":
+            return list(vocabulary.ACTION_STATUSES)
+        if coded == "yes_no":
+            return ["yes", "no"]
+        return self.vocabularies.get(coded, [])
 
 
-def to_xlsx(sheets: dict[str, Iterable[dict[str, str]]]) -> tuple[bytes, int]:
-    """An Excel workbook with one sheet per record type (named as the type), and how many rows in all.
-
-    Every cell is written as text, so that a value starting with '=' is never run as a formula.
-    """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    count = 0
-    for kind, records in sheets.items():
-        fields = template(kind).fields
-        sheet = workbook.create_sheet(kind)
-        sheet.append(fields)
-        for record in records:
-            values = []
-            for f in fields:
-                value = record[f]
-                if value.startswith("="):
-                    cell = WriteOnlyCell(sheet, value=value)
-                    cell.data_type = "s"
-                    value = cell
-                values.append(value)
-            sheet.append(values)
-            count += 1
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue(), count
-
-
-def require_officer(db: sqlite_utils.Database, actor: Actor, event: str, entity: str, *, doing: str) -> None:
-    """Refuse anyone but the complaints officer, and audit the refusal (nothing else was written)."""
-    try:
-        require_role(actor, COMPLAINTS_OFFICER, doing=doing)
-    except Refused as refusal:
-        with transaction(db):
-            record_audit(db, actor, event, entity, None, outcome="refused", message=str(refusal))
-        raise
-
-
-def export_file(
-    db: sqlite_utils.Database, actor: Actor, kind: str, fmt: str, filters: ExportFilter | None = None,
-) -> tuple[str, bytes, int]:
-    """An export for download: (file name, content, rows). ``kind`` is a record type, or ``"all"`` for
-    an Excel workbook of every type. Complaints officer only; the export is audited (it carries the
-    equality data of complainants)."""
-    filters = filters or ExportFilter()
-    event = f"export {kind}"
-    require_officer(db, actor, event, "export", doing="export records")
-    if fmt not in FORMATS:
-        raise ValueError(f"'{fmt}' is not an export format; choose csv or xlsx.")
-    kinds = list(TEMPLATES) if kind == "all" else [kind]
-    if kind == "all" and fmt != "xlsx":
-        raise ValueError("An export of every record type is an Excel workbook (xlsx), one sheet per type.")
-    if fmt == "csv":
-        content, count = to_csv(kind, rows(db, kind, filters))
-    else:
-        content, count = to_xlsx({k: rows(db, k, filters) for k in kinds})
-    suffix = "-" + filters.financial_year if filters.financial_year else ""
-    filename = f"{'learning-tracker' if kind == 'all' else kind}{suffix}-{date.today().isoformat()}.{fmt}"
-    with transaction(db):
-        record_audit(db, actor, event, "export", None,
-                     after={"file": filename, "rows": count, "filters": filters.describe()},
-                     message=f"Exported {count} rows to {filename}")
-    return filename, content, count
-
-
-def template_file(db: sqlite_utils.Database, kind: str, fmt: str) -> tuple[str, bytes]:
-    """The empty template of a record type for download: its header row; the Excel one also has a sheet
-    'About the columns' saying what each column holds and which values it takes."""
-    tpl = template(kind)
-    if fmt == "csv":
-        content, _ = to_csv(kind, [])
-        return f"{tpl.filename}.csv", content
-    from openpyxl import Workbook
-
-    from .importing import allowed_values  # the same lists the importer checks against
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = kind
-    sheet.append(tpl.fields)
-    about = workbook.create_sheet("About the columns")
-    about.append(["column", "required", "what it holds", "allowed values"])
-    for column in tpl.columns:
-        allowed = "; ".join(allowed_values(db, column.coded)) if column.coded else ""
-        about.append([column.name, "yes" if column.required else "", column.help, allowed])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return f"{tpl.filename}.xlsx", buffer.getvalue()
+def allowed_values(db: sqlite_utils.Database, coded: str) -> list[str]:
+    """The values a coded template column takes in this database."""
+    return Lookups(db).allowed(coded)

@@ -6,6 +6,10 @@ the template columns are the register's words, and the few columns beyond the ca
 informal stage before the formal procedure) are optional: a file without them imports as if they were
 blank. Values are written as the configured vocabularies spell them, dates as ISO dates (2021-04-06),
 yes/no fields as yes or no, lists (concerns, categories, complaint references) separated by semicolons.
+
+The definitions are pure (no database): the read side writes records into these rows
+(``read.records``), and the import and export services (``services.importing``,
+``services.exporting``) read and write files in them, so they live here, below both.
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-from . import models
-from .rules.vocabulary import PARTLY_UPHELD
+from .. import models
+from ..rules.vocabulary import PARTLY_UPHELD
 
 SERVICE_AREAS, USERS, COMPLAINTS, COMPLIMENTS, LEARNING, ACTIONS = (
     "service-areas", "users", "complaints", "compliments", "learning", "actions",
@@ -29,7 +33,7 @@ class Column:
 
     ``coded`` names the list of allowed values the column takes (a vocabulary, or ``service_area``,
     ``concern``, ``theme``, ``role``, ``learning_status``, ``action_status``, ``priority``); those
-    are the columns whose values an import may map (a file's "Partially Upheld" to "partly upheld").
+    are the columns whose values an import may map (a file's "Partially Upheld" to partly upheld).
     ``many`` marks a semicolon-separated list.
     """
 
@@ -286,6 +290,16 @@ def join_list(values: list[str]) -> str:
 
 def fmt_text(value: str | None) -> str:
     return "" if value is None else str(value)
+
+
+# A cell a spreadsheet would run as a formula; the CSV export quotes it with an apostrophe, as Excel does,
+# and the importer takes the apostrophe off again.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A value as a CSV cell: one a spreadsheet would run as a formula is quoted with an apostrophe."""
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 #: Other spellings of coded values that are close in meaning but not in letters, for the value mapping.

@@ -1,0 +1,254 @@
+"""Writing an import: the rows a plan (``checking.plan_import``) found good, all in one transaction with
+one audit event naming the file and its counts. Any problem in any row writes nothing.
+
+``import_file`` is the use case the page and the command share: the complaints officer's alone (a
+refusal is audited), it reads the file, maps it, checks every row again inside the write lock and writes.
+New records take the next free ids; an update bumps the record's version; a stage keeps its row (and
+its due date, unless its clock moved); an action's history and its learning point's status follow as
+when an action is changed on the page (``services.actions.refresh_learning_point_status``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import sqlite_utils
+
+from ...db import now_utc, transaction
+from ...errors import InvalidInput, Problem
+from ...read import sql as query
+from ...read.templates import ACTIONS, COMPLAINTS, COMPLIMENTS, LEARNING, SERVICE_AREAS, USERS, template
+from ...rules.roles import COMPLAINTS_OFFICER
+from ..actions import refresh_learning_point_status
+from ..core import Actor, record_audit, refusal_audited, require_officer
+from .checking import Checker, ImportPlan, plan_import
+from .mapping import Mapping, guess_mapping
+from .reading import read_table
+
+
+def _apply_service_areas(db: sqlite_utils.Database, plan: ImportPlan, c: Checker) -> None:
+    db.conn.executemany("INSERT INTO service_areas (name, active) VALUES (?, ?)",
+                        [(p["name"], p["active"]) for p in plan.to_add])
+    db.conn.executemany("UPDATE service_areas SET name = ?, active = ?, version = version + 1 WHERE id = ?",
+                        [(p["name"], p["active"], id_) for id_, p, _ in plan.to_update])
+
+
+def _apply_users(db: sqlite_utils.Database, plan: ImportPlan, c: Checker) -> None:
+    for p in plan.to_add:
+        user_id = db.execute("INSERT INTO users (email, name, role, active) VALUES (?, ?, ?, ?)",
+                             [p["email"], p["name"], p["role"], p["active"]]).lastrowid
+        db.conn.executemany("INSERT INTO user_service_areas (user_id, service_area_id) VALUES (?, ?)",
+                            [(user_id, a) for a in p["areas"]])
+    for user_id, p, _ in plan.to_update:
+        db.execute("UPDATE users SET email = ?, name = ?, role = ?, active = ?, version = version + 1 WHERE id = ?",
+                   [p["email"], p["name"], p["role"], p["active"], user_id])
+        db.execute("DELETE FROM user_service_areas WHERE user_id = ?", [user_id])
+        db.conn.executemany("INSERT INTO user_service_areas (user_id, service_area_id) VALUES (?, ?)",
+                            [(user_id, a) for a in p["areas"]])
+    officers = db.execute("SELECT COUNT(*) FROM users WHERE role = ? AND active", [COMPLAINTS_OFFICER]).fetchone()[0]
+    if not officers and c.look.users:
+        raise InvalidInput([Problem("role", None, "changes would leave no active complaints officer; someone must "
+                                    "always be able to administer the app")])
+
+
+_COMPLAINT_COLUMNS = (
+    "reference", "received_on", "procedure", "service_area_id", "received_via", "complainant_type", "advocate",
+    "gender", "age_band", "ethnicity", "disability", "outcome", "outcome_on", "lgsco_referred_on", "lgsco_decision",
+    "remedy_pence", "no_learning_reason", "no_learning_recorded_by", "no_learning_recorded_on",
+)
+_STAGE_COLUMNS = ("procedure", "stage", "clock_started_on", "due_on", "extended_due_on", "extension_reason",
+                  "responded_on")
+
+
+def _apply_complaints(db: sqlite_utils.Database, plan: ImportPlan, c: Checker) -> None:
+    conn = db.conn
+    next_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM complaints").fetchone()[0]
+    complaint_rows, stage_rows, concern_rows = [], [], []
+    for offset, p in enumerate(plan.to_add):
+        complaint_id = next_id + offset
+        complaint_rows.append((complaint_id, *(p["complaint"][k] for k in _COMPLAINT_COLUMNS)))
+        stage_rows += [(complaint_id, *(s[k] for k in _STAGE_COLUMNS)) for s in p["stages"]]
+        concern_rows += [(complaint_id, code) for code in p["concerns"]]
+    conn.executemany(
+        f"INSERT INTO complaints (id, {', '.join(_COMPLAINT_COLUMNS)}) VALUES ({', '.join('?' * (len(_COMPLAINT_COLUMNS) + 1))})",
+        complaint_rows)
+    _insert_stages(conn, stage_rows)
+    conn.executemany("INSERT INTO concerns (complaint_id, concern_code_id) VALUES (?, ?)", concern_rows)
+
+    assignments = ", ".join(f"{k} = ?" for k in _COMPLAINT_COLUMNS)
+    for complaint_id, p, _ in plan.to_update:
+        conn.execute(f"UPDATE complaints SET {assignments}, version = version + 1 WHERE id = ?",
+                     [*(p["complaint"][k] for k in _COMPLAINT_COLUMNS), complaint_id])
+        _update_stages(conn, complaint_id, p["stages"])
+        held = [r[0] for r in conn.execute("SELECT concern_code_id FROM concerns WHERE complaint_id = ?", [complaint_id])]
+        if Counter(held) != Counter(p["concerns"]):
+            conn.execute("DELETE FROM concerns WHERE complaint_id = ?", [complaint_id])
+            conn.executemany("INSERT INTO concerns (complaint_id, concern_code_id) VALUES (?, ?)",
+                             [(complaint_id, code) for code in p["concerns"]])
+
+
+def _insert_stages(conn, stage_rows: list[tuple]) -> None:
+    conn.executemany(
+        f"INSERT INTO complaint_stages (complaint_id, {', '.join(_STAGE_COLUMNS)}) VALUES ({', '.join('?' * 8)})",
+        stage_rows)
+
+
+def _update_stages(conn, complaint_id: int, stages: list[dict[str, Any]]) -> None:
+    """Bring a complaint's stage rows in line with the file, keeping each row (and its due date, unless its
+    clock moved) so that its id and version history stay."""
+    held = {(r[1], r[2]): r for r in conn.execute(
+        "SELECT id, procedure, stage, clock_started_on, due_on, extended_due_on, extension_reason, responded_on"
+        " FROM complaint_stages WHERE complaint_id = ?", [complaint_id])}
+    wanted = {(s["procedure"], s["stage"]): s for s in stages}
+    for key, row in held.items():
+        if key not in wanted:
+            conn.execute("DELETE FROM complaint_stages WHERE id = ?", [row[0]])
+    for key, s in wanted.items():
+        row = held.get(key)
+        if row is None:
+            _insert_stages(conn, [(complaint_id, *(s[k] for k in _STAGE_COLUMNS))])
+            continue
+        due_on = row[4] if row[3] == s["clock_started_on"] else s["due_on"]
+        new = (s["clock_started_on"], due_on, s["extended_due_on"], s["extension_reason"], s["responded_on"])
+        if tuple(row[3:]) != new:
+            conn.execute(
+                "UPDATE complaint_stages SET clock_started_on = ?, due_on = ?, extended_due_on = ?, extension_reason = ?,"
+                " responded_on = ?, version = version + 1 WHERE id = ?", [*new, row[0]])
+
+
+def _next_ids(db: sqlite_utils.Database, table: str, payloads: list[dict[str, Any]]) -> None:
+    """Give new records without an id the next free ones, after any id the file gives."""
+    highest = db.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]
+    highest = max([highest, *(p["id"] for p in payloads if p["id"])])
+    for p in payloads:
+        if not p["id"]:
+            highest += 1
+            p["id"] = highest
+
+
+def _apply_compliments(db: sqlite_utils.Database, plan: ImportPlan, c: Checker) -> None:
+    _next_ids(db, "compliments", plan.to_add)
+    db.conn.executemany(
+        "INSERT INTO compliments (id, received_on, service_area_id, source, summary) VALUES (?, ?, ?, ?, ?)",
+        [(p["id"], p["received_on"], p["service_area_id"], p["source"], p["summary"]) for p in plan.to_add])
+    db.conn.executemany("INSERT INTO compliment_categories (compliment_id, category) VALUES (?, ?)",
+                        [(p["id"], cat) for p in plan.to_add for cat in p["categories"]])
+    for record_id, p, _ in plan.to_update:
+        db.execute("UPDATE compliments SET received_on = ?, service_area_id = ?, source = ?, summary = ?,"
+                   " version = version + 1 WHERE id = ?",
+                   [p["received_on"], p["service_area_id"], p["source"], p["summary"], record_id])
+        db.execute("DELETE FROM compliment_categories WHERE compliment_id = ?", [record_id])
+        db.conn.executemany("INSERT INTO compliment_categories (compliment_id, category) VALUES (?, ?)",
+                            [(record_id, cat) for cat in p["categories"]])
+
+
+_LEARNING_COLUMNS = ("service_area_id", "theme", "description", "source", "status", "created_by", "created_on")
+
+
+def _apply_learning(db: sqlite_utils.Database, plan: ImportPlan, c: Checker) -> None:
+    _next_ids(db, "learning_points", plan.to_add)
+    db.conn.executemany(
+        f"INSERT INTO learning_points (id, {', '.join(_LEARNING_COLUMNS)}) VALUES ({', '.join('?' * 8)})",
+        [(p["id"], *(p[k] for k in _LEARNING_COLUMNS)) for p in plan.to_add])
+    links = [(p["id"], complaint_id) for p in plan.to_add for complaint_id in p["complaints"]]
+    for record_id, p, _ in plan.to_update:
+        db.execute(f"UPDATE learning_points SET {', '.join(f'{k} = ?' for k in _LEARNING_COLUMNS)}, version = version + 1"
+                   " WHERE id = ?", [*(p[k] for k in _LEARNING_COLUMNS), record_id])
+        held = {r[0] for r in db.execute(
+            "SELECT complaint_id FROM learning_point_complaints WHERE learning_point_id = ?", [record_id])}
+        gone = held - set(p["complaints"])
+        if gone:
+            db.execute("DELETE FROM learning_point_complaints WHERE learning_point_id = ? AND "
+                       f"{query.in_ids('complaint_id', gone)}", [record_id])
+        links += [(record_id, complaint_id) for complaint_id in p["complaints"] if complaint_id not in held]
+    db.conn.executemany("INSERT INTO learning_point_complaints (learning_point_id, complaint_id) VALUES (?, ?)", links)
+    # Learning now exists for these complaints, so a "no learning identified" decision no longer stands.
+    linked = sorted({complaint_id for _, complaint_id in links})
+    for start in range(0, len(linked), 1000):
+        db.execute(
+            "UPDATE complaints SET no_learning_reason = NULL, no_learning_recorded_by = NULL, "
+            "no_learning_recorded_on = NULL, version = version + 1 "
+            f"WHERE no_learning_reason IS NOT NULL AND {query.in_ids('id', linked[start:start + 1000])}")
+
+
+_ACTION_COLUMNS = ("learning_point_id", "description", "owner_id", "service_area_id", "due_on", "priority", "status",
+                   "cancel_reason", "completed_on", "verified_on", "created_on")
+
+
+def _apply_actions(db: sqlite_utils.Database, plan: ImportPlan, c: Checker) -> None:
+    _next_ids(db, "actions", plan.to_add)
+    at, note = now_utc(), f"Imported from {plan.filename}."
+    db.conn.executemany(
+        f"INSERT INTO actions (id, {', '.join(_ACTION_COLUMNS)}) VALUES ({', '.join('?' * 12)})",
+        [(p["id"], *(p[k] for k in _ACTION_COLUMNS)) for p in plan.to_add])
+    history = [(p["id"], at, c.actor.id, "created", None, p["status"], note) for p in plan.to_add]
+    for record_id, p, changes in plan.to_update:
+        db.execute(f"UPDATE actions SET {', '.join(f'{k} = ?' for k in _ACTION_COLUMNS)}, version = version + 1"
+                   " WHERE id = ?", [*(p[k] for k in _ACTION_COLUMNS), record_id])
+        described = "; ".join(f"{ch.field}: {ch.before or '(blank)'} -> {ch.after or '(blank)'}" for ch in changes)
+        history.append((record_id, at, c.actor.id, "imported", None, None, f"{note} {described}"))
+    db.conn.executemany(
+        "INSERT INTO action_updates (action_id, at, user_id, kind, from_value, to_value, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        history)
+    # A learning point's status follows its actions, as when an action is added on the page.
+    for learning_point_id in sorted({p["learning_point_id"] for p in plan.to_add}
+                                    | {p["learning_point_id"] for _, p, _ in plan.to_update}):
+        refresh_learning_point_status(db, learning_point_id)
+
+
+_APPLIERS: dict[str, Callable[[sqlite_utils.Database, ImportPlan, Checker], None]] = {
+    SERVICE_AREAS: _apply_service_areas,
+    USERS: _apply_users,
+    COMPLAINTS: _apply_complaints,
+    COMPLIMENTS: _apply_compliments,
+    LEARNING: _apply_learning,
+    ACTIONS: _apply_actions,
+}
+
+
+def import_file(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    kind: str,
+    filename: str,
+    content: bytes,
+    mapping: Mapping | None = None,
+    *,
+    dry_run: bool = False,
+    today: date | None = None,
+) -> ImportPlan:
+    """Import a file of ``kind`` records: check every row, then (unless ``dry_run`` or any row has a
+    problem) write them all in one transaction with one audit event naming the file and its counts.
+
+    Complaints officer only (a refusal is audited). ``mapping`` defaults to the obvious one for a file
+    in the template. A file that cannot be read, or lacks a required column, raises ``UnreadableFile``;
+    problems in rows come back in ``plan.problems`` and nothing is written.
+    """
+    event = f"import {kind}"
+    with refusal_audited(db, actor, event, "import"):
+        require_officer(actor, "import records")
+    template(kind)
+    table = read_table(filename, content, kind=kind)
+    mapping = mapping or guess_mapping(kind, table.headers)
+    if mapping.kind != kind:
+        raise InvalidInput([Problem("mapping", mapping.name, f"is for {template(mapping.kind).label}, "
+                                    f"not {template(kind).label}")])
+    if dry_run:
+        return plan_import(db, actor, table, mapping, today=today)
+    with transaction(db):
+        # Checked again inside the write lock, so the plan is against the records it writes over.
+        plan = plan_import(db, actor, table, mapping, today=today)
+        if plan.problems:
+            return plan
+        _APPLIERS[kind](db, plan, plan._checker)  # type: ignore[attr-defined]
+        counts = plan.counts()
+        record_audit(db, actor, event, "import", None, after={
+            "file": table.filename, "sheet": table.sheet, "mapping": mapping.name,
+            **{k: counts[k] for k in ("rows", "added", "updated", "unchanged")}},
+            message=f"Imported {table.filename}: {counts['added']} added, {counts['updated']} updated, "
+                    f"{counts['unchanged']} unchanged")
+        plan.written = True
+    return plan
