@@ -21,10 +21,10 @@ import sqlite_utils
 
 from .. import config
 from ..rules import periods, vocabulary
+from ..rules.vocabulary import NOT_RECORDED
+from . import reconciliation
 
-NOT_RECORDED = "not recorded"
 EQUALITY_FIELDS = ("gender", "age_band", "ethnicity", "disability")
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -334,6 +334,28 @@ def remedy_payments(db: sqlite_utils.Database, year: str) -> dict:
     }
 
 
+def remedy_payments_by_route(db: sqlite_utils.Database, year: str) -> dict[str, float]:
+    """Remedy payments on the year's complaints in pounds, by the route that led to them: "<procedure>
+    via Ombudsman" when the complaint went to the LGSCO, else "<procedure> stage <final stage>"."""
+    start, end = periods.period_bounds_iso(year)
+    rows = db.execute(
+        """
+        SELECT c.procedure, c.lgsco_referred_on IS NOT NULL,
+               (SELECT MAX(s.stage) FROM complaint_stages s WHERE s.complaint_id = c.id AND s.procedure = c.procedure),
+               SUM(c.remedy_pence)
+        FROM complaints c
+        WHERE c.received_on BETWEEN ? AND ? AND c.remedy_pence > 0
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        """,
+        [start, end],
+    ).fetchall()
+    routes: dict[str, float] = {}
+    for procedure, ombudsman, stage, pence in rows:
+        route = f"{procedure} via Ombudsman" if ombudsman else f"{procedure} stage {stage or 1}"
+        routes[route] = round(routes.get(route, 0) + pence / 100, 2)
+    return routes
+
+
 YEAR_LEARNING_POINTS_SQL = """
     SELECT DISTINCT lpc.learning_point_id FROM learning_point_complaints lpc
     JOIN complaints c ON c.id = lpc.complaint_id
@@ -376,48 +398,7 @@ def learning(db: sqlite_utils.Database, year: str) -> dict:
     }
 
 
-def reconciliation(figures: dict) -> list[dict]:
-    """Checks that the tables of ``annual_figures`` add up to the totals they break down.
-
-    Each check is ``{check, expected, actual, ok}``; a failed one points at records to correct.
-    """
-    received = figures["complaints_received"]
-    statutory = received["statutory"]
-    checks = [
-        ("statutory complaints by service area", statutory, sum(figures["statutory_by_service_area"].values())),
-        ("statutory complaints by outcome", statutory, sum(figures["statutory_outcomes"].values())),
-        (
-            "statutory complaints by final stage",
-            statutory,
-            sum(s["complaints"] for s in figures["statutory_by_final_stage"].values()),
-        ),
-        (
-            "corporate complaints by final stage",
-            received["corporate"],
-            sum(s["complaints"] for s in figures["corporate_by_final_stage"].values()),
-        ),
-        *(
-            (f"complaints by {field.replace('_', ' ')}", received["total"], sum(values.values()))
-            for field, values in figures["equality"].items()
-        ),
-        (
-            "compliments by source",
-            figures["compliments"]["total"],
-            sum(figures["compliments"]["by_source"].values()),
-        ),
-        (
-            "compliments by service area",
-            figures["compliments"]["total"],
-            sum(figures["compliments"]["by_service_area"].values()),
-        ),
-    ]
-    return [
-        {"check": name, "expected": expected, "actual": actual, "ok": expected == actual}
-        for name, expected, actual in checks
-    ]
-
-
-def annual_figures(db: sqlite_utils.Database, year: str, as_of: date) -> dict:
+def annual_figures(db: sqlite_utils.Database, year: str, as_of: date, *, reconcile: bool = True) -> dict:
     """Every figure of the annual report for the financial ``year`` (like ``"2021-22"``), as at ``as_of``.
 
     Returns a JSON-able dict (all keys are strings)::
@@ -438,7 +419,10 @@ def annual_figures(db: sqlite_utils.Database, year: str, as_of: date) -> dict:
         remedy_payments_gbp {total, by_procedure {procedure: pounds}},
         learning {learning_points_by_status, actions_by_status, by_service_area},
         stage1_average_working_days_by_quarter {Q1..Q4: float or None},
-        reconciliation [{check, expected, actual, ok}]
+        reconciliation [{check, expected, found, ok, message}]   # unless reconcile=False
+
+    ``reconciliation`` is the checks that these tables add up (``reconciliation.annual`` with
+    ``tables_only``); the annual report runs every check itself, so it asks for ``reconcile=False``.
     """
     figures = {
         "financial_year": year,
@@ -458,5 +442,6 @@ def annual_figures(db: sqlite_utils.Database, year: str, as_of: date) -> dict:
         "learning": learning(db, year),
         "stage1_average_working_days_by_quarter": stage1_average_working_days_by_quarter(db, year),
     }
-    figures["reconciliation"] = reconciliation(figures)
+    if reconcile:
+        figures["reconciliation"] = reconciliation.annual(db, figures, tables_only=True)
     return figures

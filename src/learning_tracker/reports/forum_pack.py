@@ -12,7 +12,9 @@ A pack holds, for one meeting:
 * the **decisions** recorded at the meeting.
 
 Every list is selected, sorted and cut to ``limit`` rows in SQL, with its full count, so a pack stays
-quick on a large register; the counts say when a list is longer than the pack shows.
+quick on a large register; the counts say when a list is longer than the pack shows. The queries are
+the read side's (``read.forum``, ``read.learning_and_actions``); this module assembles the pack,
+lists what the forum can decide about and writes the Word document.
 """
 
 from __future__ import annotations
@@ -25,25 +27,13 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from ..read import learning_and_actions
-from ..rules.vocabulary import OPEN_ACTION_SQL, OPEN_LEARNING_POINT_SQL, OPEN_LEARNING_POINT_STATUSES
+from ..read import forum, learning_and_actions
+from ..read.forum import Meeting, decisions, meeting, previous_meeting, short
+from ..read.forum import meetings as meetings  # the page lists the meetings through the pack
+from ..rules.vocabulary import OPEN_LEARNING_POINT_STATUSES
 
 FIRST_MEETING_LOOKBACK = timedelta(days=28)
 DEFAULT_LIMIT = 200
-
-
-@dataclass(frozen=True)
-class Meeting:
-    """A forum meeting as the pack shows it."""
-
-    id: int
-    held_on: date
-    attendees: list[str]
-    version: int = 1
-
-    @property
-    def title(self) -> str:
-        return f"{self.held_on:%-d %B %Y}"
 
 
 @dataclass
@@ -76,104 +66,7 @@ class ForumPack:
     filtered_by: list[str] = field(default_factory=list)
 
 
-def _frame(db: sqlite_utils.Database, sql: str, params: Any) -> pd.DataFrame:
-    cursor = db.execute(sql, params)
-    return pd.DataFrame(cursor.fetchall(), columns=[c[0] for c in cursor.description])
-
-
-def _in(column: str, values: tuple) -> tuple[str, list]:
-    return f"{column} IN ({', '.join('?' for _ in values)})", list(values)
-
-
-def _short(text: str, length: int = 80) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
-
-
-# --- meetings ------------------------------------------------------------------------------------
-
-
-def _meeting(row) -> Meeting:
-    attendees = [a.strip() for a in (row[2] or "").split(";") if a.strip()]
-    return Meeting(id=row[0], held_on=date.fromisoformat(row[1]), attendees=attendees, version=row[3])
-
-
-def meetings(db: sqlite_utils.Database) -> pd.DataFrame:
-    """Every meeting, newest first: id, held_on, attendees, decisions (how many were recorded)."""
-    return _frame(
-        db,
-        """SELECT m.id, m.held_on, m.attendees,
-                  (SELECT COUNT(*) FROM forum_decisions d WHERE d.meeting_id = m.id) AS decisions
-           FROM forum_meetings m ORDER BY m.held_on DESC, m.id DESC""",
-        [],
-    )
-
-
-def meeting(db: sqlite_utils.Database, meeting_id: int) -> Meeting | None:
-    """One meeting, or None."""
-    row = db.execute("SELECT id, held_on, attendees, version FROM forum_meetings WHERE id = ?", [meeting_id]).fetchone()
-    return _meeting(row) if row else None
-
-
-def previous_meeting(db: sqlite_utils.Database, of: Meeting) -> Meeting | None:
-    """The latest meeting held before ``of``, or None for the first one."""
-    row = db.execute(
-        "SELECT id, held_on, attendees, version FROM forum_meetings WHERE held_on < ? ORDER BY held_on DESC, id DESC LIMIT 1",
-        [of.held_on.isoformat()],
-    ).fetchone()
-    return _meeting(row) if row else None
-
-
-def decisions(db: sqlite_utils.Database, meeting_id: int) -> pd.DataFrame:
-    """The decisions recorded at a meeting, in the order they were recorded.
-
-    Columns: Item (in words), Service area, Decision, Note, Recorded by, Recorded at, and the item's
-    kind and id (``item``, ``item_id``) for matching decisions to the pack's rows.
-    """
-    frame = _frame(
-        db,
-        """SELECT d.learning_point_id, d.action_id, d.complaint_id, d.decision, d.note, u.name AS recorded_by,
-                  d.recorded_at, lp.description AS lp_description, a.description AS action_description,
-                  c.reference, COALESCE(lsa.name, asa.name, csa.name) AS service_area
-           FROM forum_decisions d
-           LEFT JOIN users u ON u.id = d.recorded_by
-           LEFT JOIN learning_points lp ON lp.id = d.learning_point_id
-           LEFT JOIN service_areas lsa ON lsa.id = lp.service_area_id
-           LEFT JOIN actions a ON a.id = d.action_id
-           LEFT JOIN service_areas asa ON asa.id = a.service_area_id
-           LEFT JOIN complaints c ON c.id = d.complaint_id
-           LEFT JOIN service_areas csa ON csa.id = c.service_area_id
-           WHERE d.meeting_id = ? ORDER BY d.recorded_at, d.id""",
-        [meeting_id],
-    )
-    records = []
-    for r in frame.itertuples(index=False):
-        if pd.notna(r.learning_point_id):
-            kind, item_id, label = "learning point", int(r.learning_point_id), f"Learning point {int(r.learning_point_id)}: {_short(r.lp_description)}"
-        elif pd.notna(r.action_id):
-            kind, item_id, label = "action", int(r.action_id), f"Action {int(r.action_id)}: {_short(r.action_description)}"
-        else:
-            kind, item_id, label = "learning gap", int(r.complaint_id), f"Learning gap: complaint {r.reference}"
-        records.append({"Item": label, "Service area": r.service_area, "Decision": r.decision, "Note": r.note,
-                        "Recorded by": r.recorded_by, "Recorded at": str(r.recorded_at).replace("T", " ")[:16],
-                        "item": kind, "item_id": item_id})
-    return pd.DataFrame(records, columns=["Item", "Service area", "Decision", "Note", "Recorded by", "Recorded at", "item", "item_id"])
-
-
 # --- the pack ------------------------------------------------------------------------------------
-
-
-def _lp_conditions(service_area_ids: tuple[int, ...], themes: tuple[str, ...]) -> tuple[str, list]:
-    where, params = [], []
-    if service_area_ids:
-        sql, values = _in("lp.service_area_id", service_area_ids)
-        where.append(sql)
-        params += values
-    if themes:
-        sql, values = _in("lp.theme", themes)
-        where.append(sql)
-        params += values
-    return "".join(f" AND {w}" for w in where), params
 
 
 def _latest_decisions(decided: pd.DataFrame, kind: str) -> dict[int, str]:
@@ -202,42 +95,9 @@ def build(
     until = this.held_on
     as_of = min(this.held_on, today)
     decided = decisions(db, meeting_id)
-    lp_where, lp_params = _lp_conditions(service_area_ids, themes)
-    as_of_text = as_of.isoformat()
 
-    summary = _frame(
-        db,
-        f"""SELECT sa.name AS "Service area", lp.theme AS "Theme", COUNT(*) AS "Open learning points",
-                   COALESCE(SUM(a.open), 0) AS "Open actions", COALESCE(SUM(a.overdue), 0) AS "Overdue actions"
-            FROM learning_points lp
-            JOIN service_areas sa ON sa.id = lp.service_area_id
-            LEFT JOIN (SELECT learning_point_id, SUM(status IN {OPEN_ACTION_SQL}) AS open,
-                              SUM(status IN {OPEN_ACTION_SQL} AND due_on < ?) AS overdue
-                       FROM actions GROUP BY learning_point_id) a ON a.learning_point_id = lp.id
-            WHERE lp.status IN {OPEN_LEARNING_POINT_SQL}{lp_where}
-            GROUP BY sa.name, lp.theme
-            ORDER BY "Overdue actions" DESC, sa.name, lp.theme""",
-        [as_of_text, *lp_params],
-    )
-
-    learning_points_total = db.execute(
-        f"SELECT COUNT(*) FROM learning_points lp WHERE lp.status IN {OPEN_LEARNING_POINT_SQL}{lp_where}", lp_params
-    ).fetchone()[0]
-    points = _frame(
-        db,
-        f"""SELECT p.id, sa.name AS service_area, p.theme, p.description, p.status, p.created_on, p.version,
-                   p.open_actions, p.overdue_actions,
-                   (SELECT COUNT(*) FROM learning_point_complaints lpc WHERE lpc.learning_point_id = p.id) AS complaints
-            FROM (SELECT lp.*,
-                         (SELECT COUNT(*) FROM actions a WHERE a.learning_point_id = lp.id AND a.status IN {OPEN_ACTION_SQL}) AS open_actions,
-                         (SELECT COUNT(*) FROM actions a WHERE a.learning_point_id = lp.id AND a.status IN {OPEN_ACTION_SQL}
-                              AND a.due_on < ?) AS overdue_actions
-                  FROM learning_points lp WHERE lp.status IN {OPEN_LEARNING_POINT_SQL}{lp_where}) p
-            JOIN service_areas sa ON sa.id = p.service_area_id
-            ORDER BY p.overdue_actions DESC, sa.name, p.theme, p.created_on, p.id
-            LIMIT ?""",
-        [as_of_text, *lp_params, limit],
-    )
+    summary = forum.open_learning_summary(db, as_of, service_area_ids, themes)
+    points, learning_points_total = forum.open_learning_points(db, as_of, service_area_ids, themes, limit=limit)
     lp_decisions = _latest_decisions(decided, "learning point")
     learning_points = pd.DataFrame({
         "Learning point": points["id"], "Service area": points["service_area"], "Theme": points["theme"],
@@ -259,38 +119,11 @@ def build(
         "Decision at this meeting": [action_decisions.get(int(i), "") for i in found["id"]],
     })  # fmt: skip
 
-    window = [since.isoformat(), until.isoformat()]
-    new_where = f"lp.created_on > ? AND lp.created_on <= ?{lp_where}"
-    new_total = db.execute(f"SELECT COUNT(*) FROM learning_points lp WHERE {new_where}", [*window, *lp_params]).fetchone()[0]
-    new_points = _frame(
-        db,
-        f"""SELECT lp.id AS "Learning point", sa.name AS "Service area", lp.theme AS "Theme",
-                   lp.description AS "Description", lp.status AS "Status", lp.created_on AS "Created on"
-            FROM learning_points lp JOIN service_areas sa ON sa.id = lp.service_area_id
-            WHERE {new_where} ORDER BY lp.created_on DESC, lp.id DESC LIMIT ?""",
-        [*window, *lp_params, limit],
-    )
-
-    # Timestamps are ISO strings: "~" sorts after any time of day, so "> since~" is "after that day".
-    update_where = f"au.at > ? AND au.at < ?{lp_where}"
-    update_params = [since.isoformat() + "~", until.isoformat() + "~", *lp_params]
-    update_from = """FROM action_updates au JOIN actions a ON a.id = au.action_id
-                     JOIN learning_points lp ON lp.id = a.learning_point_id"""
-    updates_total = db.execute(f"SELECT COUNT(*) {update_from} WHERE {update_where}", update_params).fetchone()[0]
-    updates = _frame(
-        db,
-        f"""SELECT substr(replace(au.at, 'T', ' '), 1, 16) AS "When", a.id AS "Action", lp.id AS "Learning point",
-                   sa.name AS "Service area", a.description AS "Description", au.kind AS "What changed",
-                   au.from_value AS "From", au.to_value AS "To", au.note AS "Note", u.name AS "By"
-            {update_from}
-            JOIN service_areas sa ON sa.id = a.service_area_id
-            LEFT JOIN users u ON u.id = au.user_id
-            WHERE {update_where} ORDER BY au.at DESC, au.id DESC LIMIT ?""",
-        [*update_params, limit],
-    )
+    new_points, new_total = forum.new_learning_points(db, since, until, service_area_ids, themes, limit=limit)
+    updates, updates_total = forum.action_updates(db, since, until, service_area_ids, themes, limit=limit)
 
     found_gaps, gaps_total = learning_and_actions.learning_gaps(db, service_area_ids=service_area_ids, limit=limit)
-    gap_ids = _complaint_ids(db, list(found_gaps["reference"]))
+    gap_ids = forum.complaint_ids(db, list(found_gaps["reference"]))
     gap_decisions = _latest_decisions(decided, "learning gap")
     gaps = pd.DataFrame({
         "Complaint": found_gaps["reference"], "Service area": found_gaps["service_area"],
@@ -303,9 +136,7 @@ def build(
 
     filtered_by = []
     if service_area_ids:
-        names = [r[0] for r in db.execute(f"SELECT name FROM service_areas WHERE {_in('id', service_area_ids)[0]} ORDER BY name",
-                                          list(service_area_ids))]
-        filtered_by.append("service areas: " + ", ".join(names))
+        filtered_by.append("service areas: " + ", ".join(forum.area_names(db, service_area_ids)))
     if themes:
         filtered_by.append("themes: " + ", ".join(themes))
 
@@ -318,13 +149,6 @@ def build(
         gaps=gaps, gaps_total=gaps_total, gaps_by_area=gaps_by_area, decisions=decided, limit=limit,
         service_area_ids=service_area_ids, themes=themes, filtered_by=filtered_by,
     )  # fmt: skip
-
-
-def _complaint_ids(db: sqlite_utils.Database, references: list[str]) -> dict[str, int]:
-    if not references:
-        return {}
-    sql, params = _in("reference", tuple(references))
-    return {r[0]: r[1] for r in db.execute(f"SELECT reference, id FROM complaints WHERE {sql}", params)}
 
 
 # --- what the forum can decide about ---------------------------------------------------------------
@@ -345,14 +169,14 @@ def decision_items(pack: ForumPack) -> list[Item]:
     """The pack's items in pack order: open learning points, then actions (overdue first), then learning gaps."""
     items = [
         Item("learning point", int(r["Learning point"]),
-             f"Learning point {int(r['Learning point'])} ({r['Service area']}, {r['Theme']}, {r['Status']}): {_short(r['Description'])}",
+             f"Learning point {int(r['Learning point'])} ({r['Service area']}, {r['Theme']}, {r['Status']}): {short(r['Description'])}",
              int(r["version"]), f"learning point {int(r['Learning point'])}")
         for r in pack.learning_points.to_dict("records")
     ]
     for r in pack.actions.to_dict("records"):
         late = f", {int(r['Days overdue'])} days overdue" if r["Days overdue"] else ""
         items.append(Item("action", int(r["Action"]),
-                          f"Action {int(r['Action'])} ({r['Service area']}, {r['Status']}{late}): {_short(r['Description'])}",
+                          f"Action {int(r['Action'])} ({r['Service area']}, {r['Status']}{late}): {short(r['Description'])}",
                           name=f"action {int(r['Action'])}"))
     for r in pack.gaps.to_dict("records"):
         if r["complaint_id"] is not None and pd.notna(r["complaint_id"]):

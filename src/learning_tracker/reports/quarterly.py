@@ -3,8 +3,9 @@ outcomes, and the average working days of statutory stages 1 and 2, against the 
 the same financial year.
 
 A quarter counts exactly as a year does (README, "How the reports count"), over the complaints
-received in the quarter: Q1 is April to June. The figures are ``queries``' own, computed for a quarter
-(``periods.quarter_label``), so a year's four quarters add up to the year.
+received in the quarter: Q1 is April to June. The figures are the read side's (``report_figures``),
+computed for a quarter (``periods.quarter_label``), so a year's four quarters add up to the year. The
+reconciliation is ``read.reconciliation.quarter``, shared with the annual report.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from .. import charts, config
-from ..read import report_figures
-from .annual import _split, _unknown_words, long_date
-from .render import Chart, Document, Heading, Paragraph, Table, plural, show, year_label
+from .. import charts
+from ..read import reconciliation, report_figures
+from .render import Chart, Document, Heading, Paragraph, Table, plural, show
 from ..rules import periods
+from ..rules.periods import long_date, year_label
 
 STAGES = ("1", "2")
 
@@ -30,7 +31,9 @@ def quarterly_report(db: sqlite_utils.Database, year: str, quarter: int, as_of: 
     Returns a JSON-able dict: ``financial_year``, ``quarter`` ("Q3"), ``period`` {start, end}, ``as_of``,
     ``complaints_received``, ``concerns_by_category`` and ``statutory_outcomes`` of the quarter,
     ``quarters`` {"Q1".. this quarter: {complaints_received, concerns_by_category, statutory_outcomes,
-    statutory_by_final_stage}} and ``reconciliation`` [{check, expected, found, message}].
+    statutory_by_final_stage}} and ``reconciliation`` [{check, expected, found, message}]: the failed
+    checks of ``read.reconciliation.quarter``, the quarter's outcomes and final stages against its
+    statutory complaints.
     Raises ``ValueError`` (a sentence for the user) for a bad year or quarter.
     """
     as_of = as_of or date.today()
@@ -55,30 +58,8 @@ def quarterly_report(db: sqlite_utils.Database, year: str, quarter: int, as_of: 
         "statutory_outcomes": this["statutory_outcomes"],
         "quarters": quarters,
     }
-    report["reconciliation"] = _reconciliation(db, report)
+    report["reconciliation"] = reconciliation.warnings(reconciliation.quarter(db, report))
     return report
-
-
-def _reconciliation(db: sqlite_utils.Database, report: dict) -> list[dict]:
-    """The quarter's outcomes and final stages add up to its statutory complaints."""
-    statutory = report["complaints_received"]["statutory"]
-    this = report["quarters"][report["quarter"]]
-    warnings = []
-    known, unknown = _split(report["statutory_outcomes"], config.vocabulary(db, "outcome") + ["open"])
-    found_stages = sum(row["complaints"] for row in this["statutory_by_final_stage"].values())
-    missing = statutory - found_stages
-    for name, found, why in (
-        ("statutory complaints by outcome", known, _unknown_words(unknown, "statutory complaint", "an outcome")),
-        ("statutory complaints by final stage", found_stages,
-         (f"{plural(missing, 'statutory complaint')} {'has' if missing == 1 else 'have'} no stage recorded; "
-          "record their stage 1.")),
-    ):  # fmt: skip
-        if found != statutory:
-            warnings.append({
-                "check": name, "expected": statutory, "found": found,
-                "message": f"{name}: {found:,} of {statutory:,} add up; {why or 'correct the records.'}",
-            })  # fmt: skip
-    return warnings
 
 
 def _quarter_words(report: dict) -> str:

@@ -118,11 +118,6 @@ def plural(value: Any, singular: str, plural_form: str | None = None) -> str:
     return f"{count(value)} {word}"
 
 
-def year_label(year: str) -> str:
-    """A financial year as the report writes it: "2021/22"."""
-    return year.replace("-", "/")
-
-
 # ---------------------------------------------------------------------------------------------
 # JSON
 # ---------------------------------------------------------------------------------------------
