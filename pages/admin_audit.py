@@ -7,7 +7,7 @@ from datetime import date
 import streamlit as st
 
 from learning_tracker import ui, widgets
-from learning_tracker.services import admin
+from learning_tracker.services import audit_log
 
 PAGE_SIZE = 50
 ANYONE, ANY = "anyone", "any"
@@ -15,7 +15,7 @@ ANYONE, ANY = "anyone", "any"
 db, actor = ui.page_context()
 st.title("Audit log")
 
-choices = admin.audit_choices(db)
+choices = audit_log.audit_choices(db)
 people = dict(choices["users"])
 columns = st.columns(3)
 user_id = columns[0].selectbox("Person", [None, *people], format_func=lambda u: ANYONE if u is None else people[u],
@@ -28,11 +28,11 @@ date_from = columns[0].date_input("From", value=None, max_value=date.today(), ke
 date_to = columns[1].date_input("To", value=None, max_value=date.today(), key="audit_to", format="DD/MM/YYYY")
 outcome = columns[2].selectbox("Outcome", [None, "done", "refused"], format_func=lambda o: o or ANY, key="audit_outcome")
 
-filters = admin.AuditFilter(user_id=user_id, entity=entity, entity_id=int(record) or None,
+filters = audit_log.AuditFilter(user_id=user_id, entity=entity, entity_id=int(record) or None,
                             date_from=date_from, date_to=date_to, outcome=outcome)
-_, total = admin.audit_log(db, actor, filters, limit=0)
+_, total = audit_log.audit_log(db, actor, filters, limit=0)
 offset = widgets.pager(total, PAGE_SIZE, key="audit_page", what="events")
-events, _ = admin.audit_log(db, actor, filters, limit=PAGE_SIZE, offset=offset)
+events, _ = audit_log.audit_log(db, actor, filters, limit=PAGE_SIZE, offset=offset)
 if events.empty:
     filtered = any(value is not None for value in vars(filters).values())
     st.info("No audit events match these filters." if filtered else
@@ -49,11 +49,11 @@ else:
     )
 
 
-def _export(filters: admin.AuditFilter = filters, who=actor) -> bytes:
+def _export(filters: audit_log.AuditFilter = filters, who=actor) -> bytes:
     # Runs on another thread when the button is clicked, so it opens its own connection.
     connection = ui.open_db()
     try:
-        return admin.audit_csv(connection, who, filters)
+        return audit_log.audit_csv(connection, who, filters)
     finally:
         connection.close()
 

@@ -4,15 +4,14 @@ reactivate; complaints already coded keep their codes. Complaints officer only."
 import streamlit as st
 
 from learning_tracker import ui, widgets
-from learning_tracker.errors import DomainError
-from learning_tracker.services import admin
+from learning_tracker.services import configuration
 
 db, actor = ui.page_context()
 st.title("Concern codes")
 widgets.show_flash()
 
-codes = admin.concern_codes(db)
-codes["code"] = [admin.code_text(c, s) for c, s in zip(codes["category"], codes["subcategory"])]
+codes = configuration.concern_codes(db)
+codes["code"] = [configuration.code_text(c, s) for c, s in zip(codes["category"], codes["subcategory"])]
 st.dataframe(
     codes.assign(active=codes["active"].map({1: "yes", 0: "no"}))[["code", "active", "times_raised"]],
     hide_index=True, width="stretch",
@@ -27,13 +26,9 @@ with add_tab:
                                  help="A new main category, or an existing one to add a subcategory to.")
         subcategory = st.text_input("Subcategory (optional)", key="new_code_subcategory")
         if st.form_submit_button("Add concern code", type="primary"):
-            try:
-                admin.add_concern_code(db, actor, category, subcategory)
-            except DomainError as error:
-                ui.show_error(error)
-            else:
-                widgets.saved(f"Added the concern code {admin.code_text(category.strip(), subcategory.strip())}.",
-                              clear=("new_code_category", "new_code_subcategory"))
+            widgets.save(lambda: configuration.add_concern_code(db, actor, category, subcategory),
+                         f"Added the concern code {configuration.code_text(category.strip(), subcategory.strip())}.",
+                         ("new_code_category", "new_code_subcategory"))
 
 with status_tab:
     by_id = codes.set_index("id")
@@ -45,16 +40,8 @@ with status_tab:
             if not by_id.loc[code_id, "subcategory"]:
                 st.caption("Deactivating a main category deactivates its subcategories too.")
             if st.button("Deactivate", key="deactivate_code"):
-                try:
-                    count = admin.deactivate_concern_code(db, actor, code_id, version)
-                except DomainError as error:
-                    ui.show_error(error)
-                else:
-                    widgets.saved(f"Deactivated {count} concern code{'s' if count != 1 else ''}.")
+                widgets.save(lambda: configuration.deactivate_concern_code(db, actor, code_id, version),
+                             lambda count: f"Deactivated {count} concern code{'s' if count != 1 else ''}.")
         elif st.button("Reactivate", key="reactivate_code"):
-            try:
-                admin.reactivate_concern_code(db, actor, code_id, version)
-            except DomainError as error:
-                ui.show_error(error)
-            else:
-                widgets.saved(f"Reactivated {by_id.loc[code_id, 'code']}.")
+            widgets.save(lambda: configuration.reactivate_concern_code(db, actor, code_id, version),
+                         f"Reactivated {by_id.loc[code_id, 'code']}.")

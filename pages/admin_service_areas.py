@@ -4,14 +4,13 @@ area stays, deactivated, and the audit log lists every record the merge moved. C
 import streamlit as st
 
 from learning_tracker import ui, widgets
-from learning_tracker.errors import DomainError
-from learning_tracker.services import admin
+from learning_tracker.services import service_areas
 
 db, actor = ui.page_context()
 st.title("Service areas")
 widgets.show_flash()
 
-table = admin.service_areas(db, actor)
+table = service_areas.service_areas(db, actor)
 st.dataframe(
     table.assign(active=table["active"].map({1: "yes", 0: "no"}))[
         ["name", "active", "complaints", "learning_points", "actions", "users"]],
@@ -29,12 +28,8 @@ with add_tab:
     with st.form("add_area"):
         name = st.text_input("Name of the new service area", key="new_area_name")
         if st.form_submit_button("Add service area", type="primary"):
-            try:
-                admin.add_service_area(db, actor, name)
-            except DomainError as error:
-                ui.show_error(error)
-            else:
-                widgets.saved(f"Added the service area {name.strip()}.", clear=("new_area_name",))
+            widgets.save(lambda: service_areas.add_service_area(db, actor, name),
+                         f"Added the service area {name.strip()}.", ("new_area_name",))
 
 with rename_tab:
     area_id = st.selectbox("Service area", list(names), format_func=names.get, key="rename_area")
@@ -43,12 +38,8 @@ with rename_tab:
         with st.form(f"rename_area_{area_id}"):
             new_name = st.text_input("New name", value=by_id.loc[area_id, "name"])
             if st.form_submit_button("Rename", type="primary"):
-                try:
-                    admin.rename_service_area(db, actor, area_id, version, new_name)
-                except DomainError as error:
-                    ui.show_error(error)
-                else:
-                    widgets.saved(f"Renamed {by_id.loc[area_id, 'name']} to {new_name.strip()}.")
+                widgets.save(lambda: service_areas.rename_service_area(db, actor, area_id, version, new_name),
+                             f"Renamed {by_id.loc[area_id, 'name']} to {new_name.strip()}.")
 
 with merge_tab:
     st.caption("Everything filed under the area you merge (complaints, compliments, learning points, actions and "
@@ -62,15 +53,11 @@ with merge_tab:
         sure = st.checkbox(f"Move everything of {names[merge_id]} to {names[keep_id]} and deactivate {names[merge_id]}",
                            key="merge_sure")
         if st.button("Merge", type="primary", disabled=not sure, key="merge"):
-            try:
-                moved = admin.merge_service_areas(db, actor, keep_id, keep_version, merge_id, merge_version)
-            except DomainError as error:
-                ui.show_error(error)
-            else:
-                widgets.saved(
-                    f"Merged {names[merge_id]} into {names[keep_id]}: moved {moved['complaints']} complaints, "
-                    f"{moved['compliments']} compliments, {moved['learning_points']} learning points, "
-                    f"{moved['actions']} actions and {moved['users']} users.", clear=("merge_sure",))
+            widgets.save(
+                lambda: service_areas.merge_service_areas(db, actor, keep_id, keep_version, merge_id, merge_version),
+                lambda moved: f"Merged {names[merge_id]} into {names[keep_id]}: moved {moved['complaints']} "
+                f"complaints, {moved['compliments']} compliments, {moved['learning_points']} learning points, "
+                f"{moved['actions']} actions and {moved['users']} users.", ("merge_sure",))
 
 with status_tab:
     area_id = st.selectbox("Service area", list(names), format_func=names.get, key="status_area")
@@ -79,16 +66,8 @@ with status_tab:
         if by_id.loc[area_id, "active"]:
             st.caption("A deactivated area cannot be chosen for new records; its existing records keep it.")
             if st.button("Deactivate", key="deactivate_area"):
-                try:
-                    admin.deactivate_service_area(db, actor, area_id, version)
-                except DomainError as error:
-                    ui.show_error(error)
-                else:
-                    widgets.saved(f"Deactivated {names[area_id]}.")
+                widgets.save(lambda: service_areas.deactivate_service_area(db, actor, area_id, version),
+                             f"Deactivated {names[area_id]}.")
         elif st.button("Reactivate", key="reactivate_area"):
-            try:
-                admin.reactivate_service_area(db, actor, area_id, version)
-            except DomainError as error:
-                ui.show_error(error)
-            else:
-                widgets.saved(f"Reactivated {by_id.loc[area_id, 'name']}.")
+            widgets.save(lambda: service_areas.reactivate_service_area(db, actor, area_id, version),
+                         f"Reactivated {by_id.loc[area_id, 'name']}.")

@@ -5,16 +5,15 @@ import pandas as pd
 import streamlit as st
 
 from learning_tracker import ui, widgets
-from learning_tracker.errors import DomainError
 from learning_tracker.models import TimescaleChange, parse
-from learning_tracker.services import admin
+from learning_tracker.services import configuration
 
 db, actor = ui.page_context()
 st.title("Timescales and RAG")
 widgets.show_flash()
 
 st.subheader("Timescales")
-table = admin.timescales(db)
+table = configuration.timescales(db)
 st.dataframe(
     table[["procedure", "stage", "clock_starts", "due_working_days"]].assign(
         max_working_days=["no extension" if pd.isna(n) else f"{int(n)}" for n in table["max_working_days"]]),
@@ -35,24 +34,16 @@ if chosen is not None:
         most = st.number_input("Extended at most to (working days; 0 for no extension)", min_value=0, max_value=365,
                                value=int(row.max_working_days) if has_max else 0)
         if st.form_submit_button("Save timescale", type="primary"):
-            try:
-                edit = parse(TimescaleChange, {"due_working_days": int(due), "max_working_days": int(most) or None})
-                admin.change_timescale(db, actor, chosen[0], chosen[1], version, edit)
-            except DomainError as error:
-                ui.show_error(error)
-            else:
-                widgets.saved(f"Saved the timescale of {chosen[0]} stage {chosen[1]}.")
+            widgets.save(lambda: configuration.change_timescale(db, actor, chosen[0], chosen[1], version, parse(
+                TimescaleChange, {"due_working_days": int(due), "max_working_days": int(most) or None})),
+                f"Saved the timescale of {chosen[0]} stage {chosen[1]}.")
 
 st.subheader("RAG report")
-amber, amber_version = admin.amber_setting(db)
+amber, amber_version = configuration.amber_setting(db)
 amber_version = widgets.version_read("setting-rag_amber_working_days", amber_version)
 with st.form("amber_threshold"):
     days = st.number_input("An open stage is Amber when it is due within this many working days (today counts as the first)",
-                           min_value=0, max_value=admin.MAX_AMBER_WORKING_DAYS, value=amber)
+                           min_value=0, max_value=configuration.MAX_AMBER_WORKING_DAYS, value=amber)
     if st.form_submit_button("Save threshold", type="primary"):
-        try:
-            admin.change_amber_threshold(db, actor, amber_version, int(days))
-        except DomainError as error:
-            ui.show_error(error)
-        else:
-            widgets.saved(f"Open stages now turn Amber {int(days)} working days before they are due.")
+        widgets.save(lambda: configuration.change_amber_threshold(db, actor, amber_version, int(days)),
+                     f"Open stages now turn Amber {int(days)} working days before they are due.")

@@ -5,17 +5,16 @@ import streamlit as st
 
 from learning_tracker import ui, widgets
 from learning_tracker.services import auth
-from learning_tracker.errors import DomainError
 from learning_tracker.models import NewUser, UserChange, parse
-from learning_tracker.services import admin
+from learning_tracker.services import service_areas, users
 from learning_tracker.rules.roles import ROLES
 
 db, actor = ui.page_context()
 st.title("Users")
 widgets.show_flash()
 
-people = admin.users(db, actor)
-areas = admin.area_names(db)
+people = users.users(db, actor)
+areas = service_areas.area_names(db)
 role_keys = list(ROLES)
 
 shown = people.assign(
@@ -45,15 +44,13 @@ with add_tab:
             help=f"At least {auth.MIN_PASSWORD_LENGTH} characters and not a common password. "
                  "Leave empty when people sign in with their council account (single sign-on).")
         if st.form_submit_button("Add user", type="primary"):
-            try:
+            def add() -> NewUser:
                 new = parse(NewUser, {"email": email, "name": name, "role": role, "service_areas": user_areas,
                                       "password": password})
-                admin.add_user(db, actor, new)
-            except DomainError as error:
-                ui.show_error(error)
-            else:
-                widgets.saved(f"Added {new.name} as a {ROLES[new.role].lower()}.",
-                              clear=("new_user_email", "new_user_name", "new_user_areas", "new_user_password"))
+                users.add_user(db, actor, new)
+                return new
+            widgets.save(add, lambda new: f"Added {new.name} as a {ROLES[new.role].lower()}.",
+                         ("new_user_email", "new_user_name", "new_user_areas", "new_user_password"))
 
 with change_tab:
     labels = {int(r.id): f"{r.name} ({r.email})" + ("" if r.active else ", deactivated") for r in people.itertuples()}
@@ -67,47 +64,24 @@ with change_tab:
             role = st.selectbox("Role", role_keys, index=role_keys.index(row["role"]), format_func=ROLES.get)
             user_areas = st.multiselect("Service areas", sorted(set(areas) | set(current_areas)), default=current_areas)
             if st.form_submit_button("Save changes", type="primary"):
-                try:
-                    admin.change_user(db, actor, user_id, version,
-                                      parse(UserChange, {"name": name, "role": role, "service_areas": user_areas}))
-                except DomainError as error:
-                    ui.show_error(error)
-                else:
-                    widgets.saved(f"Saved the changes to {name}.")
+                widgets.save(lambda: users.change_user(db, actor, user_id, version, parse(
+                    UserChange, {"name": name, "role": role, "service_areas": user_areas})),
+                    f"Saved the changes to {name}.")
 
         with st.form(f"set_password_{user_id}", clear_on_submit=True):
             new_password = st.text_input("New password", type="password",
                                          help=f"At least {auth.MIN_PASSWORD_LENGTH} characters; tell the person "
                                               "in person or by phone, never by email.")
             if st.form_submit_button("Set password"):
-                try:
-                    admin.set_password(db, actor, user_id, version, new_password)
-                except DomainError as error:
-                    ui.show_error(error)
-                else:
-                    widgets.saved(f"Set a new password for {row['name']}; any lock-out is lifted.")
+                widgets.save(lambda: users.set_password(db, actor, user_id, version, new_password),
+                             f"Set a new password for {row['name']}; any lock-out is lifted.")
 
         left, right = st.columns(2)
         if row["active"]:
             if left.button("Deactivate", icon=":material/person_off:", key=f"deactivate_{user_id}",
                            help="They can no longer sign in; their records and history stay."):
-                try:
-                    admin.deactivate_user(db, actor, user_id, version)
-                except DomainError as error:
-                    ui.show_error(error)
-                else:
-                    widgets.saved(f"Deactivated {row['name']}.")
+                widgets.save(lambda: users.deactivate_user(db, actor, user_id, version), f"Deactivated {row['name']}.")
         elif left.button("Reactivate", icon=":material/person_add:", key=f"reactivate_{user_id}"):
-            try:
-                admin.reactivate_user(db, actor, user_id, version)
-            except DomainError as error:
-                ui.show_error(error)
-            else:
-                widgets.saved(f"Reactivated {row['name']}.")
+            widgets.save(lambda: users.reactivate_user(db, actor, user_id, version), f"Reactivated {row['name']}.")
         if row["locked_until"] and right.button("Unlock", icon=":material/lock_open:", key=f"unlock_{user_id}"):
-            try:
-                admin.unlock_user(db, actor, user_id)
-            except DomainError as error:
-                ui.show_error(error)
-            else:
-                widgets.saved(f"Unlocked {row['name']}'s account.")
+            widgets.save(lambda: users.unlock_user(db, actor, user_id), f"Unlocked {row['name']}'s account.")

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from learning_tracker import cli, demo_mode, navigation, ui
 from learning_tracker.services import auth
 from learning_tracker.errors import InvalidInput, Refused
-from learning_tracker.services import admin
+from learning_tracker.services import users
 
 from .factories import build_world
 
@@ -25,7 +25,7 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 @pytest.fixture
 def world(tmp_path):
     w = build_world(tmp_path / "real.db")
-    admin.set_password(w.db, w.officer, w.viewer.id, 1, PASSWORD)
+    users.set_password(w.db, w.officer, w.viewer.id, 1, PASSWORD)
     yield w
     w.db.close()
 
@@ -156,12 +156,12 @@ def test_the_complaints_officer_can_unlock_an_account_early(world):
     for attempt in range(5):
         with pytest.raises(Refused):
             auth.sign_in(world.db, "viewer@test.invalid", f"wrong guess {attempt}", now=NOW)
-    admin.unlock_user(world.db, world.officer, world.viewer.id)
+    users.unlock_user(world.db, world.officer, world.viewer.id)
     assert auth.sign_in(world.db, "viewer@test.invalid", PASSWORD, now=NOW).id == world.viewer.id
 
 
 def test_a_deactivated_user_is_refused_with_the_right_password(world):
-    admin.deactivate_user(world.db, world.officer, world.viewer.id, 2)
+    users.deactivate_user(world.db, world.officer, world.viewer.id, 2)
     with pytest.raises(Refused, match="viewer@test.invalid has been deactivated"):
         auth.sign_in(world.db, "viewer@test.invalid", PASSWORD, now=NOW)
     with pytest.raises(Refused, match="do not match"):
@@ -172,7 +172,7 @@ def test_a_password_never_reaches_the_audit_log(world):
     with pytest.raises(Refused):
         auth.sign_in(world.db, "my secret password typed in the wrong box", "x", now=NOW)
     auth.sign_in(world.db, "viewer@test.invalid", PASSWORD, now=NOW)
-    admin.set_password(world.db, world.officer, world.forum.id, 1, "another long passphrase")
+    users.set_password(world.db, world.officer, world.forum.id, 1, "another long passphrase")
     everything = json.dumps([list(r) for r in world.db.execute("SELECT * FROM audit_events")])
     assert "secret password" not in everything
     assert PASSWORD not in everything and "another long passphrase" not in everything
@@ -264,16 +264,16 @@ def test_a_user_deactivated_while_signed_in_is_signed_out(world, tmp_path, monke
     at = _app(tmp_path / "real.db", monkeypatch)
     at.session_state[ui.USER_KEY] = world.viewer.id
     at.run()
-    admin.deactivate_user(world.db, world.officer, world.viewer.id, 2)
+    users.deactivate_user(world.db, world.officer, world.viewer.id, 2)
     at.run()
     assert ui.USER_KEY not in at.session_state
     assert [t.label for t in at.text_input] == ["Email", "Password"]
 
 
 def test_changing_ones_own_password(world, tmp_path, monkeypatch):
-    admin.change_own_password(world.db, world.viewer, PASSWORD, "a brand new passphrase")
+    users.change_own_password(world.db, world.viewer, PASSWORD, "a brand new passphrase")
     with pytest.raises(InvalidInput, match="current password is not right"):
-        admin.change_own_password(world.db, world.viewer, PASSWORD, "yet another passphrase")
+        users.change_own_password(world.db, world.viewer, PASSWORD, "yet another passphrase")
     assert auth.sign_in(world.db, "viewer@test.invalid", "a brand new passphrase", now=NOW).id == world.viewer.id
 
 
@@ -331,7 +331,7 @@ def test_single_sign_on_refuses_who_the_app_does_not_know(world, user_info, mess
 
 
 def test_single_sign_on_refuses_a_deactivated_user(world):
-    admin.deactivate_user(world.db, world.officer, world.forum.id, 1)
+    users.deactivate_user(world.db, world.officer, world.forum.id, 1)
     with pytest.raises(Refused, match="forum@test.invalid has been deactivated"):
         auth.user_for_sso_email(world.db, {"is_logged_in": True, "email": "forum@test.invalid"})
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from learning_tracker import db as database
 from learning_tracker.models import NewLearningPoint
-from learning_tracker.services import admin, learning_points
+from learning_tracker.services import learning_points, users
 from learning_tracker.services.core import load_actor
 
 from .browser import running_app, wait_until_idle
@@ -28,7 +28,7 @@ def real_db(tmp_path):
     path = tmp_path / "council.db"
     w = build_world(path)
     for user in (w.officer, w.viewer):
-        admin.set_password(w.db, w.officer, user.id, 1, PASSWORD)
+        users.set_password(w.db, w.officer, user.id, 1, PASSWORD)
     w.db.close()
     return path
 

@@ -13,7 +13,7 @@ import pytest
 from learning_tracker import config
 from learning_tracker.errors import Conflict, InvalidInput
 from learning_tracker.models import NewUser, TimescaleChange, UserChange
-from learning_tracker.services import admin
+from learning_tracker.services import audit_log, configuration, service_areas, users
 from learning_tracker.services.core import load_actor, service_area_id
 
 from .factories import add_action, add_complaint, build_world
@@ -40,7 +40,7 @@ def _audit(db, event):
 
 
 def test_adding_a_service_manager_with_areas(w):
-    user_id = admin.add_user(w.db, w.officer, NewUser(email="sam@test.invalid", name="Sam", role="Service manager",
+    user_id = users.add_user(w.db, w.officer, NewUser(email="sam@test.invalid", name="Sam", role="Service manager",
                                                       service_areas=["team west", "Team East"], password="a long passphrase here"))
     actor = load_actor(w.db, user_id)
     assert (actor.role, actor.service_area_ids) == ("service_manager", frozenset({w.west, w.east}))
@@ -51,7 +51,7 @@ def test_adding_a_service_manager_with_areas(w):
 
 def test_adding_a_user_reports_every_problem_and_writes_nothing(w):
     with pytest.raises(InvalidInput) as error:
-        admin.add_user(w.db, w.officer, NewUser(email="WEST@test.invalid", name="Twin", role="servise manager",
+        users.add_user(w.db, w.officer, NewUser(email="WEST@test.invalid", name="Twin", role="servise manager",
                                                 service_areas=["Team Wets"], password="short"))
     assert [str(p) for p in error.value.problems] == [
         "email ('WEST@test.invalid') already belongs to a user",
@@ -60,39 +60,39 @@ def test_adding_a_user_reports_every_problem_and_writes_nothing(w):
         "password must be at least 12 characters long (a few words make a good one)",
     ]
     with pytest.raises(InvalidInput, match="service areas are required for a service manager"):
-        admin.add_user(w.db, w.officer, NewUser(email="no-area@test.invalid", name="No Area", role="service_manager"))
+        users.add_user(w.db, w.officer, NewUser(email="no-area@test.invalid", name="No Area", role="service_manager"))
     with pytest.raises(InvalidInput, match="email \\('not an email'\\) is not an email address"):
-        admin.add_user(w.db, w.officer, NewUser(email="not an email", name="X", role="viewer"))
+        users.add_user(w.db, w.officer, NewUser(email="not an email", name="X", role="viewer"))
     assert w.db.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 5
 
 
 def test_changing_a_users_role_and_areas_is_version_checked(w):
-    admin.change_user(w.db, w.officer, w.manager_east.id, 1,
+    users.change_user(w.db, w.officer, w.manager_east.id, 1,
                       UserChange(name="Manager, East and West", role="service_manager", service_areas=["Team East", "Team West"]))
     assert load_actor(w.db, w.manager_east.id).service_area_ids == {w.west, w.east}
     _, before, after = _audit(w.db, "change user")
     assert (before["service_areas"], after["service_areas"]) == (["Team East"], ["Team East", "Team West"])
     with pytest.raises(Conflict):
-        admin.change_user(w.db, w.officer, w.manager_east.id, 1, UserChange(name="Stale", role="viewer"))
+        users.change_user(w.db, w.officer, w.manager_east.id, 1, UserChange(name="Stale", role="viewer"))
 
 
 def test_the_only_complaints_officer_cannot_be_removed(w):
     with pytest.raises(InvalidInput, match="is the only active complaints officer"):
-        admin.change_user(w.db, w.officer, w.officer.id, 1, UserChange(name="Officer", role="viewer"))
+        users.change_user(w.db, w.officer, w.officer.id, 1, UserChange(name="Officer", role="viewer"))
     with pytest.raises(InvalidInput, match="is you: another complaints officer must deactivate your account"):
-        admin.deactivate_user(w.db, w.officer, w.officer.id, 1)
-    second = admin.add_user(w.db, w.officer, NewUser(email="o2@test.invalid", name="Second", role="complaints_officer"))
-    admin.change_user(w.db, load_actor(w.db, second), w.officer.id, 1, UserChange(name="Officer", role="viewer"))
+        users.deactivate_user(w.db, w.officer, w.officer.id, 1)
+    second = users.add_user(w.db, w.officer, NewUser(email="o2@test.invalid", name="Second", role="complaints_officer"))
+    users.change_user(w.db, load_actor(w.db, second), w.officer.id, 1, UserChange(name="Officer", role="viewer"))
     assert load_actor(w.db, w.officer.id).role == "viewer"
 
 
 def test_deactivating_and_reactivating_a_user_keeps_their_records(w):
-    admin.deactivate_user(w.db, w.officer, w.manager_west.id, 1)
+    users.deactivate_user(w.db, w.officer, w.manager_west.id, 1)
     assert w.db.execute("SELECT active FROM users WHERE id = ?", [w.manager_west.id]).fetchone()[0] == 0
     assert w.db.execute("SELECT owner_id FROM actions WHERE id = ?", [w.action]).fetchone()[0] == w.manager_west.id
     with pytest.raises(InvalidInput, match="is already deactivated"):
-        admin.deactivate_user(w.db, w.officer, w.manager_west.id, 2)
-    admin.reactivate_user(w.db, w.officer, w.manager_west.id, 2)
+        users.deactivate_user(w.db, w.officer, w.manager_west.id, 2)
+    users.reactivate_user(w.db, w.officer, w.manager_west.id, 2)
     assert load_actor(w.db, w.manager_west.id).role == "service_manager"
 
 
@@ -100,15 +100,15 @@ def test_deactivating_and_reactivating_a_user_keeps_their_records(w):
 
 
 def test_adding_and_renaming_service_areas(w):
-    north = admin.add_service_area(w.db, w.officer, "  Team North ")
+    north = service_areas.add_service_area(w.db, w.officer, "  Team North ")
     assert service_area_id(w.db, "team north") == north
     with pytest.raises(InvalidInput, match="name \\('TEAM WEST'\\) is already a service area"):
-        admin.add_service_area(w.db, w.officer, "TEAM WEST")
-    admin.rename_service_area(w.db, w.officer, north, 1, "Team North and Coast")
+        service_areas.add_service_area(w.db, w.officer, "TEAM WEST")
+    service_areas.rename_service_area(w.db, w.officer, north, 1, "Team North and Coast")
     assert _audit(w.db, "rename service area") == (north, {"name": "Team North", "version": 1},
                                                     {"name": "Team North and Coast", "version": 2})
     with pytest.raises(Conflict):
-        admin.rename_service_area(w.db, w.officer, north, 1, "Stale")
+        service_areas.rename_service_area(w.db, w.officer, north, 1, "Stale")
 
 
 def test_merging_moves_every_record_and_user_and_keeps_the_history(w):
@@ -118,7 +118,7 @@ def test_merging_moves_every_record_and_user_and_keeps_the_history(w):
     action = add_action(w.db, point, w.manager_east, w.east, date(2026, 6, 1))
     compliment = w.db["compliments"].insert({"received_on": "2026-01-05", "service_area_id": w.east,
                                              "source": "professional"}).last_pk
-    moved = admin.merge_service_areas(w.db, w.officer, w.west, 1, w.east, 1)
+    moved = service_areas.merge_service_areas(w.db, w.officer, w.west, 1, w.east, 1)
     assert moved == {"complaints": 1, "compliments": 1, "learning_points": 1, "actions": 1, "users": 1}
     for table, row_id in (("complaints", complaint), ("compliments", compliment), ("learning_points", point), ("actions", action)):
         assert w.db.execute(f"SELECT service_area_id, version FROM {table} WHERE id = ?", [row_id]).fetchone() == (w.west, 2)
@@ -134,20 +134,20 @@ def test_merging_moves_every_record_and_user_and_keeps_the_history(w):
 def test_a_stale_or_pointless_merge_moves_nothing(w):
     add_complaint(w.db, "EAST-1", w.east)
     with pytest.raises(Conflict):
-        admin.merge_service_areas(w.db, w.officer, w.west, 1, w.east, 7)
+        service_areas.merge_service_areas(w.db, w.officer, w.west, 1, w.east, 7)
     with pytest.raises(InvalidInput, match="must be two different areas"):
-        admin.merge_service_areas(w.db, w.officer, w.west, 1, w.west, 1)
+        service_areas.merge_service_areas(w.db, w.officer, w.west, 1, w.west, 1)
     assert w.db.execute("SELECT service_area_id FROM complaints").fetchone()[0] == w.east
     assert w.db.execute("SELECT active FROM service_areas WHERE id = ?", [w.east]).fetchone()[0] == 1
 
 
 def test_an_area_with_open_actions_is_not_deactivated(w):
     with pytest.raises(InvalidInput, match="still has 1 improvement action not yet verified or cancelled; merge it"):
-        admin.deactivate_service_area(w.db, w.officer, w.west, 1)
-    admin.deactivate_service_area(w.db, w.officer, w.east, 1)
+        service_areas.deactivate_service_area(w.db, w.officer, w.west, 1)
+    service_areas.deactivate_service_area(w.db, w.officer, w.east, 1)
     with pytest.raises(InvalidInput, match="service area \\('Team East'\\) is not known"):
         service_area_id(w.db, "Team East")
-    admin.reactivate_service_area(w.db, w.officer, w.east, 2)
+    service_areas.reactivate_service_area(w.db, w.officer, w.east, 2)
     assert service_area_id(w.db, "Team East") == w.east
 
 
@@ -159,27 +159,27 @@ def _codes(db):
 
 
 def test_a_new_subcategory_goes_with_its_category(w):
-    admin.add_concern_code(w.db, w.officer, "communication", "Not kept informed")
-    admin.add_concern_code(w.db, w.officer, "Housing")
+    configuration.add_concern_code(w.db, w.officer, "communication", "Not kept informed")
+    configuration.add_concern_code(w.db, w.officer, "Housing")
     codes = _codes(w.db)
     assert codes[:3] == [("Communication", "", 1), ("Communication", "Not kept informed", 1), ("Standards of service", "", 1)]
     assert codes[-1] == ("Housing", "", 1)
     assert "Housing" in config.concern_categories(w.db)
     with pytest.raises(InvalidInput, match="category \\('Comunication'\\) is not known; did you mean 'Communication'"):
-        admin.add_concern_code(w.db, w.officer, "Comunication", "Rude")
+        configuration.add_concern_code(w.db, w.officer, "Comunication", "Rude")
     with pytest.raises(InvalidInput, match="already exists"):
-        admin.add_concern_code(w.db, w.officer, "FINANCE")
+        configuration.add_concern_code(w.db, w.officer, "FINANCE")
 
 
 def test_deactivating_a_category_takes_its_subcategories(w):
     main = w.db.execute("SELECT id FROM concern_codes WHERE category = 'Standards of service' AND subcategory = ''").fetchone()[0]
-    assert admin.deactivate_concern_code(w.db, w.officer, main, 1) == 4
+    assert configuration.deactivate_concern_code(w.db, w.officer, main, 1) == 4
     assert "Standards of service" not in config.concern_categories(w.db)
     sub = w.db.execute("SELECT id, version FROM concern_codes WHERE subcategory = 'delay in receiving service'").fetchone()
     with pytest.raises(InvalidInput, match="reactivate that first"):
-        admin.reactivate_concern_code(w.db, w.officer, sub[0], sub[1])
-    admin.reactivate_concern_code(w.db, w.officer, main, 2)
-    admin.reactivate_concern_code(w.db, w.officer, sub[0], sub[1])
+        configuration.reactivate_concern_code(w.db, w.officer, sub[0], sub[1])
+    configuration.reactivate_concern_code(w.db, w.officer, main, 2)
+    configuration.reactivate_concern_code(w.db, w.officer, sub[0], sub[1])
     assert ("Standards of service", "delay in receiving service", 1) in _codes(w.db)
 
 
@@ -187,32 +187,32 @@ def test_deactivating_a_category_takes_its_subcategories(w):
 
 
 def test_changing_a_timescale(w):
-    admin.change_timescale(w.db, w.officer, "statutory", 1, 1, TimescaleChange(due_working_days=15, max_working_days=25))
+    configuration.change_timescale(w.db, w.officer, "statutory", 1, 1, TimescaleChange(due_working_days=15, max_working_days=25))
     timescale = config.timescales(w.db)[("statutory", 1)]
     assert (timescale.due_working_days, timescale.max_working_days) == (15, 25)
     with pytest.raises(InvalidInput, match="must be at least the 30 working days due"):
-        admin.change_timescale(w.db, w.officer, "statutory", 1, 2, TimescaleChange(due_working_days=30, max_working_days=20))
+        configuration.change_timescale(w.db, w.officer, "statutory", 1, 2, TimescaleChange(due_working_days=30, max_working_days=20))
     with pytest.raises(Conflict):
-        admin.change_timescale(w.db, w.officer, "statutory", 1, 1, TimescaleChange(due_working_days=12))
+        configuration.change_timescale(w.db, w.officer, "statutory", 1, 1, TimescaleChange(due_working_days=12))
 
 
 def test_changing_the_amber_threshold(w):
-    value, version = admin.amber_setting(w.db)
+    value, version = configuration.amber_setting(w.db)
     assert value == 3
-    admin.change_amber_threshold(w.db, w.officer, version, 5)
+    configuration.change_amber_threshold(w.db, w.officer, version, 5)
     assert config.amber_threshold(w.db) == 5
     with pytest.raises(InvalidInput, match="must be a whole number of working days from 0 to 20"):
-        admin.change_amber_threshold(w.db, w.officer, version + 1, 21)
+        configuration.change_amber_threshold(w.db, w.officer, version + 1, 21)
     with pytest.raises(Conflict):
-        admin.change_amber_threshold(w.db, w.officer, version, 4)
+        configuration.change_amber_threshold(w.db, w.officer, version, 4)
 
 
 # --- the audit log -------------------------------------------------------------------------------
 
 
 def _events(w):
-    admin.add_service_area(w.db, w.officer, "Team North")
-    admin.add_service_area(w.db, w.officer, "=HYPERLINK(\"http://evil.example\")")
+    service_areas.add_service_area(w.db, w.officer, "Team North")
+    service_areas.add_service_area(w.db, w.officer, "=HYPERLINK(\"http://evil.example\")")
     w.db.execute("INSERT INTO audit_events (at, user_id, user_email, event, entity, entity_id, outcome)"
                  " VALUES ('2025-12-31T23:59:59+00:00', ?, 'west@test.invalid', 'add action note', 'action', ?, 'done')",
                  [w.manager_west.id, w.action])
@@ -220,29 +220,29 @@ def _events(w):
 
 def test_the_audit_log_is_filtered_and_paged_in_sql(w):
     _events(w)
-    everything, total = admin.audit_log(w.db, w.officer, admin.AuditFilter())
+    everything, total = audit_log.audit_log(w.db, w.officer, audit_log.AuditFilter())
     # Newest written first (the log only appends, so its ids are in the order things happened).
     assert total == 3 and list(everything["event"]) == ["add action note", "add service area", "add service area"]
-    page, total = admin.audit_log(w.db, w.officer, admin.AuditFilter(), limit=1, offset=1)
+    page, total = audit_log.audit_log(w.db, w.officer, audit_log.AuditFilter(), limit=1, offset=1)
     assert (total, list(page["entity_id"])) == (3, [4])
-    by_user, total = admin.audit_log(w.db, w.officer, admin.AuditFilter(user_id=w.manager_west.id))
+    by_user, total = audit_log.audit_log(w.db, w.officer, audit_log.AuditFilter(user_id=w.manager_west.id))
     assert (total, list(by_user["event"])) == (1, ["add action note"])
-    _, total = admin.audit_log(w.db, w.officer, admin.AuditFilter(entity="action", entity_id=w.action))
+    _, total = audit_log.audit_log(w.db, w.officer, audit_log.AuditFilter(entity="action", entity_id=w.action))
     assert total == 1
     today = date.today()
-    _, total = admin.audit_log(w.db, w.officer, admin.AuditFilter(date_from=today, date_to=today))
+    _, total = audit_log.audit_log(w.db, w.officer, audit_log.AuditFilter(date_from=today, date_to=today))
     assert total == 2
-    _, total = admin.audit_log(w.db, w.officer, admin.AuditFilter(date_to=date(2025, 12, 31)))
+    _, total = audit_log.audit_log(w.db, w.officer, audit_log.AuditFilter(date_to=date(2025, 12, 31)))
     assert total == 1
-    _, total = admin.audit_log(w.db, w.officer, admin.AuditFilter(date_from=today + timedelta(days=1)))
+    _, total = audit_log.audit_log(w.db, w.officer, audit_log.AuditFilter(date_from=today + timedelta(days=1)))
     assert total == 0
 
 
 def test_the_audit_log_exports_as_csv_that_a_spreadsheet_will_not_run(w):
     _events(w)
-    rows = list(csv.reader(io.StringIO(admin.audit_csv(w.db, w.officer, admin.AuditFilter(entity="service_area")).decode())))
-    assert rows[0] == admin.AUDIT_COLUMNS
+    rows = list(csv.reader(io.StringIO(audit_log.audit_csv(w.db, w.officer, audit_log.AuditFilter(entity="service_area")).decode())))
+    assert rows[0] == audit_log.AUDIT_COLUMNS
     assert [r[4] for r in rows[1:]] == ["add service area", "add service area"]
-    after = rows[2][admin.AUDIT_COLUMNS.index("after")]
+    after = rows[2][audit_log.AUDIT_COLUMNS.index("after")]
     assert json.loads(after)["name"] == '=HYPERLINK("http://evil.example")'  # JSON text starts with '{': safe as it is
-    assert admin._csv_safe("=1+1") == "'=1+1" and admin._csv_safe("-2") == "'-2" and admin._csv_safe(3) == 3
+    assert audit_log._csv_safe("=1+1") == "'=1+1" and audit_log._csv_safe("-2") == "'-2" and audit_log._csv_safe(3) == 3

@@ -147,7 +147,8 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def _verify(password_hash: str | None, password: str) -> bool:
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when ``password`` matches the stored hash; with no hash it still spends the time of a check."""
     try:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
@@ -193,7 +194,7 @@ def sign_in(db: sqlite_utils.Database, email: str, password: str, *, now: dateti
         [email],
     ).fetchone()
     if row is None or not row[3] or len(password) > MAX_PASSWORD_LENGTH:
-        _verify(None, password[:MAX_PASSWORD_LENGTH])
+        verify_password(None, password[:MAX_PASSWORD_LENGTH])
         with transaction(db):
             _audit(db, row[0] if row else None, email, "sign in", "refused",
                    "no such account" if row is None else "no password set or password too long")
@@ -204,7 +205,7 @@ def sign_in(db: sqlite_utils.Database, email: str, password: str, *, now: dateti
         with transaction(db):
             _audit(db, user_id, stored_email, "sign in", "refused", "account locked")
         raise Refused(_locked_message(minutes))
-    if not _verify(password_hash, password):
+    if not verify_password(password_hash, password):
         failures += 1
         locked = failures >= MAX_FAILED_SIGN_INS
         with transaction(db):
