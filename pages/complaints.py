@@ -24,9 +24,18 @@ from learning_tracker.models import (
 )
 from learning_tracker.read.register import RegisterFilter
 from learning_tracker.reports import rag
-from learning_tracker.services import complaints
-from learning_tracker.rules.roles import SERVICE_MANAGER
 from learning_tracker.rules import rag as rag_rule
+from learning_tracker.rules.vocabulary import WITHDRAWN, stage_label
+from learning_tracker.services import complaints, permissions
+from learning_tracker.services.permissions import (
+    CONCERNS,
+    ESCALATION,
+    EXTENSION,
+    OMBUDSMAN,
+    OUTCOME,
+    RESPONSE,
+    WITHDRAWAL,
+)
 
 ALL = "All"
 LEARNING_PAGE = "record_learning.py"
@@ -37,8 +46,7 @@ widgets.show_flash()
 today = date.today()
 options = register.register_options(db)
 area_names = dict(options["service_areas"])
-codes = [c + (f" > {s}" if s else "") for c, s in db.execute(
-    "SELECT category, subcategory FROM concern_codes WHERE active ORDER BY position")]
+codes = register.concern_codes(db)
 
 
 def long_date(iso: str | None) -> str:
@@ -47,7 +55,7 @@ def long_date(iso: str | None) -> str:
 
 # --- recording a complaint (complaints officer) ----------------------------------------------------------
 
-if actor.is_officer:
+if permissions.records_complaints(actor):
     with st.expander("Record a new complaint", icon=":material/add:"), st.form("new_complaint"):
         st.caption("A complaint is a reference into the council's case system: no names, addresses or "
                    "contact details.")
@@ -96,8 +104,8 @@ stage_filter = row1[2].selectbox("Current stage", [ALL, *options["stages"]], key
 outcome_filter = row1[3].selectbox("Outcome", [ALL, *options["outcomes"]], key="register_outcome",
                                    format_func=lambda o: "open (no outcome yet)" if o == register.OPEN else o)
 row2 = st.columns(4)
-if "register_areas" not in st.session_state and actor.role == SERVICE_MANAGER:
-    st.session_state["register_areas"] = sorted(actor.service_area_ids)
+if "register_areas" not in st.session_state and permissions.own_service_areas(actor):
+    st.session_state["register_areas"] = list(permissions.own_service_areas(actor))
 areas = row2[0].multiselect("Service areas", list(area_names), key="register_areas", format_func=area_names.get,
                             placeholder="All service areas")
 category = row2[1].selectbox("Concern", [ALL, *options["concern_categories"]], key="register_category")
@@ -192,7 +200,7 @@ for number, stage in enumerate(detail["stages"], start=1):
         extended = stage["extended_due_on"]
         due = f"due {long_date(stage['due_on'])}" + (f", extended to {long_date(extended)}" if extended else "")
         if stage["responded_on"]:
-            closed_by_withdrawal = detail["outcome"] == "withdrawn" and stage["responded_on"] == detail["outcome_on"]
+            closed_by_withdrawal = detail["outcome"] == WITHDRAWN and stage["responded_on"] == detail["outcome_on"]
             ended = ("withdrawn on " if closed_by_withdrawal else "answered on ") + long_date(stage["responded_on"])
             state = (f"{ended} after {stage['working_days_taken']} working days, "
                      f"{'within' if stage['timeliness'] == 'within' else 'over'} timescale")
@@ -210,8 +218,7 @@ if detail["learning"]:
     st.markdown("**Learning recorded from this complaint**")
     st.dataframe([{"Learning point": lp["id"], "Theme": lp["theme"], "Status": lp["status"],
                    "Description": lp["description"]} for lp in detail["learning"]], hide_index=True)
-learning_spec = next((p for p in navigation.PAGES if p.file == LEARNING_PAGE), None)
-if learning_spec and learning_spec.path.exists() and actor.role in learning_spec.roles:
+if permissions.records_learning(actor) and (navigation.ROOT / "pages" / LEARNING_PAGE).exists():
     try:
         st.page_link(f"pages/{LEARNING_PAGE}", label="Record learning from this complaint", icon=":material/edit_note:",
                      query_params={"complaint": detail["reference"]})
@@ -222,39 +229,20 @@ if learning_spec and learning_spec.path.exists() and actor.role in learning_spec
 # --- the forms this user may use on this complaint ----------------------------------------------------------
 
 open_stage = detail["open_stage"]
-current = detail["current_stage"]
-own_area = detail["service_area_id"] in actor.service_area_ids
-manager_may = actor.role == SERVICE_MANAGER and own_area and current is not None and current["stage"] == 1
-outcomes = [o for o in config.vocabulary(db, "outcome") if o != complaints.WITHDRAWN]
+outcomes = [o for o in config.vocabulary(db, "outcome") if o != WITHDRAWN]
 key = f"c{complaint_id}"
 
-tabs: list[str] = []
-if actor.is_officer or manager_may:
-    if open_stage:
-        tabs.append("Response")
-    if detail["outcome"] != complaints.WITHDRAWN:
-        tabs.append("Outcome")
-if actor.is_officer:
-    if open_stage:
-        tabs += ["Extension", "Withdrawal"]
-    if detail["escalations"]:
-        tabs.append("Escalation")
-    tabs += ["Concerns", "Ombudsman and remedy"]
-if not tabs:
-    if actor.role == SERVICE_MANAGER and own_area:
-        st.caption("This complaint is past stage 1: the complaints officer records its later stages.")
-    elif actor.role == SERVICE_MANAGER:
-        st.caption("This complaint belongs to another service area: you can read it but not record on it.")
-    else:
-        st.caption("You can read complaints; the complaints officer records them.")
+allowed = permissions.complaint_forms(actor, detail)
+if not allowed.forms:
+    st.caption(allowed.why_none)
     st.stop()
 
 st.markdown("**Record**")
-panes = dict(zip(tabs, st.tabs(tabs)))
+panes = dict(zip(allowed.forms, st.tabs(list(allowed.forms))))
 reference_text = detail["reference"]
 
-if "Response" in panes:
-    with panes["Response"], st.form(f"response-{key}"):
+if RESPONSE in panes:
+    with panes[RESPONSE], st.form(f"response-{key}"):
         st.caption(f"The response to the {open_stage['label']}, and the outcome it gave, if any.")
         responded_on = st.date_input("Responded on", value=today, max_value=today, key=f"responded-{key}",
                                      format="DD/MM/YYYY")
@@ -265,8 +253,8 @@ if "Response" in panes:
                 StageResponse, {"responded_on": responded_on, "outcome": outcome})),
                 f"{reference_text}: the {open_stage['label']} response is recorded.")
 
-if "Outcome" in panes:
-    with panes["Outcome"], st.form(f"outcome-{key}"):
+if OUTCOME in panes:
+    with panes[OUTCOME], st.form(f"outcome-{key}"):
         outcome = st.selectbox("Outcome", outcomes, index=None, key=f"outcome-{key}", placeholder="Choose the outcome")
         outcome_on = st.date_input("Decided on", value=today, max_value=today, key=f"outcome-on-{key}",
                                    format="DD/MM/YYYY")
@@ -275,8 +263,8 @@ if "Outcome" in panes:
                 OutcomeDecision, {"outcome": outcome or "", "outcome_on": outcome_on})),
                 f"{reference_text}: outcome recorded.")
 
-if "Extension" in panes:
-    with panes["Extension"], st.form(f"extension-{key}"):
+if EXTENSION in panes:
+    with panes[EXTENSION], st.form(f"extension-{key}"):
         cap = open_stage["cap_on"]
         st.caption(f"Due {long_date(open_stage['effective_due_on'])}. " + (
             f"The {open_stage['label']} timescale allows an extension to {long_date(cap)} at the latest."
@@ -289,20 +277,20 @@ if "Extension" in panes:
                 f"{reference_text}: the {open_stage['label']} is now due on {widgets.long_date(extended_on)}.",
                 (f"extended-{key}", f"extension-reason-{key}"))
 
-if "Escalation" in panes:
-    with panes["Escalation"], st.form(f"escalation-{key}"):
+if ESCALATION in panes:
+    with panes[ESCALATION], st.form(f"escalation-{key}"):
         target = st.selectbox("Escalate to", detail["escalations"], key=f"escalate-to-{key}",
-                              format_func=lambda t: complaints.stage_label(*t))
+                              format_func=lambda t: stage_label(*t))
         requested_on = st.date_input("The complainant asked on", value=today, max_value=today,
                                      key=f"requested-{key}", format="DD/MM/YYYY",
                                      help="The new stage's clock starts on this day.")
         if st.form_submit_button("Escalate", type="primary"):
             widgets.save(lambda: complaints.escalate(db, actor, complaint_id, read_version, parse(
                 Escalation, {"procedure": target[0], "stage": target[1], "requested_on": requested_on})),
-                f"{reference_text} is now at {complaints.stage_label(*target)}.")
+                f"{reference_text} is now at {stage_label(*target)}.")
 
-if "Withdrawal" in panes:
-    with panes["Withdrawal"], st.form(f"withdrawal-{key}"):
+if WITHDRAWAL in panes:
+    with panes[WITHDRAWAL], st.form(f"withdrawal-{key}"):
         withdrawn_on = st.date_input("Withdrawn on", value=today, max_value=today, key=f"withdrawn-{key}",
                                      format="DD/MM/YYYY")
         note = st.text_input("Note (optional, no personal details)", key=f"withdrawal-note-{key}")
@@ -311,8 +299,8 @@ if "Withdrawal" in panes:
                 Withdrawal, {"withdrawn_on": withdrawn_on, "note": note})),
                 f"{reference_text} is withdrawn; its open stage closed on {withdrawn_on:%d %B %Y}.")
 
-if "Concerns" in panes:
-    with panes["Concerns"], st.form(f"concerns-{key}"):
+if CONCERNS in panes:
+    with panes[CONCERNS], st.form(f"concerns-{key}"):
         st.caption("How many times the complaint raises each concern: the reports count concerns by the number "
                    "of times raised.")
         grid = st.columns(2)
@@ -326,8 +314,8 @@ if "Concerns" in panes:
             widgets.save(lambda: complaints.code_concerns(db, actor, complaint_id, read_version, parse(
                 ConcernCoding, {"concerns": raised})), f"{reference_text}: concerns saved.")
 
-if "Ombudsman and remedy" in panes:
-    with panes["Ombudsman and remedy"], st.form(f"ombudsman-{key}"):
+if OMBUDSMAN in panes:
+    with panes[OMBUDSMAN], st.form(f"ombudsman-{key}"):
         decisions = config.vocabulary(db, "lgsco_decision")
         referred = st.date_input(
             "Referred to the Ombudsman on", key=f"referred-{key}", format="DD/MM/YYYY", max_value=today,

@@ -9,8 +9,7 @@ from learning_tracker import charts, config, ui, widgets
 from learning_tracker.read import report_figures, register
 from learning_tracker.models import NewCompliment, parse
 from learning_tracker.read.register import ComplimentFilter
-from learning_tracker.services import compliments
-from learning_tracker.rules.roles import SERVICE_MANAGER
+from learning_tracker.services import compliments, permissions
 from learning_tracker.rules import periods
 
 ALL = "All"
@@ -20,12 +19,12 @@ db, actor = ui.page_context()
 st.title("Compliments")
 widgets.show_flash()
 today = date.today()
-areas = [tuple(r) for r in db.execute("SELECT id, name FROM service_areas WHERE active ORDER BY name COLLATE NOCASE")]
+areas = register.service_areas(db, active_only=True)
 sources = config.vocabulary(db, "compliment_source")
 categories = config.vocabulary(db, "compliment_category")
 
-if actor.is_officer or actor.role == SERVICE_MANAGER:
-    own = [name for area_id, name in areas if actor.is_officer or area_id in actor.service_area_ids]
+own = permissions.areas_to_record_in(actor, areas)
+if own:
     with st.expander("Record a compliment", icon=":material/add:"), st.form("new_compliment"):
         left, middle, right = st.columns(3)
         received_on = left.date_input("Received on", value=today, max_value=today, key="compliment_received",

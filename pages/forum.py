@@ -8,11 +8,10 @@ import streamlit as st
 
 from learning_tracker import config, ui, widgets
 from learning_tracker.read import learning_and_actions
-from learning_tracker.errors import DomainError
 from learning_tracker.models import ForumDecision, NewForumMeeting, parse
 from learning_tracker.reports import forum_pack
 from learning_tracker.services import forum as forum_services
-from learning_tracker.rules.roles import COMPLAINTS_OFFICER, FORUM_MEMBER
+from learning_tracker.services import permissions
 
 # Role titles offered for attendance; others can be typed in. Role titles only: no names are needed.
 ATTENDEE_ROLES = [
@@ -31,7 +30,7 @@ db, actor = ui.page_context()
 st.title("Practice Improvement Forum")
 widgets.show_flash()
 today = date.today()
-can_record = actor.role in (FORUM_MEMBER, COMPLAINTS_OFFICER)
+can_record = permissions.records_forum_decisions(actor)
 
 meetings = forum_pack.meetings(db)
 
@@ -45,14 +44,10 @@ if can_record:
             submitted = st.form_submit_button("Set up the meeting", key="forum_new_submit")
         if submitted:
             attendees = [*roles, *(o.strip() for o in others.split(",") if o.strip())]
-            try:
-                meeting_id = forum_services.create_meeting(
+            def create() -> None:
+                st.session_state["forum_meeting"] = forum_services.create_meeting(
                     db, actor, parse(NewForumMeeting, {"held_on": held_on, "attendees": attendees}))
-            except DomainError as error:
-                ui.show_error(error)
-            else:
-                st.session_state["forum_meeting"] = meeting_id
-                widgets.saved(f"Meeting of {held_on:%-d %B %Y} set up.", clear=("forum_new_roles", "forum_new_others"))
+            widgets.save(create, f"Meeting of {held_on:%-d %B %Y} set up.", ("forum_new_roles", "forum_new_others"))
 else:
     st.caption("You can read every meeting's pack and decisions; forum members and the complaints officer record them.")
 
@@ -110,15 +105,10 @@ if can_record and items:
         submitted = st.form_submit_button("Record the decision", key="forum_decision_submit")
     if submitted:
         item = by_key[chosen]
-        try:
-            forum_services.record_decision(db, actor, meeting_id, parse(ForumDecision, {
-                "item": item.kind, "item_id": item.id, "decision": decision, "note": note,
-                "read_version": read_versions.get(item.id) if item.kind == "learning point" else None,
-            }))
-        except DomainError as error:
-            ui.show_error(error)
-        else:
-            widgets.saved(f"Recorded for {item.name}: {decision}.", clear=("forum_note",))
+        widgets.save(lambda: forum_services.record_decision(db, actor, meeting_id, parse(ForumDecision, {
+            "item": item.kind, "item_id": item.id, "decision": decision, "note": note,
+            "read_version": read_versions.get(item.id) if item.kind == "learning point" else None,
+        })), f"Recorded for {item.name}: {decision}.", ("forum_note",))
 elif can_record:
     st.caption("Nothing in this pack to decide on.")
 

@@ -8,11 +8,9 @@ import streamlit as st
 
 from learning_tracker import config, ui, widgets
 from learning_tracker.read import learning_and_actions
-from learning_tracker.errors import DomainError
 from learning_tracker.read.learning_and_actions import Filters
 from learning_tracker.reports.render import md_escape
-from learning_tracker.services import learning_points
-from learning_tracker.rules.roles import COMPLAINTS_OFFICER, SERVICE_MANAGER
+from learning_tracker.services import learning_points, permissions
 from learning_tracker.rules import vocabulary
 
 ACTIONS_PAGE_SIZE = 25
@@ -84,12 +82,8 @@ def close_form(point: dict) -> None:
     with st.form(f"close-{point['id']}"):
         note = st.text_input("Why it can close (e.g. the forum's decision)", key=f"close-note-{point['id']}")
         if st.form_submit_button("Close this learning point", key=f"close-button-{point['id']}"):
-            try:
-                learning_points.close_learning_point(db, actor, point["id"], read_version, note)
-            except DomainError as error:
-                ui.show_error(error)
-            else:
-                widgets.saved(f"Learning point {point['id']} is closed.", (f"close-note-{point['id']}",))
+            widgets.save(lambda: learning_points.close_learning_point(db, actor, point["id"], read_version, note),
+                         f"Learning point {point['id']} is closed.", (f"close-note-{point['id']}",))
 
 
 def learning_point_detail(point_id: int) -> None:
@@ -114,7 +108,7 @@ def learning_point_detail(point_id: int) -> None:
         if not history.empty:
             widgets.action_history_table(history)
         widgets.evidence_list(detail.evidence[int(action.id)], f"point-{point_id}-action-{action.id}")
-    if actor.role == COMPLAINTS_OFFICER and point["status"] != learning_points.CLOSED:
+    if permissions.closes_learning_points(actor, point["status"]):
         close_form(point)
 
 
@@ -148,7 +142,7 @@ def gaps_tab() -> None:
     offset = widgets.pager(total, GAPS_PAGE_SIZE, "learning_gaps_page", "complaints")
     gaps, _ = learning_and_actions.learning_gaps(db, service_area_ids=filters.service_area_ids, limit=GAPS_PAGE_SIZE, offset=offset)
     st.dataframe(gaps, hide_index=True, column_config=COMPLAINT_COLUMNS)
-    if actor.role in (COMPLAINTS_OFFICER, SERVICE_MANAGER):
+    if permissions.records_learning(actor):
         chosen = st.selectbox("Record the learning for", gaps["reference"].tolist(), key="learning_gap_pick")
         st.page_link("pages/record_learning.py", label=f"Record learning for {chosen}", icon=":material/edit_note:",
                      query_params={"complaint": chosen})

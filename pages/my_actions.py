@@ -8,12 +8,11 @@ import streamlit as st
 
 from learning_tracker import config, ui, widgets
 from learning_tracker.read import learning_and_actions
-from learning_tracker.errors import DomainError
 from learning_tracker.read.learning_and_actions import Filters
 from learning_tracker.reports.render import md_escape
 from learning_tracker.models import DueDateChange, Evidence, StatusChange, parse
 from learning_tracker.services import actions as action_services
-from learning_tracker.rules.roles import COMPLAINTS_OFFICER, SERVICE_MANAGER
+from learning_tracker.services import permissions
 from learning_tracker.services.core import service_area_name
 from learning_tracker.rules import vocabulary
 
@@ -25,12 +24,12 @@ st.title("My actions")
 widgets.show_flash()
 today = date.today()
 
-if actor.role not in (COMPLAINTS_OFFICER, SERVICE_MANAGER):
+if not permissions.records_learning(actor):
     st.info("Improvement actions are owned by service managers and the complaints officer. "
             "You can follow them on the Learning and actions page.")
     st.stop()
 
-if actor.is_officer:
+if permissions.own_service_areas(actor) is None:
     # The officer has no service areas of their own: they follow every area's actions and verify them.
     scope = st.radio("Show", ["Every service area", "Actions I own"], horizontal=True, key="my_actions_scope")
     responsible = (actor.id, ()) if scope == "Actions I own" else None
@@ -87,55 +86,35 @@ def details(action: dict, key: str) -> None:
         widgets.evidence_list(learning_and_actions.action_evidence(db, action["id"]), key)
 
 
-def save(call, message: str, clear: tuple[str, ...]) -> None:
-    try:
-        call()
-    except DomainError as error:
-        ui.show_error(error)
-    else:
-        widgets.saved(message, clear)
-
-
-def next_statuses(status: str) -> list[str]:
-    if status == vocabulary.COMPLETED and not actor.is_officer:
-        # Verifying and sending back are the officer's; a service manager is not offered them.
-        return []
-    # The likeliest next step first: start, then complete, then verify; going back or cancelling last.
-    preference = ["in progress", "completed", "verified", "not started", "cancelled"]
-    if status == vocabulary.COMPLETED:
-        preference = ["verified", "in progress"]
-    return sorted(vocabulary.ACTION_TRANSITIONS[status], key=preference.index)
-
-
 def update_forms(action: dict, read_version: int) -> None:
     """Status, progress note, due date and evidence: one small form each."""
     action_id, status = action["id"], action["status"]
     status_tab, note_tab, due_tab, evidence_tab = st.tabs(["Status", "Progress note", "Due date", "Evidence"])
     with status_tab:
-        options = next_statuses(status)
+        options = permissions.next_statuses(actor, action)
         if not options:
             st.info(f"This action is {status}." + (" The complaints officer verifies it or sends it back."
                                                    if status == vocabulary.COMPLETED else ""))
         else:
             with st.form(f"status-form-{action_id}"):
                 new = st.selectbox("New status", options, key=f"status-{action_id}", format_func=lambda s: (
-                    "in progress (send back)" if status == vocabulary.COMPLETED and s == "in progress" else s))
+                    f"{s} (send back)" if status == vocabulary.COMPLETED and s == vocabulary.IN_PROGRESS else s))
                 note = st.text_area("Note (needed to cancel or send back)", key=f"status-note-{action_id}")
                 if st.form_submit_button("Save status", type="primary"):
-                    save(lambda: action_services.change_status(
+                    widgets.save(lambda: action_services.change_status(
                         db, actor, action_id, read_version, parse(StatusChange, {"status": new, "note": note})),
                         f"Action {action_id} is now {new}.", (f"status-note-{action_id}",))
     with note_tab, st.form(f"note-form-{action_id}"):
         note = st.text_area("Progress note", key=f"note-{action_id}")
         if st.form_submit_button("Add note", type="primary"):
-            save(lambda: action_services.add_note(db, actor, action_id, note),
+            widgets.save(lambda: action_services.add_note(db, actor, action_id, note),
                  f"Note added to action {action_id}.", (f"note-{action_id}",))
     with due_tab, st.form(f"due-form-{action_id}"):
         due_on = st.date_input("New due date", value=date.fromisoformat(action["due_on"]), key=f"due-{action_id}",
                                format="DD/MM/YYYY")
         reason = st.text_input("Reason for moving it", key=f"due-reason-{action_id}")
         if st.form_submit_button("Move due date", type="primary"):
-            save(lambda: action_services.change_due_date(
+            widgets.save(lambda: action_services.change_due_date(
                 db, actor, action_id, read_version, parse(DueDateChange, {"due_on": due_on, "reason": reason})),
                 f"Action {action_id} is now due on {due_on:%d %B %Y}.", (f"due-{action_id}", f"due-reason-{action_id}"))
     with evidence_tab:
@@ -150,7 +129,7 @@ def update_forms(action: dict, read_version: int) -> None:
             if st.form_submit_button("Add evidence", type="primary"):
                 evidence = {"description": description, "link": link,
                             "filename": upload.name if upload else None, "content": upload.getvalue() if upload else None}
-                save(lambda: action_services.add_evidence(db, actor, action_id, parse(Evidence, evidence)),
+                widgets.save(lambda: action_services.add_evidence(db, actor, action_id, parse(Evidence, evidence)),
                      f"Evidence added to action {action_id}.",
                      (f"evidence-description-{action_id}", f"evidence-link-{action_id}", f"evidence-file-{action_id}"))
 
@@ -174,7 +153,7 @@ def pick_action(filters: Filters, nothing: str, key: str, heading: str, details_
 
 def my_actions() -> None:
     left, right = st.columns(2)
-    statuses = left.multiselect("Status", vocabulary.ACTION_STATUSES, default=["not started", "in progress", "completed"],
+    statuses = left.multiselect("Status", vocabulary.ACTION_STATUSES, default=list(vocabulary.UNFINISHED_ACTION_STATUSES),
                                 key="my_actions_status")
     window = right.selectbox("Due", [ANY_TIME, *learning_and_actions.DUE_WINDOWS], key="my_actions_due")
     filters = Filters(statuses=tuple(statuses), due_window=None if window == ANY_TIME else window, responsible=responsible)
@@ -197,16 +176,16 @@ def awaiting_verification() -> None:
         note = st.text_area("Note (needed to send it back: what is missing)", key=f"verify-note-{action_id}")
         verify, send_back = st.columns(2)
         if verify.form_submit_button("Verify", type="primary", key=f"verify-{action_id}"):
-            save(lambda: action_services.change_status(
-                db, actor, action_id, read_version, parse(StatusChange, {"status": "verified", "note": note})),
+            widgets.save(lambda: action_services.change_status(
+                db, actor, action_id, read_version, parse(StatusChange, {"status": vocabulary.VERIFIED, "note": note})),
                 f"Action {action_id} is verified.", (f"verify-note-{action_id}",))
         if send_back.form_submit_button("Send back", key=f"send-back-{action_id}"):
-            save(lambda: action_services.change_status(
-                db, actor, action_id, read_version, parse(StatusChange, {"status": "in progress", "note": note})),
+            widgets.save(lambda: action_services.change_status(
+                db, actor, action_id, read_version, parse(StatusChange, {"status": vocabulary.IN_PROGRESS, "note": note})),
                 f"Action {action_id} was sent back to its owner.", (f"verify-note-{action_id}",))
 
 
-if actor.is_officer:
+if permissions.verifies_actions(actor):
     waiting = learning_and_actions.action_counts(db, Filters(statuses=(vocabulary.COMPLETED,)), today)["actions"]
     mine, verification = st.tabs(["Actions", f"Completed, awaiting verification ({waiting})"])
     with mine:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from learning_tracker import config, ui, widgets
 from learning_tracker.reports import rag, render
-from learning_tracker.rules.roles import SERVICE_MANAGER
+from learning_tracker.services import permissions
 from learning_tracker.services.core import service_area_name
 from learning_tracker.rules import rag as rag_rule
 from learning_tracker.read import open_stages
@@ -21,12 +21,13 @@ st.caption(f"Every complaint stage still waiting for its response on the date be
 left, right = st.columns([1, 2])
 as_of = left.date_input("As of", value=date.today(), key="rag_as_of", format="DD/MM/YYYY")
 area_ids = None
-if actor.role == SERVICE_MANAGER and actor.service_area_ids:
-    names = ", ".join(sorted(service_area_name(db, a) for a in actor.service_area_ids))
+own_areas = permissions.own_service_areas(actor)
+if own_areas:
+    names = ", ".join(sorted(service_area_name(db, a) for a in own_areas))
     every_area = right.toggle("Show every service area", key="rag_all_areas",
                               help=f"Off: only your service areas ({names}).")
     if not every_area:
-        area_ids = sorted(actor.service_area_ids)
+        area_ids = list(own_areas)
         right.caption(f"Your service areas: {names}.")
 
 rows = open_stages.rag_rows(db, as_of, area_ids)

@@ -8,12 +8,10 @@ import streamlit as st
 
 from learning_tracker import config, ui, widgets
 from learning_tracker.read import learning_and_actions
-from learning_tracker.errors import DomainError
 from learning_tracker.models import NewAction, NewLearningPoint, NoLearningDecision, parse
 from learning_tracker.reports.render import md_escape
 from learning_tracker.services import actions as action_services
-from learning_tracker.services import learning_points
-from learning_tracker.rules.roles import COMPLAINTS_OFFICER, SERVICE_MANAGER
+from learning_tracker.services import learning_points, permissions
 
 REFERENCE_KEY = "record_learning_reference"
 QUERY_SEEN_KEY = "_record_learning_query"
@@ -24,12 +22,12 @@ st.caption("The internal investigation outcome form: what the complaint taught t
 widgets.show_flash()
 today = date.today()
 
-if actor.role not in (COMPLAINTS_OFFICER, SERVICE_MANAGER):
+if not permissions.records_learning(actor):
     st.info("Learning is recorded by the complaints officer and service managers. "
             "You can read it on the Learning and actions page.")
     st.stop()
 
-my_areas = () if actor.is_officer else tuple(sorted(actor.service_area_ids))
+my_areas = permissions.own_service_areas(actor) or ()
 
 # A link from another page (?complaint=REF) picks the complaint, once per link followed.
 linked = st.query_params.get("complaint")
@@ -105,15 +103,6 @@ else:
                                           if complaint["learning_expected"] else ""))
 
 
-def save(call, message: str, clear: tuple[str, ...]) -> None:
-    try:
-        call()
-    except DomainError as error:
-        ui.show_error(error)
-    else:
-        widgets.saved(message, clear)
-
-
 areas = learning_and_actions.service_area_names(db, my_areas)
 themes = config.concern_categories(db)
 
@@ -129,7 +118,7 @@ with new_tab, st.form("new_learning_point"):
     others = st.text_input("Also from complaints (references, comma-separated; optional)", key="new_point_others")
     if st.form_submit_button("Save learning point", type="primary"):
         references = [ref, *(r.strip() for r in others.split(",") if r.strip())]
-        save(lambda: learning_points.add_learning_point(
+        widgets.save(lambda: learning_points.add_learning_point(
             db, actor, parse(NewLearningPoint, {"service_area": area, "theme": theme, "description": description,
                                                 "complaint_references": references}), {ref: read_version}),
              f"Learning point recorded for {', '.join(references)}. Add its improvement actions next.",
@@ -147,7 +136,7 @@ with link_tab:
             if chosen is None:
                 st.error("Nothing was saved. Please correct:\n\n- learning point is required")
             else:
-                save(lambda: learning_points.link_complaint(db, actor, chosen, ref, read_version),
+                widgets.save(lambda: learning_points.link_complaint(db, actor, chosen, ref, read_version),
                      f"Complaint {ref} is linked to learning point {chosen}.", ("link_point", "link_search"))
 
 with none_tab:
@@ -158,7 +147,7 @@ with none_tab:
         reason = st.text_area("Why no learning was identified", key=f"no_learning_reason-{complaint['id']}",
                               value=complaint["no_learning_reason"] or "")
         if st.form_submit_button("Record no learning identified", type="primary"):
-            save(lambda: learning_points.record_no_learning(
+            widgets.save(lambda: learning_points.record_no_learning(
                 db, actor, ref, read_version, parse(NoLearningDecision, {"reason": reason})),
                  f"Recorded for {ref}: no learning identified.", (f"no_learning_reason-{complaint['id']}",))
 
@@ -178,7 +167,7 @@ with action_tab:
             due_on = st.date_input("Due", value=today + timedelta(days=28), key="action_due", format="DD/MM/YYYY")
             priority = st.selectbox("Priority", config.vocabulary(db, "priority"), index=1, key="action_priority")
             if st.form_submit_button("Add action", type="primary"):
-                save(lambda: action_services.create_action(db, actor, parse(NewAction, {
+                widgets.save(lambda: action_services.create_action(db, actor, parse(NewAction, {
                     "learning_point_id": point_id, "description": description, "owner_email": owner,
                     "service_area": action_area, "due_on": due_on, "priority": priority})),
                      f"Action added to learning point {point_id}.", ("action_description",))

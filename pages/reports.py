@@ -11,7 +11,8 @@ import streamlit as st
 from learning_tracker import charts, ui
 from learning_tracker.read import report_figures
 from learning_tracker.reports import annual, quarterly, render
-from learning_tracker.rules.roles import COMPLAINTS_OFFICER, VIEWER
+from learning_tracker.services import permissions
+from learning_tracker.rules import periods
 
 WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 EXCEL = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -75,7 +76,7 @@ def preview(document: render.Document, key: str, drafts: dict[str, str] | None =
 
 db, actor = ui.page_context()
 st.title("Reports")
-if actor.role not in (COMPLAINTS_OFFICER, VIEWER):
+if not permissions.reads_reports(actor):
     st.error("Not allowed: the reports are for the complaints officer and senior leadership.")
     st.stop()
 
@@ -90,7 +91,7 @@ kind = st.segmented_control("Report", ["Annual report", "Quarterly report"], def
 
 if kind == "Annual report":
     left, middle, right = st.columns(3)
-    year = left.selectbox("Financial year", years, format_func=render.year_label, key="annual_year",
+    year = left.selectbox("Financial year", years, format_func=periods.year_label, key="annual_year",
                           help="April to March; a complaint belongs to the year in which it was received.")  # fmt: skip
     as_of = middle.date_input("Figures as at", value=date.today(), key="annual_as_of", format="DD/MM/YYYY",
                               help="Decides whether an unanswered stage is over timescale or still pending.")  # fmt: skip
@@ -119,7 +120,7 @@ if kind == "Annual report":
 
 else:
     left, middle, right = st.columns(3)
-    quarter_year = left.selectbox("Financial year", years, format_func=render.year_label, key="quarterly_year")
+    quarter_year = left.selectbox("Financial year", years, format_func=periods.year_label, key="quarterly_year")
     quarter = middle.selectbox("Quarter", [1, 2, 3, 4], index=3, key="quarterly_quarter",
                                format_func=lambda q: f"Q{q} ({QUARTER_MONTHS[q]})")  # fmt: skip
     quarter_as_of = right.date_input("Figures as at", value=date.today(), key="quarterly_as_of", format="DD/MM/YYYY")

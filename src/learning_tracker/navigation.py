@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .rules.roles import COMPLAINTS_OFFICER, FORUM_MEMBER, SERVICE_MANAGER, VIEWER
+from .rules.roles import COMPLAINTS_OFFICER, FORUM_MEMBER, LEARNING_RECORDERS, REPORT_READERS, SERVICE_MANAGER, VIEWER
 
 ROOT = Path(__file__).resolve().parents[2]
 EVERYONE = frozenset({COMPLAINTS_OFFICER, SERVICE_MANAGER, FORUM_MEMBER, VIEWER})
@@ -40,12 +40,12 @@ PAGES: list[PageSpec] = [
     PageSpec("complaints.py", "Complaints", ":material/folder_open:", "Complaints", EVERYONE),
     PageSpec("rag_report.py", "RAG report", ":material/traffic:", "Complaints", EVERYONE),
     PageSpec("compliments.py", "Compliments", ":material/favorite:", "Complaints", EVERYONE),
-    PageSpec("my_actions.py", "My actions", ":material/task_alt:", "Learning", frozenset({COMPLAINTS_OFFICER, SERVICE_MANAGER})),
-    PageSpec("record_learning.py", "Record learning", ":material/edit_note:", "Learning", frozenset({COMPLAINTS_OFFICER, SERVICE_MANAGER})),
+    PageSpec("my_actions.py", "My actions", ":material/task_alt:", "Learning", frozenset(LEARNING_RECORDERS)),
+    PageSpec("record_learning.py", "Record learning", ":material/edit_note:", "Learning", frozenset(LEARNING_RECORDERS)),
     PageSpec("learning.py", "Learning and actions", ":material/school:", "Learning", EVERYONE),
     PageSpec("themes.py", "Themes and outcomes", ":material/insights:", "Monitoring", EVERYONE),
     PageSpec("forum.py", "Practice Improvement Forum", ":material/groups:", "Learning", EVERYONE),
-    PageSpec("reports.py", "Reports", ":material/description:", "Reports", frozenset({COMPLAINTS_OFFICER, VIEWER})),
+    PageSpec("reports.py", "Reports", ":material/description:", "Reports", frozenset(REPORT_READERS)),
     PageSpec("admin_users.py", "Users", ":material/group:", "Administration", frozenset({COMPLAINTS_OFFICER})),
     PageSpec("admin_service_areas.py", "Service areas", ":material/account_tree:", "Administration", frozenset({COMPLAINTS_OFFICER})),
     PageSpec("admin_codes.py", "Concern codes", ":material/label:", "Administration", frozenset({COMPLAINTS_OFFICER})),

@@ -10,13 +10,17 @@ silently overwriting someone else's change.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from . import ui
+from .errors import DomainError
 from .reports.render import md_escape
+from .rules.periods import long_date
 
 _VERSIONS_KEY = "_versions_read"
 _FLASH_KEY = "_flash"
@@ -32,14 +36,6 @@ def date_column(label: str) -> st.column_config.DateColumn:
 def time_column(label: str) -> st.column_config.DatetimeColumn:
     """A table column of times stored in UTC (ISO text), shown in UK time as the users write it: 06/04/2021 14:05."""
     return st.column_config.DatetimeColumn(label, format="DD/MM/YYYY HH:mm", timezone=LOCAL_TIME)
-
-
-def long_date(value: date | str | None) -> str:
-    """A date in a sentence: "6 April 2021" (blank for none)."""
-    if not value:
-        return ""
-    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
-    return f"{day.day} {day:%B %Y}"
 
 
 #: How an actions table's columns are headed, on every page that lists actions.
@@ -171,14 +167,13 @@ def evidence_list(evidence: pd.DataFrame, key_prefix: str) -> None:
             )
 
 
-def save(call, message: str, clear: tuple[str, ...] = ()) -> None:
-    """Run a form's service call: show its ``DomainError`` in the users' words, or, when it saved, keep
-    ``message`` for the next run and rerun (see ``saved``)."""
-    from .errors import DomainError
-
+def save(call: Callable[[], Any], message: str | Callable[[Any], str], clear: tuple[str, ...] = ()) -> None:
+    """Every form's save: run its service call; show a ``DomainError`` in the users' words (the form keeps
+    what was typed), or, when it saved, keep ``message`` for the next run, empty ``clear``, and rerun (see
+    ``saved``). ``message`` may be a function of what the call returned (say, how many records moved)."""
     try:
-        call()
+        result = call()
     except DomainError as error:
         ui.show_error(error)
     else:
-        saved(message, clear)
+        saved(message(result) if callable(message) else message, clear)

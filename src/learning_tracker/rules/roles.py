@@ -15,8 +15,13 @@ ROLES = {
     FORUM_MEMBER: "Forum member",
     VIEWER: "Viewer",
 }
-# The roles that may own an improvement action (and so update it).
-ACTION_OWNER_ROLES = (SERVICE_MANAGER, COMPLAINTS_OFFICER)
+
+# Who may do what, as the services check it (in this order, which is how a refusal names them). A service
+# manager acts only in their own service areas; the complaints officer acts in every area.
+LEARNING_RECORDERS = (COMPLAINTS_OFFICER, SERVICE_MANAGER)  # learning, improvement actions, compliments
+FORUM_RECORDERS = (FORUM_MEMBER, COMPLAINTS_OFFICER)  # forum meetings and their decisions
+REPORT_READERS = (COMPLAINTS_OFFICER, VIEWER)  # the annual and quarterly reports
+AREA_BOUND_ROLES = (SERVICE_MANAGER,)  # roles that work in their own service areas only
 
 
 def role_key(value: str) -> str:

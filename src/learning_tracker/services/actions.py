@@ -126,7 +126,7 @@ def change_status(db: sqlite_utils.Database, actor: Actor, action_id: int, read_
         if sent_back:
             values["completed_on"] = None
         update_versioned(db, "actions", action_id, read_version, values, "action")
-        kind = {VERIFIED: "verified", CANCELLED: "cancelled"}.get(new, "sent back" if sent_back else "status")
+        kind = new if new in FINISHED_ACTION_STATUSES else "sent back" if sent_back else "status"
         _history(db, action_id, actor, kind, before=old, after=new, note=change_to.note)
         refresh_learning_point_status(db, action["learning_point_id"])
         change.before = {"status": old, "version": read_version}

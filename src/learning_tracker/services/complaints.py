@@ -38,15 +38,14 @@ from .core import (
     ensure_version,
     fetch_row,
     require_area,
-    require_role,
+    require_officer,
     service_area_id,
     update_versioned,
 )
-from ..rules.roles import COMPLAINTS_OFFICER
 from ..read.register import concern_texts
-from ..rules.vocabulary import stage_label
+from ..rules.vocabulary import WITHDRAWN, stage_label
+from . import permissions
 
-WITHDRAWN = "withdrawn"
 
 
 # --- reading a complaint for a change -------------------------------------------------------------
@@ -102,10 +101,6 @@ def _update_stage(db: sqlite_utils.Database, stage: dict[str, Any], values: dict
     update_versioned(db, "complaint_stages", stage["id"], stage["version"], values, "complaint stage")
 
 
-def _require_officer(actor: Actor, doing: str) -> None:
-    require_role(actor, COMPLAINTS_OFFICER, doing=doing)
-
-
 def _for_change(
     db: sqlite_utils.Database, actor: Actor, complaint_id: int, read_version: int, doing: str, *,
     area_managers: bool = False,
@@ -117,14 +112,15 @@ def _for_change(
     if area_managers:
         require_area(db, actor, complaint["service_area_id"], doing=doing)
     else:
-        _require_officer(actor, doing)
+        require_officer(actor, doing)
     ensure_version(complaint, read_version, "complaint")
     return complaint
 
 
-def _require_stage_one_for_managers(actor: Actor, stage: dict[str, Any], doing: str) -> None:
-    """A service manager's part is stage 1; later stages are the complaints officer's."""
-    if not actor.is_officer and stage["stage"] != 1:
+def _require_stage_one_for_managers(actor: Actor, complaint: dict[str, Any], stage: dict[str, Any], doing: str) -> None:
+    """A service manager's part is stage 1; later stages are the complaints officer's
+    (``permissions.may_answer_at_stage``, which the complaint's page asks)."""
+    if not permissions.may_answer_at_stage(actor, complaint["service_area_id"], stage["stage"]):
         label = stage_label(stage["procedure"], stage["stage"])
         raise Refused(f"A service manager may {doing} only at stage 1; this complaint is at {label}, "
                       "which the complaints officer records.")
@@ -145,7 +141,7 @@ def create_complaint(db: sqlite_utils.Database, actor: Actor, new: NewComplaint,
     """Record a new complaint and open its first stage, whose clock starts on the day it was received."""
     today = today or date.today()
     with audited(db, actor, "create complaint", "complaint") as change:
-        _require_officer(actor, "record complaints")
+        require_officer(actor, "record complaints")
         problems: list[Problem] = []
         reference = new.reference
         if db.execute("SELECT 1 FROM complaints WHERE reference = ? COLLATE NOCASE", [reference]).fetchone():
@@ -195,7 +191,7 @@ def record_response(
     with audited(db, actor, "record stage response", "complaint", complaint_id) as change:
         complaint = _for_change(db, actor, complaint_id, read_version, "record complaint responses", area_managers=True)
         stage = _open_stage(db, complaint, "record a response")
-        _require_stage_one_for_managers(actor, stage, "record the response")
+        _require_stage_one_for_managers(actor, complaint, stage, "record the response")
         problems: list[Problem] = []
         not_before(problems, "responded on", response.responded_on, stage["clock_started_on"], "the stage's clock start")
         not_in_future(problems, "responded on", response.responded_on, today)
@@ -220,7 +216,7 @@ def record_outcome(
     today = today or date.today()
     with audited(db, actor, "record complaint outcome", "complaint", complaint_id) as change:
         complaint = _for_change(db, actor, complaint_id, read_version, "record complaint outcomes", area_managers=True)
-        _require_stage_one_for_managers(actor, _latest_stage(db, complaint), "record the outcome")
+        _require_stage_one_for_managers(actor, complaint, _latest_stage(db, complaint), "record the outcome")
         problems: list[Problem] = []
         if complaint["outcome"] == WITHDRAWN:
             problems.append(Problem("complaint", complaint["reference"], "was withdrawn, so it has no other outcome"))

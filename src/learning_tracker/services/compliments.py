@@ -23,7 +23,7 @@ from .core import (
     require_role,
     service_area_id,
 )
-from ..rules.roles import COMPLAINTS_OFFICER, SERVICE_MANAGER
+from ..rules.roles import LEARNING_RECORDERS
 
 # What a summary must not hold; each pattern is named in the message the user reads.
 PERSONAL_DETAILS = [
@@ -42,7 +42,7 @@ def record_compliment(db: sqlite_utils.Database, actor: Actor, new: NewComplimen
     """Record a compliment with one or more categories; return its id."""
     today = today or date.today()
     with audited(db, actor, "record compliment", "compliment") as change:
-        require_role(actor, COMPLAINTS_OFFICER, SERVICE_MANAGER, doing="record compliments")
+        require_role(actor, *LEARNING_RECORDERS, doing="record compliments")
         problems: list[Problem] = []
         area_id = collect(problems, service_area_id, db, new.service_area)
         if area_id is not None:

@@ -18,7 +18,7 @@ import sqlite_utils
 
 from ..db import now_utc, transaction
 from ..errors import Conflict, InvalidInput, NotFound, Problem, Refused, unknown_value
-from ..rules.roles import COMPLAINTS_OFFICER, ROLES, SERVICE_MANAGER
+from ..rules.roles import AREA_BOUND_ROLES, COMPLAINTS_OFFICER, ROLES, SERVICE_MANAGER
 from .. import config
 from ..rules import vocabulary
 
@@ -66,15 +66,23 @@ def require_role(actor: Actor, *roles: str, doing: str) -> None:
         raise Refused(f"Only a {allowed} may {doing}; you are signed in as a {ROLES[actor.role].lower()}.")
 
 
+def require_officer(actor: Actor, doing: str) -> None:
+    """Refuse anyone but the complaints officer: administration, and the steps of a complaint that are theirs."""
+    require_role(actor, COMPLAINTS_OFFICER, doing=doing)
+
+
+def may_act_in_area(actor: Actor, service_area_id: int) -> bool:
+    """The complaints officer acts in every service area; a service manager in their own areas only."""
+    return actor.is_officer or (actor.role in AREA_BOUND_ROLES and service_area_id in actor.service_area_ids)
+
+
 def require_area(db: sqlite_utils.Database, actor: Actor, service_area_id: int, *, doing: str) -> None:
-    """Refuse a service manager acting outside their own service areas (the officer may act anywhere)."""
-    if actor.is_officer:
+    """Refuse anyone but the officer and a service manager of the area (``may_act_in_area``)."""
+    if may_act_in_area(actor, service_area_id):
         return
-    if actor.role != SERVICE_MANAGER:
-        require_role(actor, COMPLAINTS_OFFICER, SERVICE_MANAGER, doing=doing)
-    if service_area_id not in actor.service_area_ids:
-        name = service_area_name(db, service_area_id)
-        raise Refused(f"You may {doing} only in your own service areas; this belongs to {name}.")
+    require_role(actor, COMPLAINTS_OFFICER, SERVICE_MANAGER, doing=doing)  # refuses a role that acts in no area
+    name = service_area_name(db, service_area_id)
+    raise Refused(f"You may {doing} only in your own service areas; this belongs to {name}.")
 
 
 # --- the audited unit of work ------------------------------------------------------------------
@@ -140,6 +148,18 @@ def audited(
     except Refused as refusal:
         with transaction(db):
             record_audit(db, actor, event, entity, change.entity_id, outcome="refused", message=str(refusal))
+        raise
+
+
+@contextmanager
+def refusal_audited(db: sqlite_utils.Database, actor: Actor, event: str, entity: str) -> Iterator[None]:
+    """Audit a refusal raised inside, on its own, and raise it again: the permission check of a use case
+    that writes its own audit event once its work is done (an import, an export, a backup download)."""
+    try:
+        yield
+    except Refused as refusal:
+        with transaction(db):
+            record_audit(db, actor, event, entity, None, outcome="refused", message=str(refusal))
         raise
 
 

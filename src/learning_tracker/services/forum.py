@@ -23,7 +23,7 @@ from .core import (
     require_role,
     update_versioned,
 )
-from ..rules.roles import COMPLAINTS_OFFICER, FORUM_MEMBER
+from ..rules.roles import FORUM_RECORDERS
 from ..rules import vocabulary
 from ..rules.vocabulary import CLOSED
 
@@ -41,7 +41,7 @@ ITEMS = {
 
 
 def _require_recorder(actor: Actor, doing: str) -> None:
-    require_role(actor, FORUM_MEMBER, COMPLAINTS_OFFICER, doing=doing)
+    require_role(actor, *FORUM_RECORDERS, doing=doing)
 
 
 def create_meeting(db: sqlite_utils.Database, actor: Actor, new: NewForumMeeting) -> int:

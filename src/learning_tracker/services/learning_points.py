@@ -31,7 +31,7 @@ from .core import (
     service_area_name,
     update_versioned,
 )
-from ..rules.roles import COMPLAINTS_OFFICER, SERVICE_MANAGER
+from ..rules.roles import COMPLAINTS_OFFICER, LEARNING_RECORDERS
 from ..rules import vocabulary
 from ..rules.vocabulary import CLOSED
 
@@ -56,7 +56,7 @@ def check_theme(db: sqlite_utils.Database, theme: str) -> str:
 
 
 def _require_learning_role(actor: Actor) -> None:
-    require_role(actor, COMPLAINTS_OFFICER, SERVICE_MANAGER, doing="record learning from complaints")
+    require_role(actor, *LEARNING_RECORDERS, doing="record learning from complaints")
 
 
 def _touch_complaint(db: sqlite_utils.Database, complaint: dict[str, Any], read_version: int | None, values: dict[str, Any]) -> None:

@@ -1,0 +1,139 @@
+"""What the signed-in user may do with a record: the pages ask here which forms, next statuses and buttons
+to offer, and render only those.
+
+Every answer is the rule the service checks again when the write arrives (``core.require_role`` and
+``core.require_area`` with the role sets of ``rules.roles``), so a page never offers what the service
+would refuse, and a page that offered it anyway would still be refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..rules import roles, vocabulary
+from .core import Actor, may_act_in_area
+
+# --- complaints --------------------------------------------------------------------------------------
+
+RESPONSE, OUTCOME, EXTENSION, WITHDRAWAL, ESCALATION, CONCERNS, OMBUDSMAN = (
+    "Response", "Outcome", "Extension", "Withdrawal", "Escalation", "Concerns", "Ombudsman and remedy",
+)
+
+
+def records_complaints(actor: Actor) -> bool:
+    """Recording a complaint, and every step past stage 1, is the complaints officer's."""
+    return actor.is_officer
+
+
+def may_answer_at_stage(actor: Actor, service_area_id: int, stage: int | None) -> bool:
+    """The response and outcome of a stage: the officer at any stage, a service manager of the complaint's
+    area at stage 1."""
+    return may_act_in_area(actor, service_area_id) and (actor.is_officer or stage == 1)
+
+
+@dataclass(frozen=True)
+class ComplaintForms:
+    """The forms the user may use on a complaint, in the order shown, and why there are none."""
+
+    forms: tuple[str, ...]
+    why_none: str | None = None
+
+
+def complaint_forms(actor: Actor, complaint: dict[str, Any]) -> ComplaintForms:
+    """Which forms ``actor`` may use on ``complaint`` (``read.register.complaint_detail``)."""
+    current, open_stage = complaint["current_stage"], complaint["open_stage"]
+    forms: list[str] = []
+    if may_answer_at_stage(actor, complaint["service_area_id"], current["stage"] if current else None):
+        if open_stage:
+            forms.append(RESPONSE)
+        if complaint["outcome"] != vocabulary.WITHDRAWN:
+            forms.append(OUTCOME)
+    if records_complaints(actor):
+        if open_stage:
+            forms += [EXTENSION, WITHDRAWAL]
+        if complaint["escalations"]:
+            forms.append(ESCALATION)
+        forms += [CONCERNS, OMBUDSMAN]
+    if forms:
+        return ComplaintForms(tuple(forms))
+    if actor.role in roles.AREA_BOUND_ROLES and may_act_in_area(actor, complaint["service_area_id"]):
+        why = "This complaint is past stage 1: the complaints officer records its later stages."
+    elif actor.role in roles.AREA_BOUND_ROLES:
+        why = "This complaint belongs to another service area: you can read it but not record on it."
+    else:
+        why = "You can read complaints; the complaints officer records them."
+    return ComplaintForms((), why)
+
+
+def own_service_areas(actor: Actor) -> tuple[int, ...] | None:
+    """The service areas a user works in, to narrow lists to by default: a service manager's own areas;
+    None for everyone else (every area)."""
+    if actor.role in roles.AREA_BOUND_ROLES and actor.service_area_ids:
+        return tuple(sorted(actor.service_area_ids))
+    return None
+
+
+# --- learning, improvement actions and compliments ------------------------------------------------------
+
+
+def records_learning(actor: Actor) -> bool:
+    """Learning, improvement actions and compliments are recorded by the officer and service managers."""
+    return actor.role in roles.LEARNING_RECORDERS
+
+
+def areas_to_record_in(actor: Actor, areas: list[tuple[int, str]]) -> list[str]:
+    """The names of ``areas`` (id, name) the user may record learning or compliments in."""
+    if not records_learning(actor):
+        return []
+    return [name for area_id, name in areas if may_act_in_area(actor, area_id)]
+
+
+def verifies_actions(actor: Actor) -> bool:
+    """Verifying a completed action, or sending it back, is the complaints officer's."""
+    return actor.is_officer
+
+
+# The likeliest next step first: start, then complete, then verify; going back or cancelling last.
+_STATUS_PREFERENCE = (vocabulary.IN_PROGRESS, vocabulary.COMPLETED, vocabulary.VERIFIED, vocabulary.NOT_STARTED,
+                      vocabulary.CANCELLED)
+_AFTER_COMPLETED_PREFERENCE = (vocabulary.VERIFIED, vocabulary.IN_PROGRESS)
+
+
+def next_statuses(actor: Actor, action: dict[str, Any]) -> list[str]:
+    """The statuses the user may move ``action`` (a row with its status and service area) to, likeliest
+    first; ``[]`` when none.
+
+    A completed action waits for the officer: only they verify it or send it back (to in progress).
+    """
+    status = action["status"]
+    if not may_act_in_area(actor, action["service_area_id"]):
+        return []
+    if status == vocabulary.COMPLETED:
+        if not verifies_actions(actor):
+            return []
+        return sorted(vocabulary.ACTION_TRANSITIONS[status], key=_AFTER_COMPLETED_PREFERENCE.index)
+    return sorted(vocabulary.ACTION_TRANSITIONS[status], key=_STATUS_PREFERENCE.index)
+
+
+def closes_learning_points(actor: Actor, status: str) -> bool:
+    """Closing a learning point that is not closed yet is the complaints officer's."""
+    return actor.is_officer and status != vocabulary.CLOSED
+
+
+# --- the forum and the reports ---------------------------------------------------------------------------
+
+
+def records_forum_decisions(actor: Actor) -> bool:
+    """Forum members and the complaints officer set up meetings and record the forum's decisions."""
+    return actor.role in roles.FORUM_RECORDERS
+
+
+def transfers_records(actor: Actor) -> bool:
+    """Importing, exporting and backing up records is the complaints officer's."""
+    return actor.is_officer
+
+
+def reads_reports(actor: Actor) -> bool:
+    """The annual and quarterly reports are for the complaints officer and senior leadership (viewers)."""
+    return actor.role in roles.REPORT_READERS
