@@ -9,6 +9,7 @@ from learning_tracker.read import themes
 from learning_tracker.services.core import concern_code_id
 from learning_tracker.read.themes import ThemeFilters
 from tests.factories import build_world
+from learning_tracker.rules import periods
 
 YEAR = ("2021-22",)
 STATUTORY_2122 = ThemeFilters(years=YEAR, procedures=("statutory",))
@@ -280,7 +281,7 @@ def test_years_in_words(years, text):
     ("2099-04-01", "2099/00 Q1"),
 ])
 def test_the_financial_quarter_of_a_date_in_sql(db, day, quarter):
-    assert db.execute(f"SELECT {themes.quarter_label_sql(':day')}", {"day": day}).fetchone()[0] == quarter
+    assert db.execute(f"SELECT {periods.quarter_label_sql(':day')}", {"day": day}).fetchone()[0] == quarter
 
 
 # --- the demo year ------------------------------------------------------------------------------------

@@ -9,5 +9,7 @@ rules, the clock, the configuration and the store, never the services or the rep
 - ``open_stages``: the stages waiting for a response on a date, with their RAG (the RAG report's rows);
 - ``monitoring``: the dashboard; ``themes``: themes and outcomes;
 - ``learning_and_actions``: learning points, improvement actions and learning gaps;
+- ``service_improvements``: the annual report's learning by service area (learning points, actions);
+- ``reconciliation``: the reports' checks that each breakdown adds up to its total;
 - ``forum``: what the Practice Improvement Forum's pack reads.
 """

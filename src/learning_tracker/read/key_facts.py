@@ -18,7 +18,7 @@ from .report_figures import (
 def action_counts(db: sqlite_utils.Database, year: str, as_of: date) -> dict[str, int]:
     """``{open, overdue}`` actions of the learning points drawn from the year's complaints.
 
-    Open is 'not started' or 'in progress'; overdue is open with the due date before ``as_of``.
+    Open and overdue as ``rules.vocabulary`` defines them (overdue: open with the due date before ``as_of``).
     """
     start, end = periods.period_bounds_iso(year)
     open_count, overdue = db.execute(
@@ -111,7 +111,7 @@ def key_facts(db: sqlite_utils.Database, year: str, as_of: date) -> list[dict]:
     The keys: complaints_received, statutory/corporate/informal_complaints, resolved_at_stage_1 (final
     stage 1 / statutory complaints), stage1/2/3_average_working_days, compliments_received,
     open_actions and overdue_actions (of the learning points drawn from the year's complaints; overdue
-    is 'not started' or 'in progress' with the due date before ``as_of``; the previous year's are
+    is open (``rules.vocabulary``) with the due date before ``as_of``; the previous year's are
     counted on the same ``as_of``), learning_gaps (upheld or partly upheld complaints of the year with
     neither learning nor a "no learning identified" decision).
     """

@@ -15,6 +15,7 @@ import pandas as pd
 import sqlite_utils
 
 from ..rules import vocabulary
+from . import sql as query
 from ..rules.vocabulary import OPEN_ACTION_SQL as _OPEN_SQL
 
 
@@ -50,15 +51,11 @@ class Filters:
         return bool(self.statuses or self.owner_id is not None or self.due_window or self.responsible)
 
 
-def _in(column: str, values: tuple) -> tuple[str, list]:
-    return f"{column} IN ({', '.join('?' for _ in values)})", list(values)
-
-
 def _action_conditions(filters: Filters, as_of: date, alias: str = "a") -> tuple[list[str], list[Any]]:
     """The WHERE conditions on an action row (alias ``a``) for the action-level filters."""
     where, params = [], []
     if filters.statuses:
-        sql, values = _in(f"{alias}.status", filters.statuses)
+        sql, values = query.in_list(f"{alias}.status", filters.statuses)
         where.append(sql)
         params += values
     if filters.owner_id is not None:
@@ -75,7 +72,7 @@ def _action_conditions(filters: Filters, as_of: date, alias: str = "a") -> tuple
     if filters.responsible:
         user_id, area_ids = filters.responsible
         if area_ids:
-            sql, values = _in(f"{alias}.service_area_id", tuple(area_ids))
+            sql, values = query.in_list(f"{alias}.service_area_id", tuple(area_ids))
             where.append(f"({alias}.owner_id = ? OR {sql})")
             params += [user_id, *values]
         else:
@@ -94,15 +91,6 @@ def _complaint_condition(reference: str | None, lp_column: str) -> tuple[list[st
     )
 
 
-def _where(conditions: list[str]) -> str:
-    return ("WHERE " + " AND ".join(conditions)) if conditions else ""
-
-
-def _frame(db: sqlite_utils.Database, sql: str, params: list[Any]) -> pd.DataFrame:
-    cursor = db.execute(sql, params)
-    return pd.DataFrame(cursor.fetchall(), columns=[c[0] for c in cursor.description])
-
-
 # --- actions -------------------------------------------------------------------------------------
 
 ACTION_COLUMNS = [
@@ -117,11 +105,11 @@ def _actions_from(filters: Filters, as_of: date) -> tuple[str, list[Any]]:
     for column, values in (("a.service_area_id", filters.service_area_ids), ("lp.theme", filters.themes),
                            ("lp.status", filters.learning_statuses)):
         if values:
-            sql, values = _in(column, values)
+            sql, values = query.in_list(column, values)
             where.append(sql)
             params += values
     more, more_params = _complaint_condition(filters.complaint_reference, "a.learning_point_id")
-    return (f"FROM actions a JOIN learning_points lp ON lp.id = a.learning_point_id {_where(where + more)}",
+    return (f"FROM actions a JOIN learning_points lp ON lp.id = a.learning_point_id {query.where(where + more)}",
             params + more_params)
 
 
@@ -170,7 +158,7 @@ def actions(
         JOIN users u ON u.id = p.owner_id
         ORDER BY p.overdue DESC, (p.status IN {_OPEN_SQL}) DESC, p.due_on, p.id
     """
-    frame = _frame(db, sql, [today, today, *params, limit, offset])
+    frame = query.frame(db, sql, [today, today, *params, limit, offset])
     frame["overdue"] = frame["overdue"].astype(bool)
     frame["days_overdue"] = frame["days_overdue"].astype(int)
     return frame, total
@@ -212,7 +200,7 @@ def action(db: sqlite_utils.Database, action_id: int, as_of: date) -> dict[str, 
 
 def action_history(db: sqlite_utils.Database, action_id: int) -> pd.DataFrame:
     """An action's history, oldest first: status changes, notes, due-date moves, evidence, verification."""
-    return _frame(
+    return query.frame(
         db,
         # In the order they were recorded; the time shown to the minute, in UTC as stored.
         """SELECT replace(substr(au.at, 1, 16), 'T', ' ') AS at, u.name AS by, au.kind, au.from_value,
@@ -225,7 +213,7 @@ def action_history(db: sqlite_utils.Database, action_id: int) -> pd.DataFrame:
 
 def action_evidence(db: sqlite_utils.Database, action_id: int) -> pd.DataFrame:
     """An action's evidence, without the stored files' contents (see ``evidence_file``)."""
-    return _frame(
+    return query.frame(
         db,
         """SELECT e.id, e.description, e.link, e.filename, e.size_bytes, u.name AS added_by, e.added_at
            FROM action_evidence e LEFT JOIN users u ON u.id = e.added_by
@@ -273,15 +261,15 @@ def learning_points(
     """
     where, params = [], []
     if filters.service_area_ids:
-        sql, values = _in("lp.service_area_id", filters.service_area_ids)
+        sql, values = query.in_list("lp.service_area_id", filters.service_area_ids)
         where.append(sql)
         params += values
     if filters.themes:
-        sql, values = _in("lp.theme", filters.themes)
+        sql, values = query.in_list("lp.theme", filters.themes)
         where.append(sql)
         params += values
     if filters.learning_statuses:
-        sql, values = _in("lp.status", filters.learning_statuses)
+        sql, values = query.in_list("lp.status", filters.learning_statuses)
         where.append(sql)
         params += values
     more, more_params = _complaint_condition(filters.complaint_reference, "lp.id")
@@ -291,7 +279,7 @@ def learning_points(
         conditions, action_params = _action_conditions(filters, as_of)
         where.append(f"EXISTS (SELECT 1 FROM actions a WHERE a.learning_point_id = lp.id AND {' AND '.join(conditions)})")
         params += action_params
-    base = f"FROM learning_points lp {_where(where)}"
+    base = f"FROM learning_points lp {query.where(where)}"
     total = db.execute(f"SELECT COUNT(*) {base}", params).fetchone()[0]
     today = as_of.isoformat()
     sql = f"""
@@ -306,7 +294,7 @@ def learning_points(
         JOIN service_areas sa ON sa.id = p.service_area_id
         ORDER BY p.created_on DESC, p.id DESC
     """
-    return _frame(db, sql, [today, *params, limit, offset]), total
+    return query.frame(db, sql, [today, *params, limit, offset]), total
 
 
 @dataclass
@@ -332,7 +320,7 @@ def learning_point(db: sqlite_utils.Database, learning_point_id: int, as_of: dat
     if row is None:
         return None
     point = dict(zip([c[0] for c in cursor.description], row))
-    complaints = _frame(
+    complaints = query.frame(
         db,
         """SELECT c.reference, c.received_on, sa.name AS service_area, c.procedure, c.outcome, c.outcome_on
            FROM learning_point_complaints lpc JOIN complaints c ON c.id = lpc.complaint_id
@@ -340,7 +328,7 @@ def learning_point(db: sqlite_utils.Database, learning_point_id: int, as_of: dat
            WHERE lpc.learning_point_id = ? ORDER BY c.received_on, c.reference""",
         [learning_point_id],
     )
-    point_actions = _frame(
+    point_actions = query.frame(
         db,
         f"""SELECT a.id, a.description, sa.name AS service_area, u.name AS owner, a.due_on, a.status, a.priority,
                    (a.status IN {_OPEN_SQL} AND a.due_on < ?) AS overdue, a.completed_on, a.verified_on,
@@ -367,7 +355,7 @@ def learning_point_choices(
     """(id, label) of learning points to link a complaint to, newest first, optionally searched by words."""
     where, params = [], []
     if service_area_ids:
-        sql, values = _in("lp.service_area_id", service_area_ids)
+        sql, values = query.in_list("lp.service_area_id", service_area_ids)
         where.append(sql)
         params += values
     if search and search.strip():
@@ -375,7 +363,7 @@ def learning_point_choices(
         params += [f"%{search.strip()}%"] * 3
     rows = db.execute(
         f"""SELECT lp.id, sa.name, lp.theme, lp.description, lp.status FROM learning_points lp
-            JOIN service_areas sa ON sa.id = lp.service_area_id {_where(where)}
+            JOIN service_areas sa ON sa.id = lp.service_area_id {query.where(where)}
             ORDER BY lp.created_on DESC, lp.id DESC LIMIT ?""",
         [*params, limit],
     ).fetchall()
@@ -390,7 +378,7 @@ def service_area_names(db: sqlite_utils.Database, ids: tuple[int, ...] = ()) -> 
     """The names of the active service areas (only those with ``ids`` when given), by name."""
     where, params = "", []
     if ids:
-        sql, params = _in("id", tuple(ids))
+        sql, params = query.in_list("id", tuple(ids))
         where = f" AND {sql}"
     return [r[0] for r in db.execute(f"SELECT name FROM service_areas WHERE active{where} ORDER BY name", params)]
 
@@ -399,7 +387,7 @@ def service_area_ids(db: sqlite_utils.Database, names: list[str]) -> tuple[int, 
     """The ids of the service areas with these names."""
     if not names:
         return ()
-    sql, params = _in("name", tuple(names))
+    sql, params = query.in_list("name", tuple(names))
     return tuple(r[0] for r in db.execute(f"SELECT id FROM service_areas WHERE {sql} ORDER BY name", params))
 
 
@@ -424,7 +412,7 @@ def complaint_learning(db: sqlite_utils.Database, reference: str) -> dict[str, A
     if row is None:
         return None
     complaint = dict(zip([c[0] for c in cursor.description], row))
-    complaint["learning_points"] = _frame(
+    complaint["learning_points"] = query.frame(
         db,
         """SELECT lp.id, sa.name AS service_area, lp.theme, lp.description, lp.status,
                   (SELECT COUNT(*) FROM actions a WHERE a.learning_point_id = lp.id) AS actions
@@ -447,9 +435,9 @@ def learning_gaps_by_area(db: sqlite_utils.Database, service_area_ids: tuple[int
     """Per service area: how many learning gaps, and when the oldest of them was received."""
     where, params = "", []
     if service_area_ids:
-        sql, params = _in("c.service_area_id", service_area_ids)
+        sql, params = query.in_list("c.service_area_id", service_area_ids)
         where = f" AND {sql}"
-    return _frame(
+    return query.frame(
         db,
         f"""SELECT sa.name AS service_area, g.gaps, g.oldest_received_on
             FROM (SELECT c.service_area_id, COUNT(*) AS gaps, MIN(c.received_on) AS oldest_received_on {_GAP}{where}
@@ -466,10 +454,10 @@ def learning_gaps(
     """One page of learning gaps, by service area and oldest first, and how many there are in all."""
     where, params = "", []
     if service_area_ids:
-        sql, params = _in("c.service_area_id", service_area_ids)
+        sql, params = query.in_list("c.service_area_id", service_area_ids)
         where = f" AND {sql}"
     total = db.execute(f"SELECT COUNT(*) {_GAP}{where}", params).fetchone()[0]
-    frame = _frame(
+    frame = query.frame(
         db,
         f"""SELECT c.reference, sa.name AS service_area, c.received_on, c.procedure, c.outcome, c.outcome_on
             {_GAP.replace('FROM complaints c', 'FROM complaints c JOIN service_areas sa ON sa.id = c.service_area_id')}{where}

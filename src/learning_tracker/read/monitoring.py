@@ -18,7 +18,8 @@ import sqlite_utils
 
 from .. import config
 from .open_stages import OPEN_STAGES_SQL, open_stages_params
-from ..rules.rag import RAG_ORDER
+from ..rules.rag import AMBER, RAG_ORDER, RED
+from ..rules.vocabulary import WITHDRAWN
 from ..rules.vocabulary import stage_label
 from ..rules import periods
 
@@ -72,7 +73,7 @@ def overdue_by_service_area(db: sqlite_utils.Database, as_of: date) -> pd.DataFr
         f"""
         SELECT sa.name, COUNT(*) FROM ({OPEN_STAGES_SQL}) o
         JOIN complaints c ON c.id = o.complaint_id JOIN service_areas sa ON sa.id = c.service_area_id
-        WHERE o.rag = 'Red' GROUP BY sa.name ORDER BY COUNT(*) DESC, sa.name
+        WHERE o.rag = '{RED}' GROUP BY sa.name ORDER BY COUNT(*) DESC, sa.name
         """,
         open_stages_params(db, as_of),
     ).fetchall()
@@ -82,7 +83,7 @@ def overdue_by_service_area(db: sqlite_utils.Database, as_of: date) -> pd.DataFr
 def headline(db: sqlite_utils.Database, as_of: date) -> dict[str, int]:
     """Open stages, and how many are overdue (Red), Amber and due this week, on ``as_of``."""
     row = db.execute(
-        f"""SELECT COUNT(*), COALESCE(SUM(o.rag = 'Red'), 0), COALESCE(SUM(o.rag = 'Amber'), 0),
+        f"""SELECT COUNT(*), COALESCE(SUM(o.rag = '{RED}'), 0), COALESCE(SUM(o.rag = '{AMBER}'), 0),
                    COALESCE(SUM(o.due_on BETWEEN :as_of AND :week_end), 0)
             FROM ({OPEN_STAGES_SQL}) o""",
         open_stages_params(db, as_of) | {"week_end": end_of_week(as_of).isoformat()},
@@ -98,8 +99,8 @@ def average_working_days_by_quarter(
     Average working days (every quarter of both years present; the average blank when none was answered)."""
     current = periods.financial_year_of(as_of)
     previous = periods.previous_financial_year(current)
-    start, _ = periods.financial_year_bounds(previous)
-    current_start, end = periods.financial_year_bounds(current)
+    start, _ = periods.period_bounds_iso(previous)
+    current_start, end = periods.period_bounds_iso(current)
     rows = db.execute(
         f"""
         SELECT CASE WHEN s.responded_on >= :current_start THEN :current ELSE :previous END AS year,
@@ -108,11 +109,11 @@ def average_working_days_by_quarter(
         FROM complaint_stages s JOIN complaints c ON c.id = s.complaint_id
         WHERE s.responded_on BETWEEN :start AND :end AND s.procedure = :procedure
           AND s.stage IN ({", ".join(str(int(n)) for n in stages)})
-          AND NOT (COALESCE(c.outcome, '') = 'withdrawn' AND s.responded_on = COALESCE(c.outcome_on, ''))
+          AND NOT (COALESCE(c.outcome, '') = '{WITHDRAWN}' AND s.responded_on = COALESCE(c.outcome_on, ''))
         GROUP BY 1, 2, 3
         """,
-        {"current_start": current_start.isoformat(), "current": current, "previous": previous,
-         "start": start.isoformat(), "end": end.isoformat() + "~", "procedure": procedure},
+        {"current_start": current_start, "current": current, "previous": previous,
+         "start": start, "end": end, "procedure": procedure},
     ).fetchall()
     found = {(year, quarter, stage): (n, avg) for year, quarter, stage, n, avg in rows}
     table = []
@@ -128,9 +129,9 @@ def escalation_rate(db: sqlite_utils.Database, year: str) -> dict[str, Any]:
     """Of the statutory and corporate complaints received in ``year`` whose stage 1 was answered (those
     withdrawn at stage 1 left out), how many went on to stage 2: ``{answered_at_stage_1, escalated, rate}``,
     the rate a fraction (None when none was answered)."""
-    start, end = periods.financial_year_bounds(year)
+    start, end = periods.period_bounds_iso(year)
     answered, escalated = db.execute(
-        """
+        f"""
         SELECT COUNT(*), COALESCE(SUM(has_stage_2), 0) FROM (
             SELECT EXISTS (SELECT 1 FROM complaint_stages s2 WHERE s2.complaint_id = c.id
                              AND s2.procedure = c.procedure AND s2.stage = 2) AS has_stage_2,
@@ -139,9 +140,9 @@ def escalation_rate(db: sqlite_utils.Database, year: str) -> dict[str, Any]:
             JOIN complaint_stages s1 ON s1.complaint_id = c.id AND s1.procedure = c.procedure AND s1.stage = 1
             WHERE c.received_on BETWEEN :start AND :end AND c.procedure IN ('statutory', 'corporate')
               AND s1.responded_on IS NOT NULL
-        ) WHERE has_stage_2 OR COALESCE(outcome, '') <> 'withdrawn'
+        ) WHERE has_stage_2 OR COALESCE(outcome, '') <> '{WITHDRAWN}'
         """,
-        {"start": start.isoformat(), "end": end.isoformat() + "~"},
+        {"start": start, "end": end},
     ).fetchone()
     return {"answered_at_stage_1": answered, "escalated": escalated, "rate": escalated / answered if answered else None}
 

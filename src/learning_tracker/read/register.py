@@ -19,8 +19,9 @@ import sqlite_utils
 from .. import config, workdays
 from ..errors import NotFound
 from .report_figures import financial_years
+from . import sql as query
 from .open_stages import OPEN_STAGES_SQL, open_stages_params
-from ..rules.vocabulary import concern_code_text, stage_label
+from ..rules.vocabulary import WITHDRAWN, concern_code_text, stage_label
 from ..rules import rag as rag_rule
 from ..rules import periods
 
@@ -60,23 +61,13 @@ class Page:
         return max(1, -(-self.total // self.page_size))
 
 
-def _like(text: str) -> str:
-    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _in(column: str, ids: tuple[int, ...]) -> str:
-    return f"{column} IN ({', '.join(str(int(i)) for i in ids)})"
-
-
 def _where(db: sqlite_utils.Database, f: RegisterFilter, as_of: date) -> tuple[str, dict[str, Any]]:
     """The WHERE clause on ``complaints c`` for a filter, and its parameters."""
     clauses: list[str] = []
     params: dict[str, Any] = {}
     if f.financial_year:
-        start, end = periods.financial_year_bounds(f.financial_year)
         clauses.append("c.received_on BETWEEN :fy_start AND :fy_end")
-        params |= {"fy_start": start.isoformat(), "fy_end": end.isoformat() + "~"}
+        params["fy_start"], params["fy_end"] = periods.period_bounds_iso(f.financial_year)
     if f.procedure:
         clauses.append("c.procedure = :procedure")
         params["procedure"] = f.procedure
@@ -84,7 +75,7 @@ def _where(db: sqlite_utils.Database, f: RegisterFilter, as_of: date) -> tuple[s
         clauses.append(f"{_CURRENT_STAGE} = :stage")
         params["stage"] = int(f.stage)
     if f.service_area_ids:
-        clauses.append(_in("c.service_area_id", f.service_area_ids))
+        clauses.append(query.in_ids("c.service_area_id", f.service_area_ids))
     if f.outcome:
         if f.outcome == OPEN:
             clauses.append("c.outcome IS NULL")
@@ -102,7 +93,7 @@ def _where(db: sqlite_utils.Database, f: RegisterFilter, as_of: date) -> tuple[s
         params |= open_stages_params(db, as_of) | {"rag": f.rag}
     if f.reference and f.reference.strip():
         clauses.append("c.reference LIKE :reference ESCAPE '\\'")
-        params["reference"] = _like(f.reference)
+        params["reference"] = query.contains(f.reference)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
@@ -145,8 +136,8 @@ def _register_rows(db: sqlite_utils.Database, ids: list[int], as_of: date) -> li
         JOIN service_areas sa ON sa.id = c.service_area_id
         LEFT JOIN complaint_stages s ON s.complaint_id = c.id AND s.procedure = c.procedure
              AND s.stage = {_CURRENT_STAGE}
-        LEFT JOIN ({OPEN_STAGES_SQL} AND {_in("s.complaint_id", tuple(ids))}) o ON o.complaint_id = c.id
-        WHERE {_in("c.id", tuple(ids))}
+        LEFT JOIN ({OPEN_STAGES_SQL} AND {query.in_ids("s.complaint_id", tuple(ids))}) o ON o.complaint_id = c.id
+        WHERE {query.in_ids("c.id", tuple(ids))}
         """,
         open_stages_params(db, as_of),
     )
@@ -224,9 +215,9 @@ def complaint_detail(db: sqlite_utils.Database, complaint_id: int, *, as_of: dat
         stage["working_days_remaining"] = None if stage["responded_on"] else workdays.working_days_between(as_of, due)
         stages.append(stage)
     current = next((s for s in reversed(stages) if s["procedure"] == complaint["procedure"]), stages[-1] if stages else None)
-    open_stage = current if current and not current["responded_on"] and complaint["outcome"] != "withdrawn" else None
+    open_stage = current if current and not current["responded_on"] and complaint["outcome"] != WITHDRAWN else None
     escalations = []
-    if current and current["responded_on"] and complaint["outcome"] != "withdrawn":
+    if current and current["responded_on"] and complaint["outcome"] != WITHDRAWN:
         escalations = config.ESCALATIONS.get((current["procedure"], current["stage"]), [])
     concerns = concern_texts(db, complaint_id)
     learning = [dict(zip(("id", "theme", "status", "description"), r)) for r in db.execute(
@@ -265,11 +256,10 @@ def _compliment_where(f: ComplimentFilter) -> tuple[str, dict[str, Any]]:
     clauses: list[str] = []
     params: dict[str, Any] = {}
     if f.financial_year:
-        start, end = periods.financial_year_bounds(f.financial_year)
         clauses.append("m.received_on BETWEEN :fy_start AND :fy_end")
-        params |= {"fy_start": start.isoformat(), "fy_end": end.isoformat() + "~"}
+        params["fy_start"], params["fy_end"] = periods.period_bounds_iso(f.financial_year)
     if f.service_area_ids:
-        clauses.append(_in("m.service_area_id", f.service_area_ids))
+        clauses.append(query.in_ids("m.service_area_id", f.service_area_ids))
     if f.source:
         clauses.append("m.source = :source")
         params["source"] = f.source
@@ -348,3 +338,15 @@ def concern_texts(db: sqlite_utils.Database, complaint_id: int) -> list[str]:
         [complaint_id],
     ).fetchall()
     return [concern_code_text(category, sub) for category, sub in rows]
+
+
+def concern_codes(db: sqlite_utils.Database) -> list[str]:
+    """The active concern codes as users write them ('Category > Subcategory'), in the configured order."""
+    rows = db.execute("SELECT category, subcategory FROM concern_codes WHERE active ORDER BY position").fetchall()
+    return [concern_code_text(category, sub) for category, sub in rows]
+
+
+def service_areas(db: sqlite_utils.Database, *, active_only: bool = False) -> list[tuple[int, str]]:
+    """(id, name) of the service areas by name; with ``active_only``, those new records may be filed under."""
+    where = "WHERE active" if active_only else ""
+    return [tuple(r) for r in db.execute(f"SELECT id, name FROM service_areas {where} ORDER BY name COLLATE NOCASE")]

@@ -47,7 +47,8 @@ from ..charts import (
     STAGE,
     UPHELD_RATE,
 )
-from ..rules.periods import financial_year_bounds
+from ..rules import periods
+from . import sql as query
 from ..rules.vocabulary import UPHELD_OUTCOMES
 
 STAGES = (1, 2)
@@ -73,37 +74,15 @@ class ThemeFilters:
 # ---------------------------------------------------------------------------------------------
 
 
-def _fy_start_sql(col: str) -> str:
-    """The first calendar year of the financial year of an ISO date column."""
-    return f"(CAST(substr({col}, 1, 4) AS INTEGER) - (substr({col}, 6, 2) < '04'))"
-
-
-def year_label_sql(col: str) -> str:
-    """SQL for the financial year of an ISO date column, written as the report writes it: ``2021/22``."""
-    start = _fy_start_sql(col)
-    return f"printf('%d/%02d', {start}, ({start} + 1) % 100)"
-
-
-def quarter_label_sql(col: str) -> str:
-    """SQL for the financial quarter of an ISO date column: ``2021/22 Q1`` for April to June 2021."""
-    quarter = f"((CAST(substr({col}, 6, 2) AS INTEGER) + 8) % 12 / 3 + 1)"
-    return f"({year_label_sql(col)} || ' Q' || {quarter})"
-
-
-def _in(column: str, values: tuple) -> tuple[str, list]:
-    return f"{column} IN ({', '.join('?' for _ in values)})", list(values)
-
-
 def _dated_conditions(filters: ThemeFilters, date_col: str, area_col: str) -> tuple[list[str], list[Any]]:
     where, params = [], []
     if filters.years:
-        spans = [financial_year_bounds(year) for year in filters.years]
+        spans = [periods.period_bounds_iso(year) for year in filters.years]
         where.append("(" + " OR ".join(f"{date_col} BETWEEN ? AND ?" for _ in spans) + ")")
         for start, end in spans:
-            # "~" sorts after any time of day, so a timestamp on the last day still matches.
-            params += [start.isoformat(), end.isoformat() + "~"]
+            params += [start, end]
     if filters.service_area_ids:
-        sql, values = _in(area_col, filters.service_area_ids)
+        sql, values = query.in_list(area_col, filters.service_area_ids)
         where.append(sql)
         params += values
     return where, params
@@ -113,7 +92,7 @@ def _complaint_conditions(filters: ThemeFilters, alias: str = "c") -> tuple[list
     """WHERE conditions on a complaints row (``alias``) for every filter."""
     where, params = _dated_conditions(filters, f"{alias}.received_on", f"{alias}.service_area_id")
     if filters.procedures:
-        sql, values = _in(f"{alias}.procedure", filters.procedures)
+        sql, values = query.in_list(f"{alias}.procedure", filters.procedures)
         where.append(sql)
         params += values
     return where, params
@@ -122,14 +101,6 @@ def _complaint_conditions(filters: ThemeFilters, alias: str = "c") -> tuple[list
 def _compliment_conditions(filters: ThemeFilters, alias: str = "m") -> tuple[list[str], list[Any]]:
     """WHERE conditions on a compliments row: years and service areas (compliments have no procedure)."""
     return _dated_conditions(filters, f"{alias}.received_on", f"{alias}.service_area_id")
-
-
-def _and(conditions: list[str]) -> str:
-    return "".join(f" AND {c}" for c in conditions)
-
-
-def _rows(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[tuple]:
-    return [tuple(r) for r in db.execute(sql, params).fetchall()]
 
 
 class _Categories:
@@ -176,12 +147,12 @@ def concerns_by_category_and_outcome(db: sqlite_utils.Database, filters: ThemeFi
     """
     where, params = _complaint_conditions(filters)
     categories = _Categories(db)
-    rows = _rows(
+    rows = query.rows(
         db,
         f"""SELECT {categories.sql} AS category, COALESCE(c.outcome, 'open') AS outcome, COUNT(*), COUNT(DISTINCT c.id)
             FROM complaints c
             JOIN concerns k ON k.complaint_id = c.id
-            WHERE 1 = 1{_and(where)}
+            WHERE 1 = 1{query.and_all(where)}
             GROUP BY category, outcome""",
         params,
     )
@@ -218,24 +189,24 @@ def concerns_over_time(db: sqlite_utils.Database, filters: ThemeFilters, period:
     if period not in ("quarter", "year"):
         raise ValueError(f"period must be 'quarter' or 'year', not {period!r}")
     # Periods as numbers (financial year x 4 + quarter - 1; or the year), labelled after grouping.
-    start = _fy_start_sql("c.received_on")
-    key = f"{start} * 4 + (CAST(substr(c.received_on, 6, 2) AS INTEGER) + 8) % 12 / 3" if period == "quarter" else start
+    start = periods.financial_year_start_sql("c.received_on")
+    key = f"{start} * 4 + {periods.quarter_number_sql('c.received_on')} - 1" if period == "quarter" else start
     where, params = _complaint_conditions(filters)
     categories = _Categories(db)
-    rows = _rows(
+    rows = query.rows(
         db,
         f"""SELECT {key} AS period, {categories.sql} AS category, COUNT(*)
             FROM complaints c
             JOIN concerns k ON k.complaint_id = c.id
-            WHERE 1 = 1{_and(where)}
+            WHERE 1 = 1{query.and_all(where)}
             GROUP BY period, category""",
         params,
     )
     found = {(p, place): n for p, place, n in rows}
-    periods = range(min(r[0] for r in rows), max(r[0] for r in rows) + 1) if rows else range(0)
+    keys = range(min(r[0] for r in rows), max(r[0] for r in rows) + 1) if rows else range(0)
     places = categories.listed({r[1] for r in rows})
     return pd.DataFrame(
-        [(_period_label(p, period), categories.names[place], found.get((p, place), 0)) for p in periods for place in places],
+        [(_period_label(p, period), categories.names[place], found.get((p, place), 0)) for p in keys for place in places],
         columns=[PERIOD, CATEGORY, RAISED],
     )
 
@@ -255,13 +226,13 @@ def concerns_by_service_area(db: sqlite_utils.Database, filters: ThemeFilters) -
     """
     where, params = _complaint_conditions(filters)
     categories = _Categories(db)
-    rows = _rows(
+    rows = query.rows(
         db,
         f"""SELECT sa.name, g.category, g.n FROM (
                 SELECT c.service_area_id, {categories.sql} AS category, COUNT(*) AS n
                 FROM complaints c
                 JOIN concerns k ON k.complaint_id = c.id
-                WHERE 1 = 1{_and(where)}
+                WHERE 1 = 1{query.and_all(where)}
                 GROUP BY c.service_area_id, category) g
             JOIN service_areas sa ON sa.id = g.service_area_id""",
         params,
@@ -285,11 +256,11 @@ def outcomes_by_service_area(db: sqlite_utils.Database, filters: ThemeFilters) -
     Upheld or partly upheld; Share upheld or partly upheld (0 to 1). Most complaints first, then by name.
     """
     where, params = _complaint_conditions(filters)
-    rows = _rows(
+    rows = query.rows(
         db,
         f"""SELECT sa.name, g.outcome, g.n FROM (
                 SELECT c.service_area_id, COALESCE(c.outcome, 'open') AS outcome, COUNT(*) AS n
-                FROM complaints c WHERE 1 = 1{_and(where)}
+                FROM complaints c WHERE 1 = 1{query.and_all(where)}
                 GROUP BY c.service_area_id, COALESCE(c.outcome, 'open')) g
             JOIN service_areas sa ON sa.id = g.service_area_id""",
         params,
@@ -323,13 +294,13 @@ def stage_times_by_quarter(db: sqlite_utils.Database, filters: ThemeFilters) -> 
     days (unrounded), Limit (working days) (the configured statutory timescale: 10 and 25 by default).
     """
     where, params = _complaint_conditions(filters)
-    rows = _rows(
+    rows = query.rows(
         db,
-        f"""SELECT {quarter_label_sql("c.received_on")} AS quarter, f.stage, COUNT(*),
+        f"""SELECT {periods.quarter_label_sql("c.received_on")} AS quarter, f.stage, COUNT(*),
                    AVG(working_days(f.clock_started_on, f.responded_on))
             FROM complaints c
             JOIN complaint_stages f ON f.complaint_id = c.id AND f.procedure = c.procedure
-            WHERE c.procedure = 'statutory' AND f.stage IN (1, 2) AND f.responded_on IS NOT NULL{_and(where)}
+            WHERE c.procedure = 'statutory' AND f.stage IN (1, 2) AND f.responded_on IS NOT NULL{query.and_all(where)}
               AND f.stage = (SELECT MAX(s.stage) FROM complaint_stages s
                              WHERE s.complaint_id = c.id AND s.procedure = c.procedure)
             GROUP BY quarter, f.stage
@@ -363,11 +334,11 @@ def _ordered_counts(counts: dict[str, int], order: list[str]) -> list[tuple[str,
 def compliments_by_category(db: sqlite_utils.Database, filters: ThemeFilters) -> pd.DataFrame:
     """Compliments by category (a compliment may fall under several): columns Compliment category, Compliments."""
     where, params = _compliment_conditions(filters)
-    rows = _rows(
+    rows = query.rows(
         db,
         f"""SELECT cc.category, COUNT(*) FROM compliments m
             JOIN compliment_categories cc ON cc.compliment_id = m.id
-            WHERE 1 = 1{_and(where)} GROUP BY cc.category""",
+            WHERE 1 = 1{query.and_all(where)} GROUP BY cc.category""",
         params,
     )
     return pd.DataFrame(_ordered_counts(dict(rows), config.vocabulary(db, "compliment_category")),
@@ -377,17 +348,17 @@ def compliments_by_category(db: sqlite_utils.Database, filters: ThemeFilters) ->
 def compliments_by_source(db: sqlite_utils.Database, filters: ThemeFilters) -> pd.DataFrame:
     """Compliments by who gave them: columns Source, Compliments (every configured source)."""
     where, params = _compliment_conditions(filters)
-    rows = _rows(db, f"SELECT m.source, COUNT(*) FROM compliments m WHERE 1 = 1{_and(where)} GROUP BY m.source", params)
+    rows = query.rows(db, f"SELECT m.source, COUNT(*) FROM compliments m WHERE 1 = 1{query.and_all(where)} GROUP BY m.source", params)
     return pd.DataFrame(_ordered_counts(dict(rows), config.vocabulary(db, "compliment_source")), columns=[SOURCE, COMPLIMENTS])
 
 
 def compliments_by_service_area(db: sqlite_utils.Database, filters: ThemeFilters) -> pd.DataFrame:
     """Compliments by service area (areas with at least one), most first: columns Service area, Compliments."""
     where, params = _compliment_conditions(filters)
-    rows = _rows(
+    rows = query.rows(
         db,
         f"""SELECT sa.name, g.n FROM (SELECT m.service_area_id, COUNT(*) AS n FROM compliments m
-                WHERE 1 = 1{_and(where)} GROUP BY m.service_area_id) g
+                WHERE 1 = 1{query.and_all(where)} GROUP BY m.service_area_id) g
             JOIN service_areas sa ON sa.id = g.service_area_id""",
         params,
     )
@@ -403,13 +374,13 @@ def compliments_and_complaints_by_service_area(db: sqlite_utils.Database, filter
     """
     complaint_where, complaint_params = _complaint_conditions(filters)
     compliment_where, compliment_params = _compliment_conditions(filters)
-    rows = _rows(
+    rows = query.rows(
         db,
         f"""SELECT sa.name, COALESCE(m.n, 0), COALESCE(c.n, 0)
             FROM service_areas sa
-            LEFT JOIN (SELECT m.service_area_id, COUNT(*) AS n FROM compliments m WHERE 1 = 1{_and(compliment_where)}
+            LEFT JOIN (SELECT m.service_area_id, COUNT(*) AS n FROM compliments m WHERE 1 = 1{query.and_all(compliment_where)}
                        GROUP BY m.service_area_id) m ON m.service_area_id = sa.id
-            LEFT JOIN (SELECT c.service_area_id, COUNT(*) AS n FROM complaints c WHERE 1 = 1{_and(complaint_where)}
+            LEFT JOIN (SELECT c.service_area_id, COUNT(*) AS n FROM complaints c WHERE 1 = 1{query.and_all(complaint_where)}
                        GROUP BY c.service_area_id) c ON c.service_area_id = sa.id
             WHERE m.n IS NOT NULL OR c.n IS NOT NULL""",
         [*compliment_params, *complaint_params],

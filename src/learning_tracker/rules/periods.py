@@ -55,6 +55,15 @@ def previous_financial_year(year: str) -> str:
     return year_starting(start.year - 1)
 
 
+def long_date(value: date | str | None) -> str:
+    """A date as the app writes it in a sentence: "6 April 2021" (from a date or an ISO date or timestamp;
+    blank for none)."""
+    if not value:
+        return ""
+    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return f"{day.day} {day:%B %Y}"
+
+
 def year_label(year: str) -> str:
     """A financial year as the reports write it: "2021/22"."""
     return year.replace("-", "/")
@@ -92,11 +101,27 @@ def period_bounds_iso(period: str) -> tuple[str, str]:
     return start.isoformat(), end.isoformat() + "~"
 
 
+def financial_year_start_sql(column: str) -> str:
+    """SQL for the calendar year in which the financial year of an ISO date column starts (``financial_year_start``)."""
+    return f"(CAST(substr({column}, 1, 4) AS INTEGER) - (substr({column}, 6, 2) < '{FIRST_MONTH:02d}'))"
+
+
+def year_label_sql(column: str) -> str:
+    """SQL for the financial year of an ISO date column, written as the reports write it: ``2021/22``."""
+    start = financial_year_start_sql(column)
+    return f"printf('%d/%02d', {start}, ({start} + 1) % 100)"
+
+
+def quarter_number_sql(column: str) -> str:
+    """SQL for the number (1 to 4) of the financial quarter of an ISO date column (``quarter_of``)."""
+    return f"((CAST(substr({column}, 6, 2) AS INTEGER) + {12 - FIRST_MONTH}) % 12 / 3 + 1)"
+
+
 def quarter_sql(column: str) -> str:
-    """``quarter_of`` in SQL over an ISO date column."""
-    months = [f"{month:02d}" for month in range(1, 13)]
-    by_quarter = {q: [m for m in months if quarter_of(date(2000, int(m), 1)) == q] for q in QUARTERS}
-    whens = "\n    ".join(
-        f"WHEN substr({column}, 6, 2) IN {tuple(by_quarter[q])!r} THEN '{q}'" for q in QUARTERS[:-1]
-    )
-    return f"CASE\n    {whens}\n    ELSE '{QUARTERS[-1]}' END"
+    """SQL for ``quarter_of`` an ISO date column: ``'Q1'`` for April to June."""
+    return f"('Q' || {quarter_number_sql(column)})"
+
+
+def quarter_label_sql(column: str) -> str:
+    """SQL for the financial quarter of an ISO date column with its year: ``2021/22 Q1`` for April to June 2021."""
+    return f"({year_label_sql(column)} || ' Q' || {quarter_number_sql(column)})"

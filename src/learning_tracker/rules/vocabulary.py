@@ -12,6 +12,9 @@ from datetime import date
 
 from . import sql
 
+# A blank equality field, way of receipt or similar is counted under this word, never left out.
+NOT_RECORDED = "not recorded"
+
 # --- complaints' stages and concerns -----------------------------------------------------------------
 
 INFORMAL = "informal"  # the procedure whose single stage is not numbered

@@ -21,6 +21,7 @@ import sqlite_utils
 
 from ..errors import DomainError
 from ..rules import vocabulary
+from ..rules.periods import long_date
 
 WINDOW_DAYS = 7
 ENV_PREFIX = "LEARNING_TRACKER_SMTP_"
@@ -88,13 +89,8 @@ def digests(db: sqlite_utils.Database, as_of: date) -> list[Digest]:
     return list(by_owner.values())
 
 
-def _long_date(value: date | str) -> str:
-    day = date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{day.day} {day:%B %Y}"
-
-
 def _line(item: dict[str, Any]) -> str:
-    when = f"due {_long_date(item['due_on'])}"
+    when = f"due {long_date(item['due_on'])}"
     if "days_overdue" in item:
         days = item["days_overdue"]
         when += f", {days} day{'s' if days != 1 else ''} overdue"
@@ -114,7 +110,7 @@ def owner_text(digest: Digest, *, heading: str = "###") -> str:
 
 def markdown(all_digests: list[Digest], as_of: date) -> str:
     """Every owner's reminder as one Markdown document."""
-    lines = [f"# Improvement action reminders, {_long_date(as_of)}", ""]
+    lines = [f"# Improvement action reminders, {long_date(as_of)}", ""]
     if not all_digests:
         lines.append("No open improvement actions are overdue or due within 7 days.")
     for digest in all_digests:
@@ -183,7 +179,7 @@ def message(digest: Digest, as_of: date, sender: str) -> EmailMessage:
     email["Subject"] = f"Improvement actions: {summary}"
     email.set_content(
         f"Dear {digest.owner},\n\n"
-        f"These improvement actions you own need attention (as of {_long_date(as_of)}):\n\n"
+        f"These improvement actions you own need attention (as of {long_date(as_of)}):\n\n"
         f"{owner_text(digest, heading='')}\n\n"
         "Please update them on the My actions page of the complaints learning tracker: move a due date "
         "with its reason, add a progress note, or mark them completed with evidence.\n"
