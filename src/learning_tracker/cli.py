@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     password.add_argument("--password-stdin", action="store_true", required=True,
                           help="read the password from standard input")
 
-    from .templates import TEMPLATES
+    from .read.templates import TEMPLATES
 
     imports = with_db(sub.add_parser(
         "import", help="import records from a CSV or Excel file in the template (see README: Importing and exporting)"))
@@ -246,7 +246,7 @@ def _existing_db(args: argparse.Namespace):
 @command("users")
 def _users(args: argparse.Namespace) -> int:
     from .models import NewUser, parse
-    from .services import admin
+    from .services import users
 
     db = _existing_db(args)
     try:
@@ -254,17 +254,17 @@ def _users(args: argparse.Namespace) -> int:
             name = args.name or args.email.split("@")[0].replace(".", " ").replace("_", " ").title()
             new = parse(NewUser, {"email": args.email, "name": name, "role": args.role, "service_areas": args.area,
                                   "password": _read_password(args)})
-            admin.add_user(db, admin.command_line_actor(), new)
+            users.add_user(db, users.command_line_actor(), new)
             print(f"Added {new.name} <{new.email.strip()}> as a {roles.role_key(new.role).replace('_', ' ')}"
                   + (" with a password." if new.password else " (no password: single sign-on only)."))
         elif args.users_command == "set-password":
-            row = db.execute("SELECT id, version FROM users WHERE email = ? COLLATE NOCASE", [args.email.strip()]).fetchone()
+            row = users.user_with_email(db, args.email)
             if row is None:
                 raise CommandError(f"No user has the email '{args.email}'.")
-            admin.set_password(db, admin.command_line_actor(), row[0], row[1], _read_password(args) or "")
+            users.set_password(db, users.command_line_actor(), row[0], row[1], _read_password(args) or "")
             print(f"Set a new password for {args.email.strip()}.")
         else:
-            for user in admin.users(db, admin.command_line_actor()).itertuples():
+            for user in users.users(db, users.command_line_actor()).itertuples():
                 state = "" if user.active else " (deactivated)"
                 areas = f" [{user.service_areas}]" if user.service_areas else ""
                 print(f"{user.email}\t{user.name}\t{user.role}{areas}{state}")
@@ -332,7 +332,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _import_actor(db, email: str | None):
-    from .services.admin import command_line_actor
+    from .services.users import command_line_actor
     from .services.core import actor_by_email
 
     return actor_by_email(db, email) if email else command_line_actor()
@@ -340,7 +340,7 @@ def _import_actor(db, email: str | None):
 
 @command("import")
 def _import(args: argparse.Namespace) -> int:
-    from . import importing
+    from .services import importing
 
     source = Path(args.file)
     if not source.is_file():
@@ -375,8 +375,8 @@ def _import(args: argparse.Namespace) -> int:
 
 @command("export")
 def _export(args: argparse.Namespace) -> int:
-    from . import exporting
-    from .services.admin import command_line_actor
+    from .services import exporting
+    from .services.users import command_line_actor
 
     fmt = Path(args.file).suffix.lower().lstrip(".")
     if fmt not in exporting.FORMATS:
@@ -405,7 +405,7 @@ def _export(args: argparse.Namespace) -> int:
 
 @command("backup")
 def _backup(args: argparse.Namespace) -> int:
-    from . import backup
+    from .services import backup
 
     written = backup.backup_to(_db_path(args), args.destination)
     print(f"Backed up {_db_path(args)} to {written}.")
@@ -414,8 +414,8 @@ def _backup(args: argparse.Namespace) -> int:
 
 @command("restore")
 def _restore(args: argparse.Namespace) -> int:
-    from . import backup
-    from .services.admin import command_line_actor
+    from .services import backup
+    from .services.users import command_line_actor
 
     target = _db_path(args)
     kept = backup.restore(args.source, target, actor=command_line_actor())

@@ -269,7 +269,7 @@ def account_sidebar(db: sqlite_utils.Database, state: SignIn) -> None:
 
 
 def _change_password_form(db: sqlite_utils.Database, actor: Actor) -> None:
-    from .services import admin
+    from .services import users
 
     with st.form("change_password", clear_on_submit=True):
         current = st.text_input("Current password", type="password", autocomplete="current-password")
@@ -281,7 +281,7 @@ def _change_password_form(db: sqlite_utils.Database, actor: Actor) -> None:
                 st.error("The two new passwords are not the same; nothing was changed.")
                 return
             try:
-                admin.change_own_password(db, actor, current, new)
+                users.change_own_password(db, actor, current, new)
             except DomainError as error:
                 show_error(error)
                 return
