@@ -36,6 +36,7 @@ from learning_tracker.services.permissions import (
     RESPONSE,
     WITHDRAWAL,
 )
+from learning_tracker.rules import periods
 
 ALL = "All"
 LEARNING_PAGE = "record_learning.py"
@@ -98,7 +99,7 @@ if permissions.records_complaints(actor):
 st.subheader("Register")
 row1 = st.columns(4)
 year = row1[0].selectbox("Financial year", [ALL, *options["financial_years"]], key="register_year",
-                         format_func=lambda y: y.replace("-", "/"))
+                         format_func=periods.year_label)
 procedure_filter = row1[1].selectbox("Procedure", [ALL, *options["procedures"]], key="register_procedure")
 stage_filter = row1[2].selectbox("Current stage", [ALL, *options["stages"]], key="register_stage")
 outcome_filter = row1[3].selectbox("Outcome", [ALL, *options["outcomes"]], key="register_outcome",

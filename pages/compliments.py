@@ -46,7 +46,7 @@ compliment_years = [y for y in ([periods.financial_year_of(today)] + years) if y
 compliment_years = list(dict.fromkeys(compliment_years))
 row = st.columns(4)
 year = row[0].selectbox("Financial year", [*compliment_years, ALL], key="compliments_year",
-                        format_func=lambda y: y.replace("-", "/"))
+                        format_func=periods.year_label)
 area_ids = row[1].multiselect("Service areas", [a for a, _ in areas], format_func=dict(areas).get,
                               key="compliments_areas", placeholder="All service areas")
 source_filter = row[2].selectbox("From", [ALL, *sources], key="compliments_source")

@@ -31,10 +31,10 @@ columns[1].metric("Overdue (Red)", figures["overdue"], border=True)
 columns[2].metric("Due this week", figures["due_this_week"], border=True,
                   help=f"Open stages due from {as_of:%d %b} to {monitoring.end_of_week(as_of):%d %b %Y}.")
 columns[3].metric(
-    f"Escalated to stage 2, {year.replace('-', '/')}", percent(rate["rate"]), border=True,
-    delta=f"{previous.replace('-', '/')}: {percent(rate_before['rate'])}", delta_color="off", delta_arrow="off",
+    f"Escalated to stage 2, {periods.year_label(year)}", percent(rate["rate"]), border=True,
+    delta=f"{periods.year_label(previous)}: {percent(rate_before['rate'])}", delta_color="off", delta_arrow="off",
     help=f"{rate['escalated']} of the {rate['answered_at_stage_1']} statutory and corporate complaints received in "
-         f"{year.replace('-', '/')} whose stage 1 was answered went on to stage 2.")
+         f"{periods.year_label(year)} whose stage 1 was answered went on to stage 2.")
 
 left, right = st.columns(2)
 open_frame = monitoring.open_by_stage_and_rag(db, as_of)
@@ -62,7 +62,7 @@ procedure = st.segmented_control("Procedure", ["statutory", "corporate"], defaul
                                  key="dashboard_procedure")
 averages = monitoring.average_working_days_by_quarter(db, as_of, procedure=procedure)
 targets = monitoring.timescale_targets(db, procedure)
-st.caption(f"Stages answered in {previous.replace('-', '/')} and {year.replace('-', '/')}, by the quarter of the "
+st.caption(f"Stages answered in {periods.year_label(previous)} and {periods.year_label(year)}, by the quarter of the "
            "response (April to June is Q1); withdrawals are left out. The dashed line is the timescale.")
 chart_columns = st.columns(2)
 for column, stage in zip(chart_columns, ["Stage 1", "Stage 2"]):

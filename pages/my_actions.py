@@ -29,14 +29,14 @@ if not permissions.records_learning(actor):
             "You can follow them on the Learning and actions page.")
     st.stop()
 
-if permissions.own_service_areas(actor) is None:
+own_areas = permissions.own_service_areas(actor)
+if own_areas is None:
     # The officer has no service areas of their own: they follow every area's actions and verify them.
     scope = st.radio("Show", ["Every service area", "Actions I own"], horizontal=True, key="my_actions_scope")
     responsible = (actor.id, ()) if scope == "Actions I own" else None
 else:
-    areas = sorted(actor.service_area_ids)
-    responsible = (actor.id, tuple(areas))
-    st.caption("The actions you own and those of " + ", ".join(service_area_name(db, a) for a in areas) + ".")
+    responsible = (actor.id, own_areas)
+    st.caption("The actions you own and those of " + ", ".join(service_area_name(db, a) for a in own_areas) + ".")
 
 counts = learning_and_actions.action_counts(db, Filters(responsible=responsible), today)
 columns = st.columns(4)
@@ -89,6 +89,11 @@ def details(action: dict, key: str) -> None:
 def update_forms(action: dict, read_version: int) -> None:
     """Status, progress note, due date and evidence: one small form each."""
     action_id, status = action["id"], action["status"]
+    if not permissions.updates_action(actor, action):
+        # Owned by this user but filed under another service area, whose people update it.
+        st.info(f"This action belongs to {action['service_area']}: its service managers and the complaints "
+                "officer update it.")
+        return
     status_tab, note_tab, due_tab, evidence_tab = st.tabs(["Status", "Progress note", "Due date", "Evidence"])
     with status_tab:
         options = permissions.next_statuses(actor, action)

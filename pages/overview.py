@@ -16,7 +16,7 @@ if not years:
     st.info("No complaints are recorded yet. The complaints officer can record one on the Complaints page or import them.")
     st.stop()
 
-year = st.selectbox("Financial year", years, format_func=lambda y: y.replace("-", "/"), help="April to March", key="overview_year")
+year = st.selectbox("Financial year", years, format_func=periods.year_label, help="April to March", key="overview_year")
 previous = periods.previous_financial_year(year)
 facts = key_facts.key_facts(db, year, as_of=date.today())
 st.caption(f"Key facts for {year.replace('-', '/')}, computed from the records as of {date.today():%d %B %Y}; "

@@ -7,6 +7,7 @@ import streamlit as st
 from learning_tracker import charts, config, ui
 from learning_tracker.read import report_figures, learning_and_actions, themes
 from learning_tracker.reports.render import md_escape
+from learning_tracker.rules import periods
 
 db, actor = ui.page_context()
 st.title("Themes and outcomes")
@@ -21,7 +22,7 @@ procedures = config.vocabulary(db, "procedure")
 with st.container(border=True):
     row = st.columns(3)
     chosen_years = row[0].multiselect(
-        "Financial years", years, default=years[:1], format_func=lambda y: y.replace("-", "/"),
+        "Financial years", years, default=years[:1], format_func=periods.year_label,
         placeholder="All years", key="themes_years", help="April to March, by the date a complaint was received",
     )
     chosen_procedures = row[1].multiselect(

@@ -100,3 +100,20 @@ def test_the_offers_follow_the_role_sets_the_services_check(world):
     assert permissions.closes_learning_points(world.officer, vocabulary.OPEN)
     assert not permissions.closes_learning_points(world.officer, vocabulary.CLOSED)
     assert not permissions.closes_learning_points(world.manager_west, vocabulary.OPEN)
+
+
+@pytest.mark.parametrize("who", ["officer", "manager_west", "manager_east"])
+def test_an_actions_update_forms_are_offered_exactly_when_the_service_takes_a_note(world, who):
+    actor = getattr(world, who)
+    action = world.db["actions"].get(world.action)  # Team West's
+    offered = permissions.updates_action(actor, action)
+    assert offered == _allowed(lambda: actions.add_note(world.db, actor, world.action, "Spoke to the team."))
+    assert offered == (who != "manager_east")
+
+
+def test_a_service_manager_without_areas_yet_follows_no_area_rather_than_every_area(world, tmp_path):
+    from .factories import add_user
+
+    newcomer = add_user(world.db, "new@test.invalid", "New manager", "service_manager")
+    assert permissions.own_service_areas(newcomer) == ()
+    assert permissions.own_service_areas(world.officer) is None

@@ -92,6 +92,10 @@ def test_financial_years_and_quarters_are_the_same_in_python_and_sql(store, day)
     assert one(store, periods.quarter_label_sql(":day"), day=iso) == f"{periods.year_label(year)} {quarter}"
     low, high = periods.period_bounds_iso(periods.quarter_label(year, quarter))
     assert low <= iso + "T12:00:00" <= high
+    # A year may be written with spaces or a slash, as users and the command line do.
+    spaced = year.replace("-", " - ")
+    assert periods.period_bounds_iso(spaced) == periods.period_bounds_iso(year.replace("-", "/"))
+    assert periods.period_bounds_iso(spaced)[1] == end.isoformat() + "~"
 
 
 @given(statuses=st.lists(STATUSES, max_size=6), current=st.sampled_from([None, *vocabulary.LEARNING_POINT_STATUSES]))

@@ -16,7 +16,7 @@ import altair as alt
 import pandas as pd
 
 from .rules.rag import RAG_COLOURS, RAG_ORDER
-from .rules.vocabulary import NOT_UPHELD, PARTLY_UPHELD, UPHELD, WITHDRAWN
+from .rules.vocabulary import NO_OUTCOME_YET, NOT_UPHELD, PARTLY_UPHELD, UPHELD, WITHDRAWN
 
 #: The Okabe-Ito palette (Okabe and Ito, "Color Universal Design", 2008), yellow last: it is faint on white.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
@@ -27,7 +27,7 @@ OUTCOME_COLOURS: dict[str, str] = {
     PARTLY_UPHELD: "#E69F00",  # orange
     NOT_UPHELD: "#0072B2",  # blue
     WITHDRAWN: "#CC79A7",  # reddish purple
-    "open": "#999999",  # grey: no outcome yet
+    NO_OUTCOME_YET: "#999999",  # grey: no outcome yet
 }
 OUTCOMES: tuple[str, ...] = tuple(OUTCOME_COLOURS)
 

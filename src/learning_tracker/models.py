@@ -234,7 +234,7 @@ class TimescaleChange(Model):
     max_working_days: int | None = Field(default=None, ge=1, le=365)
 
 
-# --- imports: the rows of the spreadsheet templates (importing.py) --------------------------------
+# --- imports: the rows of the spreadsheet templates (services/importing) --------------------------------
 # A spreadsheet cell is text (or, from Excel, a date, a number or a boolean). These parsers turn one
 # cell into a value or raise ValueError with the words the error report shows; they are pure, so that
 # they are tested on their own (tests/test_import_parsers.py).
@@ -336,7 +336,7 @@ SheetShort = Annotated[str | None, Field(default=None, max_length=200)]
 
 class SheetRow(Model):
     """One row of an import template: text cells stripped, a blank cell is None. Which values are allowed
-    (a known service area, a configured code) is importing.py's job, with lookups loaded once per file."""
+    (a known service area, a configured code) is the import's job (services/importing), with lookups loaded once per file."""
 
     @model_validator(mode="before")
     @classmethod

@@ -1,5 +1,5 @@
 """What every page shares: the database for this run, the signed-in user, and how errors are shown;
-and the Streamlit side of signing in (the rules themselves are in ``auth.py``).
+and the Streamlit side of signing in (the rules themselves are in ``services/auth.py``).
 
 Pages stay thin: read widgets, call a service or a query, render. A connection is opened per script
 run (never cached across Streamlit's threads) and closed when the run ends.

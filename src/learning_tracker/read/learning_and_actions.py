@@ -16,7 +16,9 @@ import sqlite_utils
 
 from ..rules import vocabulary
 from . import sql as query
-from ..rules.vocabulary import OPEN_ACTION_SQL as _OPEN_SQL
+from ..rules import roles
+from ..rules import sql as rules_sql
+from ..rules.vocabulary import OPEN_ACTION_SQL
 
 
 OVERDUE = "overdue"
@@ -64,10 +66,10 @@ def _action_conditions(filters: Filters, as_of: date, alias: str = "a") -> tuple
     if filters.due_window:
         days = DUE_WINDOWS[filters.due_window]
         if days is None:
-            where.append(f"{alias}.status IN {_OPEN_SQL} AND {alias}.due_on < ?")
+            where.append(f"{alias}.status IN {OPEN_ACTION_SQL} AND {alias}.due_on < ?")
             params.append(as_of.isoformat())
         else:
-            where.append(f"{alias}.status IN {_OPEN_SQL} AND {alias}.due_on BETWEEN ? AND ?")
+            where.append(f"{alias}.status IN {OPEN_ACTION_SQL} AND {alias}.due_on BETWEEN ? AND ?")
             params += [as_of.isoformat(), (as_of + timedelta(days=days)).isoformat()]
     if filters.responsible:
         user_id, area_ids = filters.responsible
@@ -149,14 +151,14 @@ def actions(
                    WHERE lpc.learning_point_id = p.learning_point_id ORDER BY c.reference)) AS complaints,
                p.version
         FROM (
-            SELECT a.*, lp.theme, (a.status IN {_OPEN_SQL} AND a.due_on < ?) AS overdue
+            SELECT a.*, lp.theme, (a.status IN {OPEN_ACTION_SQL} AND a.due_on < ?) AS overdue
             {base}
-            ORDER BY overdue DESC, (a.status IN {_OPEN_SQL}) DESC, a.due_on, a.id
+            ORDER BY overdue DESC, (a.status IN {OPEN_ACTION_SQL}) DESC, a.due_on, a.id
             LIMIT ? OFFSET ?
         ) p
         JOIN service_areas sa ON sa.id = p.service_area_id
         JOIN users u ON u.id = p.owner_id
-        ORDER BY p.overdue DESC, (p.status IN {_OPEN_SQL}) DESC, p.due_on, p.id
+        ORDER BY p.overdue DESC, (p.status IN {OPEN_ACTION_SQL}) DESC, p.due_on, p.id
     """
     frame = query.frame(db, sql, [today, today, *params, limit, offset])
     frame["overdue"] = frame["overdue"].astype(bool)
@@ -171,9 +173,9 @@ def action_counts(db: sqlite_utils.Database, filters: Filters, as_of: date) -> d
     week = (as_of + timedelta(days=7)).isoformat()
     row = db.execute(
         f"""SELECT COUNT(*),
-                   COALESCE(SUM(a.status IN {_OPEN_SQL}), 0),
-                   COALESCE(SUM(a.status IN {_OPEN_SQL} AND a.due_on < ?), 0),
-                   COALESCE(SUM(a.status IN {_OPEN_SQL} AND a.due_on BETWEEN ? AND ?), 0),
+                   COALESCE(SUM(a.status IN {OPEN_ACTION_SQL}), 0),
+                   COALESCE(SUM(a.status IN {OPEN_ACTION_SQL} AND a.due_on < ?), 0),
+                   COALESCE(SUM(a.status IN {OPEN_ACTION_SQL} AND a.due_on BETWEEN ? AND ?), 0),
                    COALESCE(SUM(a.status = '{vocabulary.COMPLETED}'), 0)
             {base}""",
         [today, today, week, *params],
@@ -185,7 +187,7 @@ def action(db: sqlite_utils.Database, action_id: int, as_of: date) -> dict[str, 
     """One action with its names and derived overdue flag, or None."""
     cursor = db.execute(
         f"""SELECT a.*, sa.name AS service_area, u.name AS owner, u.email AS owner_email, lp.theme,
-                   lp.description AS learning_point, (a.status IN {_OPEN_SQL} AND a.due_on < ?) AS overdue
+                   lp.description AS learning_point, (a.status IN {OPEN_ACTION_SQL} AND a.due_on < ?) AS overdue
             FROM actions a JOIN service_areas sa ON sa.id = a.service_area_id JOIN users u ON u.id = a.owner_id
             JOIN learning_points lp ON lp.id = a.learning_point_id WHERE a.id = ?""",
         [as_of.isoformat(), action_id],
@@ -240,10 +242,10 @@ def action_owners(db: sqlite_utils.Database) -> list[tuple[int, str]]:
 def possible_owners(db: sqlite_utils.Database, service_area_id: int | None = None) -> list[tuple[str, str]]:
     """(email, name) of the active users who may own an action: officers and service managers (of the area first)."""
     rows = db.execute(
-        """SELECT u.email, u.name FROM users u
-           WHERE u.active AND u.role IN ('service_manager', 'complaints_officer')
+        f"""SELECT u.email, u.name FROM users u
+           WHERE u.active AND u.role IN {rules_sql.values(roles.LEARNING_RECORDERS)}
            ORDER BY (u.id IN (SELECT user_id FROM user_service_areas WHERE service_area_id = ?)) DESC,
-                    u.role = 'complaints_officer', u.name""",
+                    u.role = '{roles.COMPLAINTS_OFFICER}', u.name""",
         [service_area_id],
     ).fetchall()
     return [tuple(r) for r in rows]
@@ -286,8 +288,8 @@ def learning_points(
         SELECT p.id, sa.name AS service_area, p.theme, p.description, p.status, p.created_on,
                (SELECT COUNT(*) FROM learning_point_complaints lpc WHERE lpc.learning_point_id = p.id) AS complaints,
                (SELECT COUNT(*) FROM actions a WHERE a.learning_point_id = p.id) AS actions,
-               (SELECT COUNT(*) FROM actions a WHERE a.learning_point_id = p.id AND a.status IN {_OPEN_SQL}) AS open_actions,
-               (SELECT COUNT(*) FROM actions a WHERE a.learning_point_id = p.id AND a.status IN {_OPEN_SQL}
+               (SELECT COUNT(*) FROM actions a WHERE a.learning_point_id = p.id AND a.status IN {OPEN_ACTION_SQL}) AS open_actions,
+               (SELECT COUNT(*) FROM actions a WHERE a.learning_point_id = p.id AND a.status IN {OPEN_ACTION_SQL}
                    AND a.due_on < ?) AS overdue_actions,
                p.version
         FROM (SELECT lp.* {base} ORDER BY lp.created_on DESC, lp.id DESC LIMIT ? OFFSET ?) p
@@ -331,11 +333,11 @@ def learning_point(db: sqlite_utils.Database, learning_point_id: int, as_of: dat
     point_actions = query.frame(
         db,
         f"""SELECT a.id, a.description, sa.name AS service_area, u.name AS owner, a.due_on, a.status, a.priority,
-                   (a.status IN {_OPEN_SQL} AND a.due_on < ?) AS overdue, a.completed_on, a.verified_on,
+                   (a.status IN {OPEN_ACTION_SQL} AND a.due_on < ?) AS overdue, a.completed_on, a.verified_on,
                    a.cancel_reason, a.version
             FROM actions a JOIN service_areas sa ON sa.id = a.service_area_id JOIN users u ON u.id = a.owner_id
             WHERE a.learning_point_id = ?
-            ORDER BY overdue DESC, (a.status IN {_OPEN_SQL}) DESC, a.due_on, a.id""",
+            ORDER BY overdue DESC, (a.status IN {OPEN_ACTION_SQL}) DESC, a.due_on, a.id""",
         [as_of.isoformat(), learning_point_id],
     )
     point_actions["overdue"] = point_actions["overdue"].astype(bool)

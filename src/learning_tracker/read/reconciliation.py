@@ -150,7 +150,7 @@ def _check(name: str, expected: int, found: int, why: str) -> dict:
 
 def _outcomes(db: sqlite_utils.Database, outcomes: dict[str, int], statutory: int) -> dict:
     """Statutory complaints by outcome ("open" when there is none yet) add up to the statutory complaints."""
-    known, unknown = _split(outcomes, config.vocabulary(db, "outcome") + ["open"])
+    known, unknown = _split(outcomes, config.vocabulary(db, "outcome") + [vocabulary.NO_OUTCOME_YET])
     return _check("statutory complaints by outcome", statutory, known,
                   _unknown_words(unknown, "statutory complaint", "an outcome"))  # fmt: skip
 

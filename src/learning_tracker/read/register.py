@@ -1,7 +1,7 @@
 """The complaints register, a complaint's detail, and the compliments list: read side, paged in SQL.
 
 A complaint's **current stage** is the highest stage it has reached under its (current) procedure, as in
-``queries``: an informal complaint escalated to the statutory procedure is at statutory stage 1.
+``report_figures``: an informal complaint escalated to the statutory procedure is at statutory stage 1.
 Filters and counts run in SQL; only one page of rows (or a single complaint) is ever brought into Python,
 so the register stays fast on 100,000 complaints.
 """
@@ -24,8 +24,9 @@ from .open_stages import OPEN_STAGES_SQL, open_stages_params
 from ..rules.vocabulary import WITHDRAWN, concern_code_text, stage_label
 from ..rules import rag as rag_rule
 from ..rules import periods
+from ..rules import vocabulary
 
-OPEN = "open"  # the outcome filter's word for "no outcome yet"
+OPEN = vocabulary.NO_OUTCOME_YET  # the outcome filter's word for "no outcome yet"
 PAGE_SIZE = 50
 
 # The current stage number of complaint ``c`` (covered by the stages' unique index).

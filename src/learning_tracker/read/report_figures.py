@@ -185,11 +185,11 @@ def statutory_outcomes(db: sqlite_utils.Database, year: str) -> dict[str, int]:
     """Statutory complaints received in the year by outcome; ``"open"`` is no outcome yet."""
     start, end = periods.period_bounds_iso(year)
     rows = db.execute(
-        """SELECT COALESCE(outcome, 'open'), COUNT(*) FROM complaints
+        f"""SELECT COALESCE(outcome, '{vocabulary.NO_OUTCOME_YET}'), COUNT(*) FROM complaints
            WHERE received_on BETWEEN ? AND ? AND procedure = 'statutory' GROUP BY 1""",
         [start, end],
     ).fetchall()
-    return _ordered(dict(rows), config.vocabulary(db, "outcome") + ["open"], zeros=True)
+    return _ordered(dict(rows), config.vocabulary(db, "outcome") + [vocabulary.NO_OUTCOME_YET], zeros=True)
 
 
 def statutory_by_service_area(db: sqlite_utils.Database, year: str) -> dict[str, int]:

@@ -49,7 +49,7 @@ from ..charts import (
 )
 from ..rules import periods
 from . import sql as query
-from ..rules.vocabulary import UPHELD_OUTCOMES
+from ..rules.vocabulary import NO_OUTCOME_YET, UPHELD_OUTCOMES
 
 STAGES = (1, 2)
 COMPLIMENT_CATEGORY = "Compliment category"
@@ -149,7 +149,7 @@ def concerns_by_category_and_outcome(db: sqlite_utils.Database, filters: ThemeFi
     categories = _Categories(db)
     rows = query.rows(
         db,
-        f"""SELECT {categories.sql} AS category, COALESCE(c.outcome, 'open') AS outcome, COUNT(*), COUNT(DISTINCT c.id)
+        f"""SELECT {categories.sql} AS category, COALESCE(c.outcome, '{NO_OUTCOME_YET}') AS outcome, COUNT(*), COUNT(DISTINCT c.id)
             FROM complaints c
             JOIN concerns k ON k.complaint_id = c.id
             WHERE 1 = 1{query.and_all(where)}
@@ -214,7 +214,7 @@ def concerns_over_time(db: sqlite_utils.Database, filters: ThemeFilters, period:
 def _period_label(key: int, period: str) -> str:
     """``2021/22 Q3`` for quarter key 2021 * 4 + 2; ``2021/22`` for year key 2021."""
     year = key // 4 if period == "quarter" else key
-    text = f"{year}/{(year + 1) % 100:02d}"
+    text = periods.year_label(periods.year_starting(year))
     return f"{text} Q{key % 4 + 1}" if period == "quarter" else text
 
 
@@ -259,9 +259,9 @@ def outcomes_by_service_area(db: sqlite_utils.Database, filters: ThemeFilters) -
     rows = query.rows(
         db,
         f"""SELECT sa.name, g.outcome, g.n FROM (
-                SELECT c.service_area_id, COALESCE(c.outcome, 'open') AS outcome, COUNT(*) AS n
+                SELECT c.service_area_id, COALESCE(c.outcome, '{NO_OUTCOME_YET}') AS outcome, COUNT(*) AS n
                 FROM complaints c WHERE 1 = 1{query.and_all(where)}
-                GROUP BY c.service_area_id, COALESCE(c.outcome, 'open')) g
+                GROUP BY c.service_area_id, COALESCE(c.outcome, '{NO_OUTCOME_YET}')) g
             JOIN service_areas sa ON sa.id = g.service_area_id""",
         params,
     )
@@ -429,7 +429,7 @@ def _times(n: int) -> str:
 
 def describe_years(years: tuple[str, ...] | list[str]) -> str:
     """The financial years as a phrase: ``in 2021/22``, ``in 2020/21 and 2021/22``, ``in all years``."""
-    labels = [y.replace("-", "/") for y in sorted(years)]
+    labels = [periods.year_label(y) for y in sorted(years)]
     if not labels:
         return "in all years"
     if len(labels) == 1:

@@ -1,4 +1,5 @@
-"""The domain's vocabulary and rules, each written once: pure Python that imports no other layer.
+"""The domain's vocabulary and rules, each written once: pure Python that reads no records (beside it in the
+bottom layer are only the working-day clock, ``workdays``, and ``errors``).
 
 - ``vocabulary``: action and learning-point statuses, complaint outcomes, which are open or upheld, what a
   learning gap is, how a learning point's status follows its actions;

@@ -12,6 +12,7 @@ QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 FIRST_MONTH = 4  # April
 
 _YEAR_LABEL = re.compile(r"(\d{4})\s*[-/]\s*(\d{2})")
+_QUARTER_LABEL = re.compile(r"(.+?)\s+Q([1-4])", re.IGNORECASE)
 
 
 def financial_year_bounds(year: str) -> tuple[date, date]:
@@ -96,8 +97,8 @@ def quarter_label(year: str, quarter: int | str) -> str:
 def period_bounds_iso(period: str) -> tuple[str, str]:
     """A year (or a ``quarter_label``) as ISO bounds for ``BETWEEN``, the end padded with ``~`` so that
     timestamps on the last day still match."""
-    label, _, quarter = str(period).strip().partition(" ")
-    start, end = quarter_bounds(label, quarter) if quarter else financial_year_bounds(label)
+    quarter = _QUARTER_LABEL.fullmatch(str(period).strip())
+    start, end = quarter_bounds(quarter[1], quarter[2]) if quarter else financial_year_bounds(period)
     return start.isoformat(), end.isoformat() + "~"
 
 

@@ -91,6 +91,8 @@ def action_overdue_sql(alias: str = "a", as_of: str = "?") -> str:
 UPHELD, PARTLY_UPHELD, NOT_UPHELD, WITHDRAWN = OUTCOMES = ("upheld", "partly upheld", "not upheld", "withdrawn")
 # The outcomes that call for learning: the complaint was upheld in whole or in part.
 UPHELD_OUTCOMES = (UPHELD, PARTLY_UPHELD)
+# How a complaint with no outcome yet is counted and filtered.
+NO_OUTCOME_YET = "open"
 UPHELD_SQL = sql.values(UPHELD_OUTCOMES)
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 import sqlite_utils
 
 from .core import Actor, require_officer
+from ..read.templates import csv_cell
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,7 @@ def audit_csv(db: sqlite_utils.Database, actor: Actor, filters: AuditFilter) -> 
 
 def _csv_safe(value: Any) -> Any:
     """A cell that a spreadsheet will not run as a formula (CSV injection): '=...' is written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return csv_cell(value) if isinstance(value, str) else value
 
 
 def audit_choices(db: sqlite_utils.Database) -> dict[str, list]:

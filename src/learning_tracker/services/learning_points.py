@@ -112,7 +112,7 @@ def add_learning_point(
             "theme": theme,
             "description": new.description,
             "source": "complaint",
-            "status": "open",
+            "status": vocabulary.OPEN,
             "created_by": actor.id,
             "created_on": date.today().isoformat(),
         }

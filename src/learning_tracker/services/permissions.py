@@ -67,9 +67,9 @@ def complaint_forms(actor: Actor, complaint: dict[str, Any]) -> ComplaintForms:
 
 
 def own_service_areas(actor: Actor) -> tuple[int, ...] | None:
-    """The service areas a user works in, to narrow lists to by default: a service manager's own areas;
-    None for everyone else (every area)."""
-    if actor.role in roles.AREA_BOUND_ROLES and actor.service_area_ids:
+    """The service areas a user works in, to narrow lists to by default: a service manager's own areas
+    (perhaps none yet); None for everyone else, who follow every area."""
+    if actor.role in roles.AREA_BOUND_ROLES:
         return tuple(sorted(actor.service_area_ids))
     return None
 
@@ -100,6 +100,11 @@ _STATUS_PREFERENCE = (vocabulary.IN_PROGRESS, vocabulary.COMPLETED, vocabulary.V
 _AFTER_COMPLETED_PREFERENCE = (vocabulary.VERIFIED, vocabulary.IN_PROGRESS)
 
 
+def updates_action(actor: Actor, action: dict[str, Any]) -> bool:
+    """Status, notes, due date and evidence of an action: the officer, or a service manager of its area."""
+    return records_learning(actor) and may_act_in_area(actor, action["service_area_id"])
+
+
 def next_statuses(actor: Actor, action: dict[str, Any]) -> list[str]:
     """The statuses the user may move ``action`` (a row with its status and service area) to, likeliest
     first; ``[]`` when none.
@@ -107,7 +112,7 @@ def next_statuses(actor: Actor, action: dict[str, Any]) -> list[str]:
     A completed action waits for the officer: only they verify it or send it back (to in progress).
     """
     status = action["status"]
-    if not may_act_in_area(actor, action["service_area_id"]):
+    if not updates_action(actor, action):
         return []
     if status == vocabulary.COMPLETED:
         if not verifies_actions(actor):

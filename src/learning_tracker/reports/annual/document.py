@@ -12,6 +12,7 @@ import pandas as pd
 from ... import charts
 from ...rules import periods
 from ...rules.periods import long_date, year_label
+from ...rules.vocabulary import NO_OUTCOME_YET
 from .. import render
 from ..render import (
     Chart,
@@ -141,7 +142,7 @@ def annual_document(report: dict, prose: dict[str, str] | None = None, *, includ
     statutory = received["statutory"]
     doc.add(Heading("Statutory complaints", 1))
     doc.add(Paragraph(f"{plural(statutory, 'statutory complaint')} {were(statutory)} received in {fy}."))
-    outcomes = {("Still open" if k == "open" else _label(k)): v for k, v in report["statutory_outcomes"].items()}
+    outcomes = {("Still open" if k == NO_OUTCOME_YET else _label(k)): v for k, v in report["statutory_outcomes"].items()}
     doc.add(_counts_table("Statutory outcomes", f"Statutory complaints by outcome, {fy}", "Outcome", outcomes,
                           percent_of=statutory))  # fmt: skip
     doc.add(Chart("Statutory complaints by outcome", charts.breakdown_chart(

@@ -92,6 +92,7 @@ class ImportPlan:
     # What ``writing`` writes: the checked rows to add, and (record id, checked row, changes) to update.
     to_add: list[Any] = field(default_factory=list, repr=False)
     to_update: list[Any] = field(default_factory=list, repr=False)
+    checker: Any = field(default=None, repr=False)  # the lookups the checks loaded, for writing
 
     @property
     def ok(self) -> bool:
@@ -748,5 +749,5 @@ def plan_import(
                       ignored_columns=ignored_columns(mapping, table.headers), mapping_name=mapping.name)
     _PLANNERS[mapping.kind](checker, mapped_rows(table, mapping), plan)
     plan.problems = sorted(table.problems + checker.problems, key=lambda p: (p.row or 0))
-    plan._checker = checker  # type: ignore[attr-defined]
+    plan.checker = checker
     return plan

@@ -243,7 +243,7 @@ def import_file(
         plan = plan_import(db, actor, table, mapping, today=today)
         if plan.problems:
             return plan
-        _APPLIERS[kind](db, plan, plan._checker)  # type: ignore[attr-defined]
+        _APPLIERS[kind](db, plan, plan.checker)
         counts = plan.counts()
         record_audit(db, actor, event, "import", None, after={
             "file": table.filename, "sheet": table.sheet, "mapping": mapping.name,
