@@ -7,19 +7,14 @@ is signed in, "Your role (...) cannot open this page" for a hidden page. A hidde
 here before its script runs.
 """
 
-from datetime import date
-
 import streamlit as st
 
-from learning_tracker import demo_mode, navigation, ui
+from learning_tracker import navigation, ui
 
 st.set_page_config(page_title="Complaints learning tracker", page_icon=":material/school:", layout="wide")
 
-path = ui.db_path()
-if not path.exists():
-    with st.spinner("Creating the demo database for a first look…"):
-        demo_mode.create(path, today=date.today())
-
+# Never creates a database: a missing one stops here saying which path and how to create it (make run builds
+# the demo; learning-tracker init an empty one for real records).
 db = ui.open_db()
 role = ui.signed_in_role(db)
 

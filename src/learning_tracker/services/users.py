@@ -9,6 +9,7 @@ and the last active complaints officer cannot be deactivated or given another ro
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -169,14 +170,16 @@ def reactivate_user(db: sqlite_utils.Database, actor: Actor, user_id: int, read_
 
 
 def set_password(db: sqlite_utils.Database, actor: Actor, user_id: int, read_version: int, password: str) -> None:
-    """Give a user a new password (a first one, or after they forgot theirs); lifts any lock-out."""
+    """Give a user a new password (a first one, or after they forgot theirs); lifts any lock-out and ends the
+    sessions they (or whoever knew the old password) have open."""
     with audited(db, actor, "set user password", "user", user_id) as change:
         require_officer(actor, "set users' passwords")
         user = fetch_row(db, "users", user_id, "user")
         auth.check_new_password(password, email=user["email"])
         update_versioned(db, "users", user_id, read_version,
-                         {"password_hash": auth.hash_password(password), "failed_sign_ins": 0, "locked_until": None}, "user")
-        change.after = {"password": "set", "version": read_version + 1}
+                         {"password_hash": auth.hash_password(password), "failed_sign_ins": 0, "locked_until": None,
+                          "sessions_valid_from": auth.sessions_end_now().isoformat()}, "user")
+        change.after = {"password": "set", "sessions": "ended", "version": read_version + 1}
 
 
 def unlock_user(db: sqlite_utils.Database, actor: Actor, user_id: int) -> None:
@@ -190,15 +193,20 @@ def unlock_user(db: sqlite_utils.Database, actor: Actor, user_id: int) -> None:
         change.after = {"locked_until": None, "failed_sign_ins": 0}
 
 
-def change_own_password(db: sqlite_utils.Database, actor: Actor, current_password: str, new_password: str) -> None:
-    """Any signed-in user changes their own password, giving the current one first."""
+def change_own_password(db: sqlite_utils.Database, actor: Actor, current_password: str, new_password: str) -> datetime:
+    """Any signed-in user changes their own password, giving the current one first. Their other sessions end;
+    the returned moment they ended is the session's own new sign-in time, so the session that changed it
+    stays signed in."""
     with audited(db, actor, "change own password", "user", actor.id) as change:
         user = fetch_row(db, "users", actor.id, "user")
         if not user["password_hash"] or not auth.verify_password(user["password_hash"], current_password or ""):
             raise InvalidInput([Problem("current password", None, "is not right")])
         auth.check_new_password(new_password, email=user["email"])
-        db.execute("UPDATE users SET password_hash = ? WHERE id = ?", [auth.hash_password(new_password), actor.id])
-        change.after = {"password": "changed"}
+        ended = auth.sessions_end_now()
+        db.execute("UPDATE users SET password_hash = ?, sessions_valid_from = ? WHERE id = ?",
+                   [auth.hash_password(new_password), ended.isoformat(), actor.id])
+        change.after = {"password": "changed", "sessions": "others ended"}
+    return ended
 
 
 # --- read side: the list of users -----------------------------------------------------------------
