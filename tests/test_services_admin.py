@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from learning_tracker import config
+from learning_tracker import config, escaping
 from learning_tracker.errors import Conflict, InvalidInput
 from learning_tracker.models import NewUser, TimescaleChange, UserChange
 from learning_tracker.services import audit_log, configuration, service_areas, users
@@ -240,9 +240,9 @@ def test_the_audit_log_is_filtered_and_paged_in_sql(w):
 
 def test_the_audit_log_exports_as_csv_that_a_spreadsheet_will_not_run(w):
     _events(w)
-    rows = list(csv.reader(io.StringIO(audit_log.audit_csv(w.db, w.officer, audit_log.AuditFilter(entity="service_area")).decode())))
+    rows = list(csv.reader(io.StringIO(audit_log.audit_csv(w.db, w.officer, audit_log.AuditFilter(entity="service_area")).decode("utf-8-sig"))))
     assert rows[0] == audit_log.AUDIT_COLUMNS
     assert [r[4] for r in rows[1:]] == ["add service area", "add service area"]
     after = rows[2][audit_log.AUDIT_COLUMNS.index("after")]
     assert json.loads(after)["name"] == '=HYPERLINK("http://evil.example")'  # JSON text starts with '{': safe as it is
-    assert audit_log._csv_safe("=1+1") == "'=1+1" and audit_log._csv_safe("-2") == "'-2" and audit_log._csv_safe(3) == 3
+    assert escaping.csv_cell("=1+1") == "'=1+1" and escaping.csv_cell("-2") == "'-2"

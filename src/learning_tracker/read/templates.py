@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-from .. import models
+from .. import escaping, models
 from ..rules.vocabulary import PARTLY_UPHELD
 
 SERVICE_AREAS, USERS, COMPLAINTS, COMPLIMENTS, LEARNING, ACTIONS = (
@@ -292,14 +292,10 @@ def fmt_text(value: str | None) -> str:
     return "" if value is None else str(value)
 
 
-# A cell a spreadsheet would run as a formula; the CSV export quotes it with an apostrophe, as Excel does,
-# and the importer takes the apostrophe off again.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: str) -> str:
-    """A value as a CSV cell: one a spreadsheet would run as a formula is quoted with an apostrophe."""
-    return "'" + value if value.startswith(FORMULA_START) else value
+# A cell a spreadsheet would run as a formula: every CSV and Excel file is written through ``escaping``,
+# whose CSV rule quotes it with an apostrophe; the importer takes the apostrophe off again.
+FORMULA_START = escaping.FORMULA_START
+csv_cell = escaping.csv_cell
 
 
 #: Other spellings of coded values that are close in meaning but not in letters, for the value mapping.

@@ -6,7 +6,6 @@ only lays them out.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from datetime import date
@@ -14,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..escaping import csv_bytes, excel_row
 from ..read.open_stages import COLUMNS, rag_counts
 from ..rules.rag import RAG_COLOURS, RAG_ORDER
 
@@ -48,12 +48,9 @@ def to_json(rows: list[dict[str, Any]]) -> str:
 
 
 def to_csv(rows: list[dict[str, Any]]) -> bytes:
-    """The rows as CSV (UTF-8 with a byte-order mark, so Excel reads it), with the machine column names."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    """The rows as CSV (UTF-8 with a byte-order mark, so Excel reads it), with the machine column names; a
+    reference or service area a spreadsheet would run as a formula is written as text."""
+    return csv_bytes(COLUMNS, ([row[c] for c in COLUMNS] for row in rows))
 
 
 def to_excel(rows: list[dict[str, Any]], as_of: date, *, amber_working_days: int = 3) -> bytes:
@@ -71,7 +68,7 @@ def to_excel(rows: list[dict[str, Any]], as_of: date, *, amber_working_days: int
         values = [row[c] for c in COLUMNS]
         for index in (COLUMNS.index("clock_started_on"), COLUMNS.index("due_on")):
             values[index] = date.fromisoformat(values[index])
-        sheet.append(values)
+        sheet.append(excel_row(sheet, values))
         rag_cell = sheet.cell(row=sheet.max_row, column=COLUMNS.index("rag") + 1)
         rag_cell.fill = PatternFill("solid", fgColor=RAG_COLOURS[row["rag"]])
         rag_cell.font = Font(bold=True, color="FFFFFF")

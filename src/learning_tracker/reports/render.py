@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
+from .. import escaping
+from ..escaping import excel_row
+
 ALL_FORMATS = frozenset({"preview", "md", "docx", "xlsx"})
 DASH = "–"
 
@@ -132,12 +135,8 @@ def to_json(report: dict) -> str:
 # Markdown
 # ---------------------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|$~])")
-
-
-def md_escape(text: str) -> str:
-    """Text that Markdown shows as written: no emphasis, links or table breaks from user words."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\r", " ").replace("\n", " ")
+# The one rule for showing words as written in Markdown, here and on every page: ``escaping.md_escape``.
+md_escape = escaping.md_escape
 
 
 def to_markdown(document: Document) -> str:
@@ -272,11 +271,7 @@ def _row_xml(texts: list[str], right_aligned: list[bool]) -> str:
     return f"<w:tr>{''.join(cells)}</w:tr>"
 
 
-_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _xml_safe(text: str) -> str:
-    return _XML_INVALID.sub("", text)
+_xml_safe = escaping.xml_safe
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,16 +289,15 @@ def to_xlsx(document: Document, about: list[tuple[str, Any]] = ()) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "About"
-    sheet.append([document.title])
+    sheet.append(excel_row(sheet, [document.title]))
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([document.subtitle])
+    sheet.append(excel_row(sheet, [document.subtitle]))
     for label, value in about:
-        sheet.append([label, value])
+        sheet.append(excel_row(sheet, [label, value]))
     sheet.append([])
     sheet.append(["Sheet", "Table"])
     sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
     sheet.cell(row=sheet.max_row, column=2).font = Font(bold=True)
-    contents_row = sheet.max_row
     sheet.column_dimensions["A"].width = 28
     sheet.column_dimensions["B"].width = 90
 
@@ -312,18 +306,16 @@ def to_xlsx(document: Document, about: list[tuple[str, Any]] = ()) -> bytes:
         if not isinstance(block, Table):
             continue
         name = _sheet_name(block.sheet, used)
-        contents_row += 1
-        sheet.cell(row=contents_row, column=1, value=name)
-        sheet.cell(row=contents_row, column=2, value=block.title)
+        sheet.append(excel_row(sheet, [name, block.title]))  # the contents: the next row of the About sheet
         ws = book.create_sheet(name)
-        ws.append([block.title])
+        ws.append(excel_row(ws, [block.title]))
         ws["A1"].font = Font(bold=True, size=12)
-        ws.append(list(block.columns))
+        ws.append(excel_row(ws, block.columns))
         for cell in ws[2]:
             cell.font = Font(bold=True)
         formats = {}
         for row in block.rows:
-            ws.append([_excel_value(v) for v in row])
+            ws.append(excel_row(ws, [_excel_value(v) for v in row]))
             for index, value in enumerate(row, start=1):
                 if isinstance(value, Pounds):
                     formats[index] = "£#,##0.00"
@@ -337,7 +329,7 @@ def to_xlsx(document: Document, about: list[tuple[str, Any]] = ()) -> bytes:
                     cell.number_format = number_format
         if block.note:
             ws.append([])
-            ws.append([block.note])
+            ws.append(excel_row(ws, [block.note]))
             ws.cell(row=ws.max_row, column=1).font = Font(italic=True)
         for index, title in enumerate(block.columns, start=1):
             longest = max([len(str(title))] + [len(show(r[index - 1])) for r in block.rows[:200]])
@@ -349,10 +341,10 @@ def to_xlsx(document: Document, about: list[tuple[str, Any]] = ()) -> bytes:
 
 
 def _excel_value(value: Any) -> Any:
+    """Money and shares as plain numbers (their formats are set per column); everything else as it is, for
+    ``excel_row`` to make safe."""
     if isinstance(value, (Pounds, Percent)):
         return float(value)
-    if isinstance(value, str):
-        return _xml_safe(value)
     return value
 
 

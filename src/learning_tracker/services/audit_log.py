@@ -5,8 +5,6 @@ spreadsheet); and the choices of its filters.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -15,7 +13,7 @@ import pandas as pd
 import sqlite_utils
 
 from .core import Actor, require_officer
-from ..read.templates import csv_cell
+from ..escaping import csv_bytes
 
 
 @dataclass(frozen=True)
@@ -70,20 +68,12 @@ def audit_log(db: sqlite_utils.Database, actor: Actor, filters: AuditFilter, *, 
 
 
 def audit_csv(db: sqlite_utils.Database, actor: Actor, filters: AuditFilter) -> bytes:
-    """Every audit event matching ``filters``, oldest first, as CSV (streamed from SQL, not via a DataFrame)."""
+    """Every audit event matching ``filters``, oldest first, as CSV (streamed from SQL, not via a DataFrame;
+    UTF-8 with a byte-order mark, and safe to open in a spreadsheet, like every CSV file of the app)."""
     require_officer(actor, "export the audit log")
     where, params = _audit_where(filters)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(AUDIT_COLUMNS)
-    for row in db.execute(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit_events{where} ORDER BY id", params):
-        writer.writerow([_csv_safe(v) for v in row])
-    return out.getvalue().encode("utf-8")
-
-
-def _csv_safe(value: Any) -> Any:
-    """A cell that a spreadsheet will not run as a formula (CSV injection): '=...' is written as text."""
-    return csv_cell(value) if isinstance(value, str) else value
+    rows = db.execute(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit_events{where} ORDER BY id", params)
+    return csv_bytes(AUDIT_COLUMNS, rows)
 
 
 def audit_choices(db: sqlite_utils.Database) -> dict[str, list]:

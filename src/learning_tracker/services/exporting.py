@@ -8,7 +8,6 @@ the complaints officer's alone, audited, and the file written as the rows come.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 from datetime import date
@@ -16,8 +15,9 @@ from datetime import date
 import sqlite_utils
 
 from ..db import transaction
+from ..escaping import csv_bytes, excel_row
 from ..read.records import ExportFilter, allowed_values, rows
-from ..read.templates import TEMPLATES, csv_cell, template
+from ..read.templates import TEMPLATES, template
 from .core import Actor, record_audit, refusal_audited, require_officer
 
 FORMATS = ("csv", "xlsx")
@@ -25,25 +25,26 @@ FORMATS = ("csv", "xlsx")
 
 def to_csv(kind: str, records: Iterable[dict[str, str]]) -> tuple[bytes, int]:
     """The records as a CSV file in the template (UTF-8 with a byte-order mark, so Excel reads it as
-    UTF-8), and how many there were."""
+    UTF-8), and how many there were. A value a spreadsheet would run as a formula is written as text."""
     fields = template(kind).fields
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(fields)
     count = 0
-    for record in records:
-        writer.writerow([csv_cell(record[f]) for f in fields])
-        count += 1
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8"), count
+
+    def counted():
+        nonlocal count
+        for record in records:
+            count += 1
+            yield [record[f] for f in fields]
+
+    content = csv_bytes(fields, counted())
+    return content, count
 
 
 def to_xlsx(sheets: dict[str, Iterable[dict[str, str]]]) -> tuple[bytes, int]:
     """An Excel workbook with one sheet per record type (named as the type), and how many rows in all.
 
-    Every cell is written as text, so that a value starting with '=' is never run as a formula.
+    Every cell is text, and a value a spreadsheet would run as a formula is marked as text (``excel_row``).
     """
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     count = 0
@@ -52,15 +53,7 @@ def to_xlsx(sheets: dict[str, Iterable[dict[str, str]]]) -> tuple[bytes, int]:
         sheet = workbook.create_sheet(kind)
         sheet.append(fields)
         for record in records:
-            values = []
-            for f in fields:
-                value = record[f]
-                if value.startswith("="):
-                    cell = WriteOnlyCell(sheet, value=value)
-                    cell.data_type = "s"
-                    value = cell
-                values.append(value)
-            sheet.append(values)
+            sheet.append(excel_row(sheet, [record[f] for f in fields]))
             count += 1
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -113,7 +106,8 @@ def template_file(db: sqlite_utils.Database, kind: str, fmt: str) -> tuple[str, 
     about.append(["column", "required", "what it holds", "allowed values"])
     for column in tpl.columns:
         allowed = "; ".join(allowed_values(db, column.coded)) if column.coded else ""
-        about.append([column.name, "yes" if column.required else "", column.help, allowed])
+        # The allowed values are the council's own (service area names, concern codes): made safe like any cell.
+        about.append(excel_row(about, [column.name, "yes" if column.required else "", column.help, allowed]))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return f"{tpl.filename}.xlsx", buffer.getvalue()
