@@ -240,13 +240,20 @@ def action_owners(db: sqlite_utils.Database) -> list[tuple[int, str]]:
 
 
 def possible_owners(db: sqlite_utils.Database, service_area_id: int | None = None) -> list[tuple[str, str]]:
-    """(email, name) of the active users who may own an action: officers and service managers (of the area first)."""
+    """(email, name) of the active users who may own an action of the service area: those who can update it
+    (``services.permissions.may_own_action``), the area's service managers first, then the complaints officers.
+
+    Without an area, everyone who could own an action of some area: the officers and the service managers
+    with an area.
+    """
+    in_area = ("u.id IN (SELECT user_id FROM user_service_areas WHERE service_area_id = ?)" if service_area_id is not None
+               else "u.id IN (SELECT user_id FROM user_service_areas)")
     rows = db.execute(
         f"""SELECT u.email, u.name FROM users u
            WHERE u.active AND u.role IN {rules_sql.values(roles.LEARNING_RECORDERS)}
-           ORDER BY (u.id IN (SELECT user_id FROM user_service_areas WHERE service_area_id = ?)) DESC,
-                    u.role = '{roles.COMPLAINTS_OFFICER}', u.name""",
-        [service_area_id],
+             AND (u.role NOT IN {rules_sql.values(roles.AREA_BOUND_ROLES)} OR {in_area})
+           ORDER BY u.role IN {rules_sql.values(roles.AREA_BOUND_ROLES)} DESC, u.name""",
+        [service_area_id] if service_area_id is not None else [],
     ).fetchall()
     return [tuple(r) for r in rows]
 

@@ -34,13 +34,16 @@ from .core import (
     check_vocabulary,
     ensure_version,
     fetch_row,
+    load_actor,
     require_area,
     require_role,
     service_area_id,
+    service_area_name,
     update_versioned,
     user_id_by_email,
 )
-from ..rules.roles import COMPLAINTS_OFFICER
+from .permissions import may_own_action
+from ..rules.roles import COMPLAINTS_OFFICER, LEARNING_RECORDERS, ROLES
 
 
 def _history(db: sqlite_utils.Database, action_id: int, actor: Actor, kind: str, before=None, after=None, note=None):
@@ -62,13 +65,40 @@ def refresh_learning_point_status(db: sqlite_utils.Database, learning_point_id: 
     return status
 
 
+def owner_problem(db: sqlite_utils.Database, owner: Actor | None, service_area_id: int) -> str | None:
+    """Why ``owner`` cannot own an action of the service area, in the users' words; None when they can.
+
+    An owner must be able to update their action (``permissions.may_own_action``): an action given to a
+    viewer, or to a service manager of another area, would sit where its owner cannot move it.
+    """
+    area = service_area_name(db, service_area_id)
+    choose = f"choose the complaints officer or a service manager of {area}"
+    if owner is None:
+        return f"has been deactivated; an action still open needs an owner who can update it: {choose}"
+    if may_own_action(owner, service_area_id):
+        return None
+    if owner.role not in LEARNING_RECORDERS:
+        return f"is a {ROLES[owner.role].lower()}, who cannot update improvement actions: {choose}"
+    theirs = [service_area_name(db, a) for a in sorted(owner.service_area_ids)]
+    works_in = f"works in {', '.join(theirs)} only" if theirs else "has no service area yet"
+    return f"{works_in}, so could not update an action of {area}: {choose}"
+
+
 def create_action(db: sqlite_utils.Database, actor: Actor, new: NewAction) -> int:
-    """Add an improvement action to a learning point; return its id."""
+    """Add an improvement action to a learning point; return its id.
+
+    The actor must work in the action's service area and in the learning point's (the action changes the
+    learning point's status), and the owner must be someone who can update the action (``owner_problem``).
+    """
     with audited(db, actor, "create action", "action") as change:
         area_id = service_area_id(db, new.service_area)
         require_area(db, actor, area_id, doing="add improvement actions")
-        fetch_row(db, "learning_points", new.learning_point_id, "learning point")
+        point = fetch_row(db, "learning_points", new.learning_point_id, "learning point")
+        require_area(db, actor, point["service_area_id"], doing="add improvement actions to learning points")
         owner_id = user_id_by_email(db, new.owner_email)
+        problem = owner_problem(db, load_actor(db, owner_id), area_id)
+        if problem:
+            raise InvalidInput([Problem(field="owner", value=new.owner_email, message=problem)])
         priority = check_vocabulary(db, "priority", new.priority, field="priority")
         values = {
             "learning_point_id": new.learning_point_id,

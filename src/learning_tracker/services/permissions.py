@@ -105,6 +105,12 @@ def updates_action(actor: Actor, action: dict[str, Any]) -> bool:
     return records_learning(actor) and may_act_in_area(actor, action["service_area_id"])
 
 
+def may_own_action(owner: Actor, service_area_id: int) -> bool:
+    """Who may own an action of a service area: whoever may update it (``updates_action``), so that no
+    action sits with an owner who cannot move it; the services refuse any other owner."""
+    return updates_action(owner, {"service_area_id": service_area_id})
+
+
 def next_statuses(actor: Actor, action: dict[str, Any]) -> list[str]:
     """The statuses the user may move ``action`` (a row with its status and service area) to, likeliest
     first; ``[]`` when none.

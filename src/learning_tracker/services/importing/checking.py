@@ -8,15 +8,14 @@ actions) is matched to an identical record, so importing the same file twice cha
 second time. A column the file does not have leaves that field of an existing record as it is.
 
 The rules the services also check are theirs: a date that happened (``services.checks``), personal
-details in a compliment's summary (``services.compliments``), role keys, concern codes, statuses and
-outcomes (``rules``). Each kind's check gives the row as the read side writes the record
-(``read.records``), which is what an update is compared with, and what ``writing`` stores.
+details in a compliment's summary and the shape of a new complaint's reference (``rules.personal_data``),
+role keys, concern codes, statuses and outcomes (``rules``). Each kind's check gives the row as the read
+side writes the record (``read.records``), which is what an update is compared with, and what ``writing``
+stores.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -25,8 +24,9 @@ from typing import Any
 import sqlite_utils
 from pydantic import ValidationError
 
-from ... import workdays
-from ...errors import Problem, unknown_value
+from ... import config, workdays
+from ...errors import NotFound, Problem, unknown_value
+from ...escaping import csv_bytes
 from ...models import DATE_HINT
 from ...read import records
 from ...read import sql as query
@@ -39,15 +39,15 @@ from ...read.templates import (
     SERVICE_AREAS,
     USERS,
     Template,
-    csv_cell,
     template,
 )
 from ...rules import vocabulary
+from ...rules.personal_data import personal_details_in, reference_problem
 from ...rules.roles import SERVICE_MANAGER
 from ...rules.vocabulary import CANCELLED, COMPLETED, VERIFIED
 from ..checks import not_before, not_in_future
-from ..compliments import personal_details_in
-from ..core import Actor
+from ..actions import owner_problem
+from ..core import Actor, load_actor
 from .cells import date_or, id_from
 from .mapping import Mapping, check_columns, ignored_columns, mapped_rows
 from .reading import Table
@@ -115,13 +115,8 @@ class ImportPlan:
 
 def problems_csv(problems: list[Problem]) -> bytes:
     """The error report: one line per problem with its row, column, value and what is allowed."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["row", "column", "value", "problem"])
-    for p in problems:
-        value = "" if p.value is None else str(p.value)
-        writer.writerow([p.row if p.row is not None else "", p.field, csv_cell(value), p.message])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(["row", "column", "value", "problem"],
+                     ([p.row, p.field, None if p.value is None else str(p.value), p.message] for p in problems))
 
 
 class Checker:
@@ -330,6 +325,7 @@ def _plan_complaints(c: Checker, rows, plan: ImportPlan) -> None:
            if k in c.look.complaints]
     existing = records.complaint_rows_for(c.db, ids)
     user_emails = c.look.user_emails
+    pattern = config.reference_pattern(c.db)
     seen: dict[str, int] = {}
     for number, raw in rows:
         c.row = number
@@ -346,6 +342,10 @@ def _plan_complaints(c: Checker, rows, plan: ImportPlan) -> None:
         if before is not None:
             # References are matched without regard to case: it is the same complaint, spelt as recorded.
             row.reference = before["reference"]
+        elif wrong_shape := reference_problem(row.reference, pattern):
+            # A new complaint only: one recorded before the pattern was set or changed keeps its reference.
+            c.problem("reference", row.reference, wrong_shape)
+            continue
         result = _check_complaint(c, row, before, user_emails)
         if result is None:
             continue
@@ -700,6 +700,12 @@ def _check_action(c: Checker, row, before):
         c.problem("cancel_reason", None, "is required for a cancelled action")
     if status != CANCELLED and row.cancel_reason:
         c.problem("cancel_reason", row.cancel_reason, f"is given but the action is {status}")
+    if owner is not None and area is not None and status in vocabulary.UNFINISHED_ACTION_STATUSES:
+        # An action still to be finished needs an owner who can update it, as on the page; a finished
+        # one keeps the owner it had (history, perhaps someone since moved or deactivated).
+        problem = _owner_problem(c, owner, area[0])
+        if problem:
+            c.problem("owner_email", row.owner_email, problem)
     if len(c.problems) > count:
         return None
     values = {"learning_point_id": row.learning_point_id, "description": row.description, "owner_id": owner,
@@ -713,6 +719,18 @@ def _check_action(c: Checker, row, before):
     return after, values
 
 
+def _owner_problem(c: Checker, owner_id: int, service_area_id: int) -> str | None:
+    """``services.actions.owner_problem`` for an action's owner, each owner and area asked once per file."""
+    key = (owner_id, service_area_id)
+    if key not in c.owner_problems:
+        try:
+            owner = load_actor(c.db, owner_id)
+        except NotFound:
+            owner = None  # deactivated
+        c.owner_problems[key] = owner_problem(c.db, owner, service_area_id)
+    return c.owner_problems[key]
+
+
 def _action_identity(r: dict[str, str]) -> tuple:
     return (r["learning_point_id"], r["description"])
 
@@ -723,6 +741,7 @@ def _action_identity(r: dict[str, str]) -> tuple:
 
 def _plan_actions(c: Checker, rows, plan: ImportPlan) -> None:
     c.learning_points = {r[0] for r in c.db.execute("SELECT id FROM learning_points")}
+    c.owner_problems = {}
     _plan_with_ids(c, rows, plan, records.action_rows_for, _action_identity, _check_action)
 
 

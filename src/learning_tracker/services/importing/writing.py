@@ -2,7 +2,9 @@
 one audit event naming the file and its counts. Any problem in any row writes nothing.
 
 ``import_file`` is the use case the page and the command share: the complaints officer's alone (a
-refusal is audited), it reads the file, maps it, checks every row again inside the write lock and writes.
+refusal is audited), it reads the file, maps it, checks every row outside the write lock (so that nobody
+else's sign-in or save waits behind the check), then takes the lock, confirms the records the check read
+have not changed meanwhile (``records_fingerprint``; if they have, it checks again) and writes.
 New records take the next free ids; an update bumps the record's version; a stage keeps its row (and
 its due date, unless its clock moved); an action's history and its learning point's status follow as
 when an action is changed on the page (``services.actions.refresh_learning_point_status``).
@@ -10,14 +12,16 @@ when an action is changed on the page (``services.actions.refresh_learning_point
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 import sqlite_utils
 
-from ...db import now_utc, transaction
+from ...db import now_utc
 from ...errors import InvalidInput, Problem
 from ...read import sql as query
 from ...read.templates import ACTIONS, COMPLAINTS, COMPLIMENTS, LEARNING, SERVICE_AREAS, USERS, template
@@ -209,6 +213,112 @@ _APPLIERS: dict[str, Callable[[sqlite_utils.Database, ImportPlan, Checker], None
 }
 
 
+def _records_changed(kind: str, plan: ImportPlan) -> dict[str, list[dict[str, Any]]]:
+    """Each record an import wrote, for its audit event, so that the log says what changed and not only how
+    much ("a viewer made complaints officer", not "2 updated"): ``added_records`` with their fields, and
+    ``updated_records`` field by field as [before, after], each named by the key the import matched it on.
+    (``added`` and ``updated`` stay the counts they always were.) Called after writing, when every new
+    record of a kind numbered by id has its id."""
+    tpl = template(kind)
+    record = tpl.label.removesuffix("s")
+    added = []
+    for (row, fields), payload in zip(plan.added, plan.to_add):
+        key = fields.get(tpl.key) or (payload.get("id") if isinstance(payload, dict) else None)
+        added.append({"record": record, "key": key, "row": row,
+                      "fields": {name: value for name, value in fields.items() if value not in ("", None)}})
+    updated = [{"record": record, "key": update.key, "id": update.record_id, "row": update.row,
+                "changes": {change.field: [change.before, change.after] for change in update.changes}}
+               for update in plan.updated]
+    return {"added_records": added, "updated_records": updated}
+
+
+# The tables a plan is worked out from (``checking.plan_import`` reads these and no others; the lookups,
+# the records it updates, the identical records it matches): the ones whose changes make a plan stale.
+PLANNED_FROM = (
+    "service_areas", "users", "user_service_areas", "vocabularies", "concern_codes", "timescales", "settings",
+    "complaints", "complaint_stages", "concerns", "compliments", "compliment_categories", "learning_points",
+    "learning_point_complaints", "actions",
+)
+# How many times a file is checked outside the write lock when others keep changing records meanwhile.
+_CHECKS_OUTSIDE_THE_LOCK = 3
+_HASHED_UP_TO_ROWS = 10_000  # a table without versions this small is hashed whole, in milliseconds
+
+
+def records_fingerprint(db: sqlite_utils.Database) -> tuple:
+    """What the tables a plan reads hold now, cheaply, to tell whether a plan is still the one to write.
+
+    A table with versions is summed (rows, ids, versions): every service bumps a record's version when it
+    changes it (a sign-in's count of wrong passwords is not a change a plan reads, and bumps nothing), so
+    a change, an addition or a removal changes the sums. A table without versions is hashed whole when it
+    is small (the configuration, who works in which area); the large ones are links that are only ever
+    added or removed with their record's version bumped, so their sums (rows, ids, every column) are enough.
+    """
+    prints: list[Any] = []
+    for table in PLANNED_FROM:
+        columns = [row[1] for row in db.execute(f"PRAGMA table_info([{table}])")]
+        if "version" in columns:
+            prints.append(tuple(db.execute(
+                f"SELECT COUNT(*), TOTAL(rowid), MAX(rowid), TOTAL(version) FROM [{table}]").fetchone()))
+            continue
+        sums = ", ".join(f"TOTAL(CASE typeof([{c}]) WHEN 'integer' THEN [{c}] ELSE length([{c}]) END)" for c in columns)
+        counted = tuple(db.execute(f"SELECT COUNT(*), TOTAL(rowid), MAX(rowid), {sums} FROM [{table}]").fetchone())
+        if counted[0] > _HASHED_UP_TO_ROWS:
+            prints.append(counted)
+            continue
+        digest = hashlib.sha256()
+        for row in db.execute(f"SELECT * FROM [{table}] ORDER BY rowid"):
+            digest.update(repr(row).encode())
+        prints.append(digest.hexdigest())
+    return tuple(prints)
+
+
+def _checked_then_locked(db: sqlite_utils.Database, check: Callable[[], ImportPlan]) -> ImportPlan:
+    """The import's plan, worked out outside the write lock, with the lock (``BEGIN IMMEDIATE``) held on
+    return unless the plan has problems.
+
+    Checking 100,000 rows takes seconds; inside the lock, everyone else's writes (a sign-in, a saved form)
+    would wait behind it and fail with "database is locked". So the lock is taken only to confirm that the
+    records the check read are as they were (``records_fingerprint``), and to write. When someone changed
+    one meanwhile, the file is checked again against theirs; when records keep changing, the last check
+    is made inside the lock, so a plan is never written over records it was not checked against.
+    """
+    for _ in range(_CHECKS_OUTSIDE_THE_LOCK):
+        read_as = records_fingerprint(db)
+        plan = check()
+        if plan.problems:
+            return plan
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            unchanged = records_fingerprint(db) == read_as
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        if unchanged:
+            return plan
+        db.execute("ROLLBACK")
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        plan = check()
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    if plan.problems:
+        db.execute("ROLLBACK")
+    return plan
+
+
+@contextmanager
+def _held_transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """Commit the write transaction already begun (``BEGIN IMMEDIATE``), or roll it back on any error."""
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    else:
+        db.execute("COMMIT")
+
+
 def import_file(
     db: sqlite_utils.Database,
     actor: Actor,
@@ -238,16 +348,15 @@ def import_file(
                                     f"not {template(kind).label}")])
     if dry_run:
         return plan_import(db, actor, table, mapping, today=today)
-    with transaction(db):
-        # Checked again inside the write lock, so the plan is against the records it writes over.
-        plan = plan_import(db, actor, table, mapping, today=today)
-        if plan.problems:
-            return plan
+    plan = _checked_then_locked(db, lambda: plan_import(db, actor, table, mapping, today=today))
+    if plan.problems:
+        return plan
+    with _held_transaction(db):
         _APPLIERS[kind](db, plan, plan.checker)
         counts = plan.counts()
         record_audit(db, actor, event, "import", None, after={
             "file": table.filename, "sheet": table.sheet, "mapping": mapping.name,
-            **{k: counts[k] for k in ("rows", "added", "updated", "unchanged")}},
+            **{k: counts[k] for k in ("rows", "added", "updated", "unchanged")}, **_records_changed(kind, plan)},
             message=f"Imported {table.filename}: {counts['added']} added, {counts['updated']} updated, "
                     f"{counts['unchanged']} unchanged")
         plan.written = True
