@@ -1,5 +1,6 @@
 """Timescales and the RAG threshold: the working days each stage has, how far it may be extended, and
-when an open stage turns Amber on the weekly RAG report. Complaints officer only."""
+when an open stage turns Amber on the weekly RAG report; and the pattern every new complaint reference must
+match. Complaints officer only."""
 
 import pandas as pd
 import streamlit as st
@@ -47,3 +48,16 @@ with st.form("amber_threshold"):
     if st.form_submit_button("Save threshold", type="primary"):
         widgets.save(lambda: configuration.change_amber_threshold(db, actor, amber_version, int(days)),
                      f"Open stages now turn Amber {int(days)} working days before they are due.")
+
+st.subheader("Complaint references")
+pattern, pattern_version = configuration.reference_pattern_setting(db)
+pattern_version = widgets.version_read("setting-complaint_reference_pattern", pattern_version)
+st.caption(f"A new complaint's reference (recorded or imported) {configuration.describe_reference_pattern(pattern)}. "
+           "References keep names, dates of birth and addresses out of the records: the case system holds those.")
+with st.form("reference_pattern"):
+    new_pattern = st.text_input("Every new reference must match this regular expression", value=pattern,
+                                key="reference_pattern", max_chars=200,
+                                help=r"For example [A-Za-z0-9/-]{1,40}: letters, digits, '-' and '/', up to 40 characters.")
+    if st.form_submit_button("Save reference pattern", type="primary"):
+        widgets.save(lambda: configuration.change_reference_pattern(db, actor, pattern_version, new_pattern),
+                     lambda _: f"New references {configuration.describe_reference_pattern(new_pattern.strip())}.")

@@ -20,6 +20,9 @@ AS_OF = date(2023, 1, 5)
 @pytest.fixture
 def world(tmp_path):
     world = build_world(tmp_path / "tracker.db")
+    # A council whose references may hold '_' (the default pattern has no '_'): "INF_2022_1" tests that a
+    # search's '_' is not a wildcard.
+    world.db.execute("UPDATE settings SET value = '[A-Za-z0-9/_-]{1,40}' WHERE key = 'complaint_reference_pattern'")
     # 2021-22: answered and upheld; withdrawn.
     record_complaint(world, "CS-2021-001", "2021-05-04", concerns=["Communication"], responded_on="2021-05-14",
                      outcome="upheld")

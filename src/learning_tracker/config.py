@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from .rules import vocabulary
+from .rules import personal_data, vocabulary
 
 VOCABULARIES: dict[str, list[str]] = {
     "procedure": ["statutory", "corporate", "informal"],
@@ -111,6 +111,11 @@ SETTINGS: dict[str, str] = {
     "rag_amber_working_days": "3",
     # Evidence files stored with an action may be at most this large.
     "evidence_max_bytes": str(5 * 1024 * 1024),
+    # Every complaint reference must match this regular expression (the council's case system's references),
+    # so that a name or a date of birth is never recorded where a reference belongs.
+    "complaint_reference_pattern": personal_data.DEFAULT_REFERENCE_PATTERN,
+    # A closed complaint is anonymised this many whole years after it closed (UK GDPR storage limitation).
+    "retention_years_after_closure": str(personal_data.DEFAULT_RETENTION_YEARS),
 }
 
 # The statutory stages a complaint may move to next (escalation), by procedure and current stage.
@@ -167,3 +172,13 @@ def setting(db: sqlite_utils.Database, key: str) -> str:
 def amber_threshold(db: sqlite_utils.Database) -> int:
     """Working days (today included) within which an open stage is Amber."""
     return int(setting(db, "rag_amber_working_days"))
+
+
+def reference_pattern(db: sqlite_utils.Database) -> str:
+    """The regular expression every complaint reference must match (``rules.personal_data``)."""
+    return setting(db, "complaint_reference_pattern")
+
+
+def retention_years(db: sqlite_utils.Database) -> int:
+    """How many whole years after it closed a complaint keeps what identifies it."""
+    return int(setting(db, "retention_years_after_closure"))

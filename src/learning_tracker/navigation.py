@@ -51,6 +51,7 @@ PAGES: list[PageSpec] = [
     PageSpec("admin_codes.py", "Concern codes", ":material/label:", "Administration", frozenset({COMPLAINTS_OFFICER})),
     PageSpec("admin_settings.py", "Timescales and RAG", ":material/schedule:", "Administration", frozenset({COMPLAINTS_OFFICER})),
     PageSpec("admin_audit.py", "Audit log", ":material/history:", "Administration", frozenset({COMPLAINTS_OFFICER})),
+    PageSpec("admin_retention.py", "Retention", ":material/auto_delete:", "Administration", frozenset({COMPLAINTS_OFFICER})),
     PageSpec("import_export.py", "Import and export", ":material/swap_vert:", "Administration", frozenset({COMPLAINTS_OFFICER})),
 ]
 

@@ -43,6 +43,7 @@ from .core import (
     update_versioned,
 )
 from ..read.register import concern_texts
+from ..rules.personal_data import reference_problem
 from ..rules.vocabulary import WITHDRAWN, stage_label
 from . import permissions
 
@@ -138,13 +139,19 @@ def _outcome(db: sqlite_utils.Database, problems: list[Problem], value: str) -> 
 
 
 def create_complaint(db: sqlite_utils.Database, actor: Actor, new: NewComplaint, *, today: date | None = None) -> int:
-    """Record a new complaint and open its first stage, whose clock starts on the day it was received."""
+    """Record a new complaint and open its first stage, whose clock starts on the day it was received.
+
+    The reference must match the council's configured reference pattern (``config.reference_pattern``),
+    so that a name or a date of birth is never recorded where the case system's reference belongs."""
     today = today or date.today()
     with audited(db, actor, "create complaint", "complaint") as change:
         require_officer(actor, "record complaints")
         problems: list[Problem] = []
         reference = new.reference
-        if db.execute("SELECT 1 FROM complaints WHERE reference = ? COLLATE NOCASE", [reference]).fetchone():
+        wrong_shape = reference_problem(reference, config.reference_pattern(db))
+        if wrong_shape:
+            problems.append(Problem("reference", reference, wrong_shape))
+        elif db.execute("SELECT 1 FROM complaints WHERE reference = ? COLLATE NOCASE", [reference]).fetchone():
             problems.append(Problem("reference", reference, "is already used by another complaint; each reference is unique"))
         not_in_future(problems, "received on", new.received_on, today)
         procedure = collect(problems, check_vocabulary, db, "procedure", new.procedure, field="procedure")

@@ -2,12 +2,12 @@
 
 The complaints officer records compliments for any area, a service manager for their own areas. The
 summary is a short description without personal details: names cannot be detected reliably, but an
-email address, a phone number or a postcode can, and those are refused.
+email address, a phone number, a postcode or a date of birth can (``rules.personal_data``), and those are
+refused.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import sqlite_utils
@@ -23,20 +23,8 @@ from .core import (
     require_role,
     service_area_id,
 )
+from ..rules.personal_data import personal_details_in
 from ..rules.roles import LEARNING_RECORDERS
-
-# What a summary must not hold; each pattern is named in the message the user reads.
-PERSONAL_DETAILS = [
-    ("an email address", re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")),
-    ("a phone number", re.compile(r"(?:\+44\s?|\b0)\d(?:[\s-]?\d){8,9}\b")),
-    ("a postcode", re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[ABD-HJLNP-UW-Z]{2}\b", re.IGNORECASE)),
-]
-
-
-def personal_details_in(text: str) -> list[str]:
-    """The kinds of personal detail found in ``text`` ('an email address', ...), empty when none."""
-    return [what for what, pattern in PERSONAL_DETAILS if pattern.search(text)]
-
 
 def record_compliment(db: sqlite_utils.Database, actor: Actor, new: NewCompliment, *, today: date | None = None) -> int:
     """Record a compliment with one or more categories; return its id."""

@@ -1,6 +1,6 @@
 """The configuration the complaints officer administers: the concern codes complaints are coded with
 (add, deactivate, reactivate), the timescales of each stage, and settings (the RAG report's Amber
-threshold).
+threshold, the pattern of complaint references).
 
 Every write follows the house pattern: permission check, validation, one audited transaction, and a
 version check on the row the officer read. Concern codes are never deleted, only deactivated, so the
@@ -22,7 +22,7 @@ from .core import (
     require_officer,
     update_versioned,
 )
-from ..rules import vocabulary
+from ..rules import personal_data, vocabulary
 
 
 MAX_AMBER_WORKING_DAYS = 20
@@ -186,3 +186,44 @@ def change_amber_threshold(db: sqlite_utils.Database, actor: Actor, read_version
                            "Reload to see their change, then make yours again.")
         change.before = {"key": "rag_amber_working_days", "value": before, "version": read_version}
         change.after = {"key": "rag_amber_working_days", "value": working_days, "version": read_version + 1}
+
+
+# --- the complaint reference pattern ---------------------------------------------------------------
+
+
+def describe_reference_pattern(pattern: str) -> str:
+    """What a reference of ``pattern`` may hold, in words (``rules.personal_data``), for the settings page."""
+    return personal_data.describe_reference_pattern(pattern)
+
+
+def reference_pattern_setting(db: sqlite_utils.Database) -> tuple[str, int]:
+    """The complaint reference pattern and the version of the setting (0 while the default applies)."""
+    row = db.execute("SELECT value, version FROM settings WHERE key = 'complaint_reference_pattern'").fetchone()
+    return (row[0], row[1]) if row else (config.reference_pattern(db), 0)
+
+
+def change_reference_pattern(db: sqlite_utils.Database, actor: Actor, read_version: int, pattern: str) -> None:
+    """Change the regular expression every new complaint reference must match (recorded or imported).
+
+    Complaints recorded already keep their references. ``read_version`` 0 is the default, not yet saved.
+    """
+    with audited(db, actor, "change setting", "setting") as change:
+        require_officer(actor, "change the complaint reference pattern")
+        pattern = (pattern or "").strip()
+        problem = personal_data.reference_pattern_problem(pattern)
+        if problem:
+            raise InvalidInput([Problem("reference pattern", pattern, problem)])
+        before, _ = reference_pattern_setting(db)
+        if read_version == 0:
+            # A database made before the setting existed holds no row for it: the first save adds one.
+            cursor = db.execute("INSERT OR IGNORE INTO settings (key, value, version) VALUES ('complaint_reference_pattern', ?, 1)",
+                                [pattern])
+        else:
+            cursor = db.execute("UPDATE settings SET value = ?, version = version + 1"
+                                " WHERE key = 'complaint_reference_pattern' AND version = ?", [pattern, read_version])
+        if cursor.rowcount == 0:
+            raise Conflict("Someone else changed the reference pattern after you opened it, so your change was not "
+                           "saved. Reload to see their change, then make yours again.")
+        change.before = {"key": "complaint_reference_pattern", "value": before, "version": read_version}
+        change.after = {"key": "complaint_reference_pattern", "value": pattern, "version": read_version + 1,
+                        "in_words": personal_data.describe_reference_pattern(pattern)}
