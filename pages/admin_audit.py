@@ -49,15 +49,13 @@ else:
     )
 
 
-def _export(filters: audit_log.AuditFilter = filters, who=actor) -> bytes:
-    # Runs on another thread when the button is clicked, so it opens its own connection.
-    connection = ui.open_db()
-    try:
-        return audit_log.audit_csv(connection, who, filters)
-    finally:
-        connection.close()
+def _export(connection, who, filters: audit_log.AuditFilter = filters) -> bytes:
+    # Runs at the click, on the connection and for the user widgets.download_data has checked again.
+    return audit_log.audit_csv(connection, who, filters)
 
 
 label = "Export this event as CSV" if total == 1 else f"Export these {total} events as CSV"
-st.download_button(label, data=_export, file_name=f"audit-log-{date.today()}.csv",
+st.download_button(label, data=widgets.download_data(_export, event="download audit log", entity="audit_events",
+                                                    file_name=f"audit-log-{date.today()}.csv"),
+                   file_name=f"audit-log-{date.today()}.csv",
                    mime="text/csv", icon=":material/download:", disabled=not total, key="audit_export")

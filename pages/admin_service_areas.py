@@ -4,6 +4,7 @@ area stays, deactivated, and the audit log lists every record the merge moved. C
 import streamlit as st
 
 from learning_tracker import ui, widgets
+from learning_tracker.escaping import md_escape
 from learning_tracker.services import service_areas
 
 db, actor = ui.page_context()
@@ -50,7 +51,8 @@ with merge_tab:
     if merge_id is not None and keep_id is not None:
         merge_version = widgets.version_read(f"area-{merge_id}", int(by_id.loc[merge_id, "version"]))
         keep_version = widgets.version_read(f"area-{keep_id}", int(by_id.loc[keep_id, "version"]))
-        sure = st.checkbox(f"Move everything of {names[merge_id]} to {names[keep_id]} and deactivate {names[merge_id]}",
+        merged, kept = md_escape(names[merge_id]), md_escape(names[keep_id])
+        sure = st.checkbox(f"Move everything of {merged} to {kept} and deactivate {merged}",
                            key="merge_sure")
         if st.button("Merge", type="primary", disabled=not sure, key="merge"):
             widgets.save(

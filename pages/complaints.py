@@ -276,7 +276,7 @@ if EXTENSION in panes:
             widgets.save(lambda: complaints.extend_stage(db, actor, complaint_id, read_version, parse(
                 StageExtension, {"extended_due_on": extended_on, "reason": reason})),
                 f"{reference_text}: the {open_stage['label']} is now due on {widgets.long_date(extended_on)}.",
-                (f"extended-{key}", f"extension-reason-{key}"))
+                (f"extended-{key}", f"extension-reason-{key}"), free_text={"Reason for the extension": reason})
 
 if ESCALATION in panes:
     with panes[ESCALATION], st.form(f"escalation-{key}"):
@@ -298,7 +298,8 @@ if WITHDRAWAL in panes:
         if st.form_submit_button("Withdraw the complaint"):
             widgets.save(lambda: complaints.withdraw(db, actor, complaint_id, read_version, parse(
                 Withdrawal, {"withdrawn_on": withdrawn_on, "note": note})),
-                f"{reference_text} is withdrawn; its open stage closed on {withdrawn_on:%d %B %Y}.")
+                f"{reference_text} is withdrawn; its open stage closed on {withdrawn_on:%d %B %Y}.",
+                free_text={"Note": note})
 
 if CONCERNS in panes:
     with panes[CONCERNS], st.form(f"concerns-{key}"):
@@ -306,7 +307,7 @@ if CONCERNS in panes:
                    "of times raised.")
         grid = st.columns(2)
         times = {
-            code: grid[index % 2].number_input(code, min_value=0, max_value=20, step=1, key=f"concern-{key}-{index}",
+            code: grid[index % 2].number_input(render.md_escape(code), min_value=0, max_value=20, step=1, key=f"concern-{key}-{index}",
                                                value=detail["concern_counts"].get(code, 0))
             for index, code in enumerate(codes)
         }

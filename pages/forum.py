@@ -7,6 +7,7 @@ from datetime import date
 import streamlit as st
 
 from learning_tracker import config, ui, widgets
+from learning_tracker.escaping import md_escape
 from learning_tracker.read import learning_and_actions
 from learning_tracker.models import ForumDecision, NewForumMeeting, parse
 from learning_tracker.reports import forum_pack
@@ -47,7 +48,8 @@ if can_record:
             def create() -> None:
                 st.session_state["forum_meeting"] = forum_services.create_meeting(
                     db, actor, parse(NewForumMeeting, {"held_on": held_on, "attendees": attendees}))
-            widgets.save(create, f"Meeting of {held_on:%-d %B %Y} set up.", ("forum_new_roles", "forum_new_others"))
+            widgets.save(create, f"Meeting of {held_on:%-d %B %Y} set up.", ("forum_new_roles", "forum_new_others"),
+                         free_text={"Other attendees": others})
 else:
     st.caption("You can read every meeting's pack and decisions; forum members and the complaints officer record them.")
 
@@ -73,11 +75,14 @@ pack = forum_pack.build(db, meeting_id, today=today, service_area_ids=learning_a
                         themes=tuple(chosen_themes))
 previous = f"the previous meeting ({pack.previous.title})" if pack.previous else "four weeks before (no earlier meeting)"
 st.caption(
-    f"Attendees: {', '.join(pack.meeting.attendees) or 'not recorded'}. New or changed since {previous}; overdue "
+    f"Attendees: {', '.join(md_escape(a) for a in pack.meeting.attendees) or 'not recorded'}. New or changed since {previous}; overdue "
     f"as of {pack.as_of:%-d %B %Y}; statuses as they stand now."
 )
 st.download_button(
-    "Download the pack (Word)", data=lambda: forum_pack.to_docx(pack),
+    "Download the pack (Word)",
+    data=widgets.download_data(lambda *_: forum_pack.to_docx(pack), event="download forum pack", entity="forum_meeting",
+                               entity_id=meeting_id,
+                               file_name=f"practice-improvement-forum-{pack.meeting.held_on.isoformat()}.docx"),
     file_name=f"practice-improvement-forum-{pack.meeting.held_on.isoformat()}.docx",
     mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     key="forum_pack_docx", on_click="ignore", icon=":material/description:",
@@ -108,7 +113,7 @@ if can_record and items:
         widgets.save(lambda: forum_services.record_decision(db, actor, meeting_id, parse(ForumDecision, {
             "item": item.kind, "item_id": item.id, "decision": decision, "note": note,
             "read_version": read_versions.get(item.id) if item.kind == "learning point" else None,
-        })), f"Recorded for {item.name}: {decision}.", ("forum_note",))
+        })), f"Recorded for {item.name}: {decision}.", ("forum_note",), free_text={"Note": note})
 elif can_record:
     st.caption("Nothing in this pack to decide on.")
 

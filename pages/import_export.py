@@ -9,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from learning_tracker import config, ui
+from learning_tracker import config, ui, widgets
 from learning_tracker.read import register, report_figures
 from learning_tracker.errors import DomainError
+from learning_tracker.escaping import md_escape
 from learning_tracker.services import backup, exporting, importing, permissions
 from learning_tracker.read.templates import TEMPLATES, template
 
@@ -69,8 +70,9 @@ def _values_form(table: importing.Table, mapping: importing.Mapping, form_key: s
             allowed = importing.allowed_values(db, tpl.column(field_name).coded)
             options = [LEAVE, *allowed]
             for value, meaning, close in found[:40]:
-                hint = f" (did you mean '{close}'?)" if close else ""
-                st.selectbox(f"{field_name}: '{value}'{hint}", options,
+                # The label quotes the file's own value: shown as written.
+                hint = f" (did you mean '{md_escape(close)}'?)" if close else ""
+                st.selectbox(f"{field_name}: '{md_escape(value)}'{hint}", options,
                              index=options.index(meaning) if meaning in options else 0,
                              key=_value_key(form_key, field_name, value))
         st.form_submit_button("Use these values")
@@ -123,7 +125,8 @@ def _show_plan(plan: importing.ImportPlan) -> None:
                                           ("Unchanged", "unchanged"), ("Errors", "errors")]):
         cell.metric(label, f"{counts[key]:,}")
     if plan.ignored_columns:
-        st.caption("Columns not imported (no template field is mapped to them): " + ", ".join(plan.ignored_columns))
+        st.caption("Columns not imported (no template field is mapped to them): "
+                   + ", ".join(md_escape(c) for c in plan.ignored_columns))
     if plan.problems:
         st.error(f"{len(plan.problems):,} problem{'s' if len(plan.problems) != 1 else ''} found: nothing will be "
                  "imported until the file is corrected. Each is listed with its row (as your spreadsheet numbers "
@@ -131,7 +134,10 @@ def _show_plan(plan: importing.ImportPlan) -> None:
         frame = pd.DataFrame([{"row": p.row, "column": p.field, "value": "" if p.value is None else str(p.value),
                                "problem": p.message} for p in plan.problems[:importing.MAX_PROBLEMS_SHOWN]])
         st.dataframe(frame, hide_index=True, width="stretch")
-        st.download_button("Download the error report (CSV)", importing.problems_csv(plan.problems),
+        st.download_button("Download the error report (CSV)",
+                           widgets.download_data(lambda *_: importing.problems_csv(plan.problems),
+                                                 event="download import errors", entity="import",
+                                                 file_name=f"{Path(plan.filename).stem}-errors.csv"),
                            file_name=f"{Path(plan.filename).stem}-errors.csv", mime="text/csv",
                            key="import_errors_download")
         return
@@ -152,7 +158,7 @@ def import_step() -> None:
     for flash in ("import_result", "import_flash"):
         message = st.session_state.pop(flash, None)
         if message:
-            st.success(message)
+            st.success(md_escape(message))  # names the file and the mapping as the user wrote them
     kind = st.selectbox("What the file holds", list(TEMPLATES), format_func=_labels, key="import_kind",
                         help="Import service areas and users first, then complaints, compliments, learning, actions.")
     tpl = template(kind)
@@ -165,7 +171,10 @@ def import_step() -> None:
         left, right = st.columns(2)
         for cell, fmt in ((left, "csv"), (right, "xlsx")):
             filename, data = exporting.template_file(db, kind, fmt)
-            cell.download_button(f"Download the template ({fmt.upper()})", data, file_name=filename,
+            cell.download_button(f"Download the template ({fmt.upper()})",
+                                 widgets.download_data(lambda *_, data=data: data, event="download template",
+                                                       entity="import_template", file_name=filename),
+                                 file_name=filename,
                                  key=f"template_{fmt}")
     upload = st.file_uploader("File to import (CSV or Excel)", type=["csv", "xlsx", "xlsm", "txt", "tsv"],
                               key="import_upload")
@@ -176,7 +185,7 @@ def import_step() -> None:
     try:
         table = importing.read_table(name, content, kind=kind)
     except DomainError as error:
-        st.error(str(error))
+        st.error(md_escape(error))  # names the uploaded file
         return
 
     saved = importing.saved_mappings(db, kind)
@@ -189,11 +198,11 @@ def import_step() -> None:
     form_key = hashlib.sha256(json.dumps([kind, choice, table.headers]).encode()).hexdigest()[:10]
     canonical = choice == GUESS and importing.is_canonical(kind, table.headers)
     if canonical:
-        st.success(f"The columns of {name} are the {tpl.label} template's.")
+        st.success(f"The columns of {md_escape(name)} are the {tpl.label} template's.")
         with st.expander("Change the column mapping"):
             mapping = _mapping_form(kind, table, base, form_key)
     else:
-        st.warning(f"The columns of {name} are not exactly the {tpl.label} template's: check the mapping below.")
+        st.warning(f"The columns of {md_escape(name)} are not exactly the {tpl.label} template's: check the mapping below.")
         mapping = _mapping_form(kind, table, base, form_key)
     missing = mapping.missing_required()
     if missing:
@@ -258,23 +267,26 @@ def export_step() -> None:
     ready = st.session_state.get("export_ready")
     if ready:
         filename, content, count = ready
-        st.download_button(f"Download {filename} ({count:,} rows)", content, file_name=filename, key="export_download")
+        st.download_button(f"Download {filename} ({count:,} rows)",
+                           widgets.download_data(lambda *_: content, event="download export", entity="export",
+                                                 file_name=filename),
+                           file_name=filename, key="export_download")
 
 
 def backup_step() -> None:
     st.markdown("A backup is a copy of the whole database as one file, taken safely while the app is in use. "
                 "Keep it somewhere safe: it holds every record. To put a backup back, the server's administrator "
                 "runs `learning-tracker restore FILE`, which keeps the replaced database beside it.")
-    if st.button("Prepare a backup", key="backup_prepare"):
-        try:
-            st.session_state["backup_ready"] = backup.backup_for_download(db, actor, ui.db_path())
-        except DomainError as error:
-            ui.show_error(error)
-    ready = st.session_state.get("backup_ready")
-    if ready:
-        filename, content = ready
-        st.download_button(f"Download {filename} ({len(content) / 1e6:.1f} MB)", content, file_name=filename,
-                           mime="application/vnd.sqlite3", key="backup_download")
+    # Taken only at the click, for a session checked again then (widgets.download_data); the backup service
+    # audits it. Nothing of it is kept in the session, so no copy of the database waits to be fetched.
+    filename = backup.download_name(ui.db_path())
+    st.download_button(
+        "Download a backup of the database",
+        widgets.download_data(lambda connection, who: backup.backup_for_download(
+            connection, who, ui.db_path(), filename=filename)[1],
+            event="download backup", entity="database", file_name=filename, service_audits=True),
+        file_name=filename, mime="application/vnd.sqlite3", key="backup_download", on_click="ignore",
+        icon=":material/download:")
 
 
 with import_tab:

@@ -83,7 +83,8 @@ def close_form(point: dict) -> None:
         note = st.text_input("Why it can close (e.g. the forum's decision)", key=f"close-note-{point['id']}")
         if st.form_submit_button("Close this learning point", key=f"close-button-{point['id']}"):
             widgets.save(lambda: learning_points.close_learning_point(db, actor, point["id"], read_version, note),
-                         f"Learning point {point['id']} is closed.", (f"close-note-{point['id']}",))
+                         f"Learning point {point['id']} is closed.", (f"close-note-{point['id']}",),
+                         free_text={"Why it can close": note})
 
 
 def learning_point_detail(point_id: int) -> None:
@@ -124,7 +125,7 @@ def learning_points_tab() -> None:
         label = (f"{row.id}: {row.service_area}, {row.theme} ({row.status}): {row.description[:80]} · "
                  f"{row.complaints} complaint{'s' if row.complaints != 1 else ''}, {row.actions} action"
                  f"{'s' if row.actions != 1 else ''}{overdue}")
-        with st.expander(label):
+        with st.expander(md_escape(label)):  # the label quotes the learning and its area in the users' words
             learning_point_detail(int(row.id))
 
 
@@ -144,7 +145,7 @@ def gaps_tab() -> None:
     st.dataframe(gaps, hide_index=True, column_config=COMPLAINT_COLUMNS)
     if permissions.records_learning(actor):
         chosen = st.selectbox("Record the learning for", gaps["reference"].tolist(), key="learning_gap_pick")
-        st.page_link("pages/record_learning.py", label=f"Record learning for {chosen}", icon=":material/edit_note:",
+        st.page_link("pages/record_learning.py", label=f"Record learning for {md_escape(chosen)}", icon=":material/edit_note:",
                      query_params={"complaint": chosen})
 
 

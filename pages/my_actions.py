@@ -36,7 +36,7 @@ if own_areas is None:
     responsible = (actor.id, ()) if scope == "Actions I own" else None
 else:
     responsible = (actor.id, own_areas)
-    st.caption("The actions you own and those of " + ", ".join(service_area_name(db, a) for a in own_areas) + ".")
+    st.caption("The actions you own and those of " + ", ".join(md_escape(service_area_name(db, a)) for a in own_areas) + ".")
 
 counts = learning_and_actions.action_counts(db, Filters(responsible=responsible), today)
 columns = st.columns(4)
@@ -91,7 +91,7 @@ def update_forms(action: dict, read_version: int) -> None:
     action_id, status = action["id"], action["status"]
     if not permissions.updates_action(actor, action):
         # Owned by this user but filed under another service area, whose people update it.
-        st.info(f"This action belongs to {action['service_area']}: its service managers and the complaints "
+        st.info(f"This action belongs to {md_escape(action['service_area'])}: its service managers and the complaints "
                 "officer update it.")
         return
     status_tab, note_tab, due_tab, evidence_tab = st.tabs(["Status", "Progress note", "Due date", "Evidence"])
@@ -108,12 +108,12 @@ def update_forms(action: dict, read_version: int) -> None:
                 if st.form_submit_button("Save status", type="primary"):
                     widgets.save(lambda: action_services.change_status(
                         db, actor, action_id, read_version, parse(StatusChange, {"status": new, "note": note})),
-                        f"Action {action_id} is now {new}.", (f"status-note-{action_id}",))
+                        f"Action {action_id} is now {new}.", (f"status-note-{action_id}",), free_text={"Note": note})
     with note_tab, st.form(f"note-form-{action_id}"):
         note = st.text_area("Progress note", key=f"note-{action_id}")
         if st.form_submit_button("Add note", type="primary"):
             widgets.save(lambda: action_services.add_note(db, actor, action_id, note),
-                 f"Note added to action {action_id}.", (f"note-{action_id}",))
+                 f"Note added to action {action_id}.", (f"note-{action_id}",), free_text={"Progress note": note})
     with due_tab, st.form(f"due-form-{action_id}"):
         due_on = st.date_input("New due date", value=date.fromisoformat(action["due_on"]), key=f"due-{action_id}",
                                format="DD/MM/YYYY")
@@ -121,7 +121,8 @@ def update_forms(action: dict, read_version: int) -> None:
         if st.form_submit_button("Move due date", type="primary"):
             widgets.save(lambda: action_services.change_due_date(
                 db, actor, action_id, read_version, parse(DueDateChange, {"due_on": due_on, "reason": reason})),
-                f"Action {action_id} is now due on {due_on:%d %B %Y}.", (f"due-{action_id}", f"due-reason-{action_id}"))
+                f"Action {action_id} is now due on {due_on:%d %B %Y}.", (f"due-{action_id}", f"due-reason-{action_id}"),
+                free_text={"Reason for moving it": reason})
     with evidence_tab:
         limit = int(config.setting(db, "evidence_max_bytes"))
         with st.form(f"evidence-form-{action_id}"):
@@ -136,7 +137,9 @@ def update_forms(action: dict, read_version: int) -> None:
                             "filename": upload.name if upload else None, "content": upload.getvalue() if upload else None}
                 widgets.save(lambda: action_services.add_evidence(db, actor, action_id, parse(Evidence, evidence)),
                      f"Evidence added to action {action_id}.",
-                     (f"evidence-description-{action_id}", f"evidence-link-{action_id}", f"evidence-file-{action_id}"))
+                     (f"evidence-description-{action_id}", f"evidence-link-{action_id}", f"evidence-file-{action_id}"),
+                     free_text={"What the evidence shows": description, "Link": link,
+                                "File name": upload.name if upload else None})
 
 
 def pick_action(filters: Filters, nothing: str, key: str, heading: str, details_key: str) -> tuple[dict, int] | None:
@@ -183,11 +186,11 @@ def awaiting_verification() -> None:
         if verify.form_submit_button("Verify", type="primary", key=f"verify-{action_id}"):
             widgets.save(lambda: action_services.change_status(
                 db, actor, action_id, read_version, parse(StatusChange, {"status": vocabulary.VERIFIED, "note": note})),
-                f"Action {action_id} is verified.", (f"verify-note-{action_id}",))
+                f"Action {action_id} is verified.", (f"verify-note-{action_id}",), free_text={"Note": note})
         if send_back.form_submit_button("Send back", key=f"send-back-{action_id}"):
             widgets.save(lambda: action_services.change_status(
                 db, actor, action_id, read_version, parse(StatusChange, {"status": vocabulary.IN_PROGRESS, "note": note})),
-                f"Action {action_id} was sent back to its owner.", (f"verify-note-{action_id}",))
+                f"Action {action_id} was sent back to its owner.", (f"verify-note-{action_id}",), free_text={"Note": note})
 
 
 if permissions.verifies_actions(actor):

@@ -23,7 +23,7 @@ as_of = left.date_input("As of", value=date.today(), key="rag_as_of", format="DD
 area_ids = None
 own_areas = permissions.own_service_areas(actor)
 if own_areas:
-    names = ", ".join(sorted(service_area_name(db, a) for a in own_areas))
+    names = ", ".join(render.md_escape(name) for name in sorted(service_area_name(db, a) for a in own_areas))
     every_area = right.toggle("Show every service area", key="rag_all_areas",
                               help=f"Off: only your service areas ({names}).")
     if not every_area:
@@ -40,10 +40,15 @@ for column, colour in zip(metrics[1:], rag_rule.RAG_ORDER):
 stamp = as_of.isoformat()
 downloads = st.columns(2)
 # Built only when clicked: the Excel file of a long list takes longer than the page itself.
-downloads[0].download_button("Download CSV", lambda: rag.to_csv(rows), file_name=f"rag-report-{stamp}.csv", mime="text/csv",
+downloads[0].download_button("Download CSV", widgets.download_data(
+    lambda *_: rag.to_csv(rows), event="download rag report", entity="report", file_name=f"rag-report-{stamp}.csv"),
+                             file_name=f"rag-report-{stamp}.csv", mime="text/csv",
                              icon=":material/download:", key="rag_csv")
 downloads[1].download_button(
-    "Download Excel", lambda: rag.to_excel(rows, as_of, amber_working_days=amber), file_name=f"rag-report-{stamp}.xlsx",
+    "Download Excel", widgets.download_data(lambda *_: rag.to_excel(rows, as_of, amber_working_days=amber),
+                                            event="download rag report", entity="report",
+                                            file_name=f"rag-report-{stamp}.xlsx"),
+    file_name=f"rag-report-{stamp}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:", key="rag_xlsx")
 
 if not rows:

@@ -66,16 +66,17 @@ if not reference:
 
 complaint = learning_and_actions.complaint_learning(db, reference)
 if complaint is None:
-    st.error(f"No complaint has the reference '{reference}'. Check it in the council's case system.")
+    # The reference may come from the address (?complaint=): shown as written, never as a link or image.
+    st.error(f"No complaint has the reference '{md_escape(reference)}'. Check it in the council's case system.")
     st.stop()
 
 read_version = widgets.version_read(f"complaint:{complaint['id']}", complaint["version"])
 ref = complaint["reference"]
-st.subheader(f"Complaint {ref}")
+st.subheader(f"Complaint {md_escape(ref)}")
 facts = st.columns(4)
 received = date.fromisoformat(complaint["received_on"][:10])
 facts[0].metric("Received", f"{received.day} {received:%b %Y}")  # a long month would be cut short here
-facts[1].metric("Service area", complaint["service_area"])
+facts[1].metric("Service area", md_escape(complaint["service_area"]))
 facts[2].metric("Procedure", complaint["procedure"])
 facts[3].metric("Outcome", complaint["outcome"] or "open")
 if complaint["outcome"] is None:
@@ -85,7 +86,7 @@ elif not complaint["learning_expected"]:
     st.info(f"This complaint was {complaint['outcome']}. Learning is expected from upheld and partly upheld "
             "complaints, but you may still record it.")
 if my_areas and complaint["service_area_id"] not in my_areas:
-    st.warning(f"This complaint belongs to {complaint['service_area']}: you can record learning only for your own "
+    st.warning(f"This complaint belongs to {md_escape(complaint['service_area'])}: you can record learning only for your own "
                "service areas.")
 
 points = complaint["learning_points"]
@@ -122,7 +123,7 @@ with new_tab, st.form("new_learning_point"):
             db, actor, parse(NewLearningPoint, {"service_area": area, "theme": theme, "description": description,
                                                 "complaint_references": references}), {ref: read_version}),
              f"Learning point recorded for {', '.join(references)}. Add its improvement actions next.",
-             ("new_point_description", "new_point_others"))
+             ("new_point_description", "new_point_others"), free_text={"What was learnt": description})
 
 with link_tab:
     search = st.text_input("Find a learning point (words from it, its theme or service area)", key="link_search")
@@ -149,7 +150,8 @@ with none_tab:
         if st.form_submit_button("Record no learning identified", type="primary"):
             widgets.save(lambda: learning_points.record_no_learning(
                 db, actor, ref, read_version, parse(NoLearningDecision, {"reason": reason})),
-                 f"Recorded for {ref}: no learning identified.", (f"no_learning_reason-{complaint['id']}",))
+                 f"Recorded for {ref}: no learning identified.", (f"no_learning_reason-{complaint['id']}",),
+                 free_text={"Why no learning was identified": reason})
 
 with action_tab:
     if points.empty:
@@ -170,4 +172,5 @@ with action_tab:
                 widgets.save(lambda: action_services.create_action(db, actor, parse(NewAction, {
                     "learning_point_id": point_id, "description": description, "owner_email": owner,
                     "service_area": action_area, "due_on": due_on, "priority": priority})),
-                     f"Action added to learning point {point_id}.", ("action_description",))
+                     f"Action added to learning point {point_id}.", ("action_description",),
+                     free_text={"Improvement action": description})

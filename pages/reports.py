@@ -8,7 +8,7 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from learning_tracker import charts, ui
+from learning_tracker import charts, ui, widgets
 from learning_tracker.read import report_figures
 from learning_tracker.reports import annual, quarterly, render
 from learning_tracker.services import permissions
@@ -35,13 +35,18 @@ def show_warnings(warnings: list[dict], checks_made: int | None) -> None:
 def downloads(document: Callable[[], render.Document], figures: dict, about: list, stem: str, key: str) -> None:
     """Each file is built when its button is clicked, from the figures already computed (no database)."""
     columns = st.columns(4)
-    columns[0].download_button("Word", lambda: render.to_docx(document()), file_name=f"{stem}.docx", mime=WORD,
+    def data(build: Callable[[], bytes | str], suffix: str):
+        # Built and audited at the click, once the session is checked again (widgets.download_data).
+        return widgets.download_data(lambda *_: build(), event=f"download {key} report", entity="report",
+                                     file_name=f"{stem}.{suffix}")
+
+    columns[0].download_button("Word", data(lambda: render.to_docx(document()), "docx"), file_name=f"{stem}.docx", mime=WORD,
                                icon=":material/download:", key=f"{key}_docx")  # fmt: skip
-    columns[1].download_button("Excel", lambda: render.to_xlsx(document(), about), file_name=f"{stem}.xlsx",
+    columns[1].download_button("Excel", data(lambda: render.to_xlsx(document(), about), "xlsx"), file_name=f"{stem}.xlsx",
                                mime=EXCEL, icon=":material/download:", key=f"{key}_xlsx")  # fmt: skip
-    columns[2].download_button("Markdown", lambda: render.to_markdown(document()), file_name=f"{stem}.md",
+    columns[2].download_button("Markdown", data(lambda: render.to_markdown(document()), "md"), file_name=f"{stem}.md",
                                mime="text/markdown", icon=":material/download:", key=f"{key}_md")  # fmt: skip
-    columns[3].download_button("JSON", lambda: render.to_json(figures), file_name=f"{stem}.json",
+    columns[3].download_button("JSON", data(lambda: render.to_json(figures), "json"), file_name=f"{stem}.json",
                                mime="application/json", icon=":material/download:", key=f"{key}_json")  # fmt: skip
 
 

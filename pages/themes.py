@@ -4,8 +4,9 @@ and downloads (PNG, SVG, CSV). Read by every role."""
 
 import streamlit as st
 
-from learning_tracker import charts, config, ui
+from learning_tracker import charts, config, ui, widgets
 from learning_tracker.read import report_figures, learning_and_actions, themes
+from learning_tracker.escaping import csv_bytes
 from learning_tracker.reports.render import md_escape
 from learning_tracker.rules import periods
 
@@ -57,11 +58,20 @@ def show(key: str, chart, table, reading: str, column_config: dict | None = None
         st.dataframe(table, hide_index=True, column_config=column_config or {})
     buttons = st.columns(3)
     # PNG and SVG are rendered only when asked for (vl-convert takes a moment per chart).
-    buttons[0].download_button("Chart as PNG", data=lambda: charts.to_png(chart), file_name=f"{key}.png",
+    def data(build, suffix: str, what: str):
+        # Built and audited at the click, once the session is checked again (widgets.download_data).
+        return widgets.download_data(lambda *_: build(), event=f"download themes {what}", entity="report",
+                                     file_name=f"{key}.{suffix}")
+
+    buttons[0].download_button("Chart as PNG", data=data(lambda: charts.to_png(chart), "png", "chart"), file_name=f"{key}.png",
                                mime="image/png", key=f"{key}_png", on_click="ignore", icon=":material/image:")
-    buttons[1].download_button("Chart as SVG", data=lambda: charts.to_svg(chart), file_name=f"{key}.svg",
+    buttons[1].download_button("Chart as SVG", data=data(lambda: charts.to_svg(chart), "svg", "chart"), file_name=f"{key}.svg",
                                mime="image/svg+xml", key=f"{key}_svg", on_click="ignore", icon=":material/draw:")
-    buttons[2].download_button("Data as CSV", data=table.to_csv(index=False), file_name=f"{key}.csv", mime="text/csv",
+    # The table holds category and service area names as the council typed them: written safe for a spreadsheet.
+    buttons[2].download_button("Data as CSV",
+                               data=data(lambda: csv_bytes(table.columns, table.itertuples(index=False, name=None)),
+                                         "csv", "data"),
+                               file_name=f"{key}.csv", mime="text/csv",
                                key=f"{key}_csv", on_click="ignore", icon=":material/table:")
 
 

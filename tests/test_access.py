@@ -52,11 +52,14 @@ from learning_tracker.services import (
     complaints,
     compliments,
     configuration,
+    downloads,
     exporting,
     forum,
     importing,
     learning_points,
+    retention,
     service_areas,
+    subject_access,
     users,
 )
 from learning_tracker.rules import roles
@@ -122,6 +125,7 @@ DESIGN_ROLES = {
     "admin_codes.py": {COMPLAINTS_OFFICER},
     "admin_settings.py": {COMPLAINTS_OFFICER},
     "admin_audit.py": {COMPLAINTS_OFFICER},
+    "admin_retention.py": {COMPLAINTS_OFFICER},  # personal data kept only as long as allowed
 }
 VIEWER_READS = ["dashboard.py", "themes.py", "reports.py"]  # "reads the monitoring dashboard, themes and reports"
 
@@ -320,6 +324,15 @@ WRITE_CASES = [
         w.db, a, importing.Mapping("complaints", {"reference": "Ref"}), "Case system")),
     # Signing out is the auth service's (now with the other services): anyone may end their own session.
     WriteCase(auth.sign_out, ANYONE, act=lambda w, a, _: auth.sign_out(w.db, a)),
+    # Every download is audited, whoever makes it (the page decides who may see the file).
+    WriteCase(downloads.record_download, ANYONE, act=lambda w, a, _: downloads.record_download(
+        w.db, a, "download rag report", "report", file="rag-report.csv")),
+    # Personal data: the reference pattern, retention and subject access are the officer's.
+    WriteCase(configuration.change_reference_pattern, ONLY_OFFICER, lambda w, a, _: configuration.change_reference_pattern(
+        w.db, a, configuration.reference_pattern_setting(w.db)[1], r"[A-Z0-9/-]{1,20}")),
+    WriteCase(retention.apply_retention, ONLY_OFFICER, lambda w, a, _: retention.apply_retention(w.db, a, TODAY)),
+    WriteCase(subject_access.subject_access_file, ONLY_OFFICER, prepare=lambda w: _complaint(w),
+              act=lambda w, a, _: subject_access.subject_access_file(w.db, a, "WEST-1")),
     WriteCase(service_areas.add_service_area, ONLY_OFFICER, lambda w, a, _: service_areas.add_service_area(w.db, a, "Team North")),
     WriteCase(service_areas.rename_service_area, ONLY_OFFICER, lambda w, a, _: service_areas.rename_service_area(
         w.db, a, w.east, _version(w, "service_areas", w.east), "Team East and North")),

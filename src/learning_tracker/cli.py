@@ -133,6 +133,19 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("destination", metavar="DEST", help="a new file, or a folder to put a dated copy in")
     restore = with_db(sub.add_parser("restore", help="replace the database with a backup (the replaced one is kept)"))
     restore.add_argument("source", metavar="SRC", help="a backup made by `learning-tracker backup`")
+    retention = with_db(sub.add_parser(
+        "retention", help="list (or, with --apply, anonymise) the closed complaints past their retention period"))
+    retention.add_argument("--as-of", type=_iso_date, metavar="DATE", help="the day to apply retention on (default: today)")
+    retention.add_argument("--apply", action="store_true",
+                           help="anonymise them: references replaced by tokens, free text removed, audit log redacted")
+    subject_access = with_db(sub.add_parser(
+        "subject-access", help="gather everything held about one complaint into a JSON file"))
+    subject_access.add_argument("reference", metavar="REFERENCE", help="the complaint's reference")
+    subject_access.add_argument("--output", required=True, metavar="FILE", help="the JSON file to write")
+    audit = sub.add_parser("audit", help="the audit log: check that no event was changed, removed or slipped in")
+    audit_actions = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    with_db(audit_actions.add_parser(
+        "verify", help="check the audit log's hash chain; names the first event that breaks it (exit 1)"))
     return parser
 
 
@@ -186,7 +199,7 @@ def _reminders(args: argparse.Namespace) -> int:
     if args.send and settings is None:
         raise CommandError(reminders.NOT_SET_UP)
     as_of = args.as_of or date.today()
-    db = database.connect(path)
+    db = database.connect(path, create=False)
     try:
         digests = reminders.digests(db, as_of)
     finally:
@@ -212,7 +225,7 @@ def _rag(args: argparse.Namespace) -> int:
     if not path.exists():
         raise CommandError(f"{path} does not exist; create it with `learning-tracker init` or `learning-tracker demo`.")
     as_of = args.as_of or date.today()
-    db = database.connect(path)
+    db = database.connect(path, create=False)
     try:
         rows = open_stages.rag_rows(db, as_of)
     except ValueError as error:  # a date outside the working-day calendar
@@ -237,10 +250,11 @@ def _read_password(args: argparse.Namespace) -> str | None:
 
 
 def _existing_db(args: argparse.Namespace):
+    """The database the command changes or reads; never created here (only init and demo create one)."""
     path = _db_path(args)
     if not path.exists():
         raise CommandError(f"{path} does not exist; create it with `learning-tracker init` first.")
-    return database.connect(path)
+    return database.connect(path, create=False)
 
 
 @command("users")
@@ -292,7 +306,7 @@ def _report(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise CommandError(str(error)) from None
     as_of = args.as_of or date.today()
-    db = database.connect(path)
+    db = database.connect(path, create=False)
     try:
         if not report_figures.year_holds_records(db, args.year):
             raise CommandError(f"No complaints or compliments are recorded in {args.year}, so there is nothing to report.")
@@ -407,7 +421,9 @@ def _export(args: argparse.Namespace) -> int:
 def _backup(args: argparse.Namespace) -> int:
     from .services import backup
 
-    written = backup.backup_to(_db_path(args), args.destination)
+    from .services.users import command_line_actor
+
+    written = backup.backup_file(_db_path(args), args.destination, actor=command_line_actor())
     print(f"Backed up {_db_path(args)} to {written}.")
     return 0
 
@@ -421,6 +437,63 @@ def _restore(args: argparse.Namespace) -> int:
     kept = backup.restore(args.source, target, actor=command_line_actor())
     print(f"Restored {target} from {args.source}"
           + (f"; the database it replaced is kept as {kept}." if kept else "."))
+    return 0
+
+
+@command("audit")
+def _audit(args: argparse.Namespace) -> int:
+    from .services import audit_chain
+
+    db = _existing_db(args)
+    try:
+        check = audit_chain.verify(db)
+    finally:
+        db.close()
+    if not check.intact:
+        print(f"learning-tracker: {check.sentence()}", file=sys.stderr)
+        return 1
+    print(check.sentence())
+    return 0
+
+
+@command("retention")
+def _retention(args: argparse.Namespace) -> int:
+    from .services import retention
+    from .services.users import command_line_actor
+
+    as_of = args.as_of or date.today()
+    db = _existing_db(args)
+    try:
+        if args.apply:
+            print(retention.apply_retention(db, command_line_actor(), as_of).sentence())
+            return 0
+        years = retention.retention_years(db)
+        due = retention.due_for_retention(db, as_of)
+    finally:
+        db.close()
+    for row in due.itertuples():
+        print(f"{row.reference}\t{row.service_area}\t{row.procedure}\treceived {row.received_on}\t"
+              f"closed {row.closed_on}\tdue {row.due_on}")
+    count = len(due)
+    print(f"{count} closed complaint{'s are' if count != 1 else ' is'} past the retention period on {as_of.isoformat()} "
+          f"(closed more than {years} years before)"
+          + ("; add --apply to anonymise them." if count else "; nothing to anonymise."))
+    return 0
+
+
+@command("subject-access")
+def _subject_access(args: argparse.Namespace) -> int:
+    from .services import subject_access
+    from .services.users import command_line_actor
+
+    db = _existing_db(args)
+    try:
+        _, content = subject_access.subject_access_file(db, command_line_actor(), args.reference)
+    finally:
+        db.close()
+    with database.private_files():  # it holds a child's records: readable by this account only
+        Path(args.output).write_bytes(content)
+    print(f"Wrote everything held about complaint {args.reference.strip()} to {args.output}.")
     return 0
 
 

@@ -7,14 +7,19 @@ shipped: add a new one.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import sqlite3
+import threading
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
 import sqlite_utils
+
+from .errors import DomainError
 
 DEFAULT_DB_PATH = Path("data") / "learning_tracker.db"
 BUSY_TIMEOUT_MS = 10_000
@@ -25,25 +30,118 @@ def default_db_path() -> Path:
     return Path(os.environ.get("LEARNING_TRACKER_DB") or DEFAULT_DB_PATH)
 
 
-def connect(path: str | os.PathLike, *, migrate_schema: bool = True) -> sqlite_utils.Database:
+class DatabaseMissing(DomainError):
+    """There is no database at the path given, and the caller may only open an existing one."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(
+            f"There is no database at {path}, so nothing was opened or created. If the path is mistyped, correct "
+            f"--db or LEARNING_TRACKER_DB; to start one, run `learning-tracker init --db {path}` (empty, for real "
+            f"records) or `learning-tracker demo --db {path}` (the demo data)."
+        )
+
+
+def connect(path: str | os.PathLike, *, migrate_schema: bool = True, create: bool = True) -> sqlite_utils.Database:
     """Open the database at ``path`` with WAL, foreign keys and a busy timeout, migrated to the latest schema.
 
+    With ``create=False`` only an existing database is opened: a missing one raises ``DatabaseMissing``
+    instead of being created (with its folders) as an empty one. The app and the commands that read or
+    change existing records open it so, since a mistyped path must fail, not start an empty database.
     Open one per script run or per operation; a connection is never shared across Streamlit threads.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(path)
+        target: str | Path = path
+    elif not path.is_file():
+        raise DatabaseMissing(path)
+    else:
+        # mode=rw: SQLite itself refuses to create the file, so a database removed since the check above
+        # is not quietly replaced by an empty one.
+        target = f"{path.resolve().as_uri()}?mode=rw"
     # isolation_level=None: we issue BEGIN IMMEDIATE ourselves so that a write takes the lock up front
     # instead of failing half-way with "database is locked" when it upgrades a read lock.
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    try:
+        conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False,
+                               uri=not create)
+    except sqlite3.OperationalError:
+        if not create and not path.is_file():
+            raise DatabaseMissing(path) from None
+        raise
     db = sqlite_utils.Database(conn)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA foreign_keys = ON")
+    # INSERT OR REPLACE deletes the row it replaces; with recursive triggers on, that deletion fires the
+    # delete triggers too, so a replace cannot slip past the audit log's append-only triggers.
+    db.execute("PRAGMA recursive_triggers = ON")
+    _private_sidecars(path)
     _register_functions(conn)
     if migrate_schema:
         migrate(db)
     return db
+
+
+# --- files readable by their owner only ----------------------------------------------------------
+
+#: The database, its -wal and -shm files, backups and the copies a restore keeps hold children's records:
+#: only the account that runs the app may read them.
+PRIVATE_FILE_MODE = 0o600
+# The umask is the whole process's: one thread at a time changes it, and puts it back.
+_UMASK_LOCK = threading.RLock()
+
+
+@contextmanager
+def private_files() -> Iterator[None]:
+    """Files created inside (by this process) are readable and writable by their owner only (umask 077)."""
+    with _UMASK_LOCK:
+        previous = os.umask(0o077)
+        try:
+            yield
+        finally:
+            os.umask(previous)
+
+
+def make_private(path: str | os.PathLike) -> None:
+    """Make ``path`` readable and writable by its owner only, when it exists and this account owns it."""
+    try:
+        os.chmod(path, PRIVATE_FILE_MODE)
+    except (FileNotFoundError, PermissionError):
+        pass
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty database file (SQLite takes an empty file as an empty database) readable by its
+    owner only, unless it exists; SQLite gives the -wal and -shm files it makes the database's mode."""
+    if path.exists():
+        return
+    with private_files():
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+        except FileExistsError:  # another process created it meanwhile: theirs stands
+            pass
+
+
+def _private_sidecars(path: Path) -> None:
+    """-wal and -shm files left readable by others (by an older version, or copied in) are made the owner's
+    only, when the database itself is. A database an administrator opened to a group keeps its sidecars
+    as readable as itself, or that group could not read it."""
+    try:
+        database_mode = path.stat().st_mode
+    except OSError:
+        return
+    if database_mode & 0o077:
+        return
+    for suffix in ("-wal", "-shm"):
+        sidecar = Path(f"{path}{suffix}")
+        try:
+            if sidecar.stat().st_mode & 0o077:
+                make_private(sidecar)
+        except OSError:
+            continue
 
 
 def _register_functions(conn: sqlite3.Connection) -> None:
@@ -367,6 +465,92 @@ def _import_mappings(db: sqlite_utils.Database) -> None:
     )
 
 
+def _session_epoch(db: sqlite_utils.Database) -> None:
+    """When a user's password was last changed or reset: a session that signed in before then has ended,
+    so a password reset shuts out whoever may have learnt the old one (ISO UTC with microseconds, since a
+    sign-in and a reset can fall in the same second). NULL until the first change."""
+    db.execute("ALTER TABLE users ADD COLUMN sessions_valid_from TEXT")
+
+
+# --- the audit log's hash chain (migration 0006) ---------------------------------------------------
+
+#: What an audit event's ``content_hash`` covers, in this order.
+AUDIT_CONTENT_COLUMNS = ("id", "at", "user_id", "user_email", "event", "entity", "entity_id", "outcome", "before",
+                         "after", "message")
+#: The chain hash taken as the one "before" the first event.
+AUDIT_CHAIN_START = "0" * 64
+#: The only event that may redact others (see ``_audit_chain``).
+RETENTION_EVENT = "retention"
+
+
+def audit_content_hash(values) -> str:
+    """SHA-256 (hex) of an event's content: the values of ``AUDIT_CONTENT_COLUMNS`` in order, as stored,
+    written as compact ASCII JSON (so the same stored values always give the same hash)."""
+    canonical = json.dumps(list(values), ensure_ascii=True, separators=(",", ":"),
+                           default=lambda v: v.hex() if isinstance(v, bytes) else str(v))
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def audit_chain_hash(previous_chain_hash: str | None, content_hash: str) -> str:
+    """SHA-256 (hex) of the previous event's chain hash followed by this event's content hash: an event
+    removed, inserted or reordered breaks every chain hash after it."""
+    return hashlib.sha256(((previous_chain_hash or AUDIT_CHAIN_START) + content_hash).encode("ascii")).hexdigest()
+
+
+_AUDIT_TRIGGERS = f"""
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+WHEN NOT (
+    OLD.redacted_by IS NULL AND NEW.redacted_by IS NOT NULL AND NEW.redacted_by > OLD.id
+    AND NEW.id IS OLD.id AND NEW.at IS OLD.at AND NEW.user_id IS OLD.user_id AND NEW.user_email IS OLD.user_email
+    AND NEW.event IS OLD.event AND NEW.entity IS OLD.entity AND NEW.entity_id IS OLD.entity_id
+    AND NEW.outcome IS OLD.outcome AND NEW.content_hash IS OLD.content_hash AND NEW.chain_hash IS OLD.chain_hash
+    AND EXISTS (
+        SELECT 1 FROM audit_events AS retention, json_each(retention.after, '$.redacted_events') AS listed
+        WHERE retention.id = NEW.redacted_by AND retention.event = '{RETENTION_EVENT}' AND listed.value = OLD.id
+    )
+)
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: only a retention event that lists an event may redact it'); END;
+CREATE TRIGGER audit_events_no_replace BEFORE INSERT ON audit_events
+WHEN EXISTS (SELECT 1 FROM audit_events WHERE id = NEW.id)
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: an event with this id is recorded already'); END;
+"""
+
+
+def _audit_chain(db: sqlite_utils.Database) -> None:
+    """A tamper-evident audit log. Each event gets a ``content_hash`` (``audit_content_hash``) and a
+    ``chain_hash`` (``audit_chain_hash`` of the previous event's); ``services.core.record_audit`` writes
+    both for every new event and the events already recorded are chained here, in id order.
+
+    Triggers refuse a DELETE, an INSERT over an existing id (INSERT OR REPLACE would otherwise delete the
+    old row without firing the delete trigger) and every UPDATE but one, the redaction rule for retention:
+    an UPDATE may set ``redacted_by`` from NULL to the id of a later event whose event is 'retention' and
+    whose ``after`` lists this event's id in ``redacted_events``; it may then change ``before``, ``after``
+    and ``message`` only, and must leave ``content_hash`` and ``chain_hash`` as they are (so the chain
+    still verifies over the stored hashes). ``services.audit_chain.verify`` checks the same rule.
+    """
+    db.execute("ALTER TABLE audit_events ADD COLUMN content_hash TEXT")
+    db.execute("ALTER TABLE audit_events ADD COLUMN chain_hash TEXT")
+    db.execute("ALTER TABLE audit_events ADD COLUMN redacted_by INTEGER REFERENCES audit_events(id)")
+    # Chaining the events already recorded is the last plain update the log takes; the trigger that
+    # refuses updates is replaced below by the one that lets a retention redaction through.
+    db.execute("DROP TRIGGER audit_events_no_update")
+    previous, last_id = None, 0
+    while True:
+        rows = db.execute(f"SELECT {', '.join(AUDIT_CONTENT_COLUMNS)} FROM audit_events WHERE id > ? ORDER BY id "
+                          "LIMIT 5000", [last_id]).fetchall()
+        if not rows:
+            break
+        hashes = []
+        for row in rows:
+            content = audit_content_hash(row)
+            previous = audit_chain_hash(previous, content)
+            hashes.append((content, previous, row[0]))
+        db.conn.executemany("UPDATE audit_events SET content_hash = ?, chain_hash = ? WHERE id = ?", hashes)
+        last_id = rows[-1][0]
+    for statement in _split_sql(_AUDIT_TRIGGERS):
+        db.execute(statement)
+
+
 def _split_sql(script: str) -> list[str]:
     """Split a schema script into statements, keeping trigger bodies (which hold ``;``) whole."""
     statements, current = [], []
@@ -388,6 +572,8 @@ MIGRATIONS: list[Migration] = [
     ("0002_default_configuration", _default_configuration),
     ("0003_compliment_indexes", _compliment_indexes),
     ("0004_import_mappings", _import_mappings),
+    ("0005_session_epoch", _session_epoch),
+    ("0006_audit_chain", _audit_chain),
 ]
 
 

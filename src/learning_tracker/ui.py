@@ -26,15 +26,21 @@ from .services import auth
 from . import db as database
 from .db import transaction
 from .errors import Conflict, DomainError, InvalidInput, NotFound, Refused
+from .escaping import md_escape
 from .services.core import Actor, load_actor, record_audit
 from .rules import roles
 
 USER_KEY = "user_id"
 LAST_ACTIVITY_KEY = "last_activity"
+SIGNED_IN_AT_KEY = "signed_in_at"
 _NOTICE_KEY = "_sign_in_notice"
 _SSO_REFUSED_KEY = "_sso_refused"
 
 DEMO_BANNER = "Demo data: figures from a published annual report and made-up current cases. No real people."
+PASSWORD_CHANGED_NOTICE = (
+    "You were signed out because your password was changed or reset after you signed in here. "
+    "Sign in again with the new password; if you did not change it, tell the complaints officer."
+)
 
 
 def db_path() -> Path:
@@ -42,8 +48,18 @@ def db_path() -> Path:
 
 
 def open_db() -> sqlite_utils.Database:
-    """A connection for this script run; Streamlit may run the next one on another thread."""
-    return database.connect(db_path())
+    """A connection for this script run; Streamlit may run the next one on another thread.
+
+    The app never creates a database: a missing or mistyped path would otherwise start an empty one (or,
+    before, the demo with its password-less picker) that records could then be put in. The run stops with
+    what is missing and the command that creates it; only `make run`, `learning-tracker demo` and
+    `learning-tracker init` create one.
+    """
+    try:
+        return database.connect(db_path().absolute(), create=False)
+    except database.DatabaseMissing as missing:
+        st.error(f"The app has not started: it has no database to open. {missing}", icon=":material/error:")
+        st.stop()
 
 
 def current_actor(db: sqlite_utils.Database) -> Actor | None:
@@ -55,6 +71,32 @@ def current_actor(db: sqlite_utils.Database) -> Actor | None:
         return load_actor(db, user_id)
     except NotFound:
         st.session_state.pop(USER_KEY, None)
+        return None
+
+
+def session_actor(db: sqlite_utils.Database, session: Any, now: datetime | None = None) -> Actor | None:
+    """The user a session still speaks for, checked again away from a page run (say, when a download is
+    clicked, which runs no page): the checks ``_sign_in_state`` and ``current_actor`` make on every run.
+    None when nobody is signed in, the sign-in settings are broken, the session has been idle longer than
+    the time-out (an unknown last activity counts as idle, since every run records it), the user's password
+    was changed or reset after the session signed in, or the user has been deactivated. ``session`` is the session's state, read now (anything with ``get``)."""
+    try:
+        settings = auth_settings(db)
+    except DomainError:
+        return None
+    user_id = session.get(USER_KEY)
+    if user_id is None:
+        return None
+    if settings.provider != auth.DEMO:
+        last = session.get(LAST_ACTIVITY_KEY)
+        if last is None or auth.idle_expired(last, now or datetime.now(timezone.utc), settings.idle_minutes):
+            return None
+    signed_in_at = session.get(SIGNED_IN_AT_KEY)
+    if signed_in_at is not None and auth.session_ended_by_password_change(db, user_id, signed_in_at):
+        return None
+    try:
+        return load_actor(db, user_id)
+    except NotFound:
         return None
 
 
@@ -134,6 +176,14 @@ def _sign_in_state(db: sqlite_utils.Database) -> SignIn:
             _end_session(db, settings, f"signed out after {settings.idle_minutes} minutes without activity",
                          notice=f"You were signed out after {settings.idle_minutes} minutes without activity. "
                                 "Sign in again to carry on.")
+    if st.session_state.get(USER_KEY) is not None:
+        # The password form records when the session signed in; a session signed in another way (single
+        # sign-on) counts from its first run, so any later password change or reset ends it too.
+        if st.session_state.get(SIGNED_IN_AT_KEY) is None:
+            st.session_state[SIGNED_IN_AT_KEY] = now
+        if auth.session_ended_by_password_change(db, st.session_state[USER_KEY], st.session_state[SIGNED_IN_AT_KEY]):
+            _end_session(db, settings, "signed out: the password was changed or reset after this session signed in",
+                         notice=PASSWORD_CHANGED_NOTICE)
     problem = None
     if settings.provider == auth.SSO and st.session_state.get(USER_KEY) is None:
         problem = _sso_user(db, settings)
@@ -225,12 +275,16 @@ def _password_form(db: sqlite_utils.Database) -> None:
         password = st.text_input("Password", type="password", key="sign_in_password", autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
+        # Taken before the password is checked: a reset landing while it is checked ends this session
+        # rather than letting the old password in.
+        started = datetime.now(timezone.utc)
         try:
             actor = auth.sign_in(db, email, password)
         except DomainError as error:
             st.error(str(error))
             return
         st.session_state[USER_KEY] = actor.id
+        st.session_state[SIGNED_IN_AT_KEY] = started
         st.session_state[LAST_ACTIVITY_KEY] = datetime.now(timezone.utc)
         st.rerun()
 
@@ -259,7 +313,7 @@ def account_sidebar(db: sqlite_utils.Database, state: SignIn) -> None:
     if actor is None or settings is None or settings.provider == auth.DEMO:
         return
     with st.sidebar:
-        st.caption(f"Signed in as {actor.name} ({roles.ROLES[actor.role].lower()})")
+        st.caption(f"Signed in as {md_escape(actor.name)} ({roles.ROLES[actor.role].lower()})")
         if settings.provider == auth.LOCAL:
             with st.popover("Change my password", icon=":material/key:"):
                 _change_password_form(db, actor)
@@ -281,10 +335,12 @@ def _change_password_form(db: sqlite_utils.Database, actor: Actor) -> None:
                 st.error("The two new passwords are not the same; nothing was changed.")
                 return
             try:
-                users.change_own_password(db, actor, current, new)
+                ended = users.change_own_password(db, actor, current, new)
             except DomainError as error:
                 show_error(error)
                 return
+            # The change ends the user's other sessions, not this one.
+            st.session_state[SIGNED_IN_AT_KEY] = ended
             st.success("Your password has been changed.")
 
 
@@ -336,12 +392,16 @@ def _through_the_entry_point() -> None:
 
 
 def show_error(error: DomainError) -> None:
-    """Show a domain error in the users' words: what went wrong and what to do."""
+    """Show a domain error in the users' words: what went wrong and what to do.
+
+    The message quotes what the user typed or what is stored (a reference, a name, a file's value), so it is
+    shown as written (``md_escape``): a value can never become a link, an image or formatting here.
+    """
     if isinstance(error, InvalidInput):
-        st.error("Nothing was saved. Please correct:\n\n" + "\n".join(f"- {p}" for p in error.problems))
+        st.error("Nothing was saved. Please correct:\n\n" + "\n".join(f"- {md_escape(p)}" for p in error.problems))
     elif isinstance(error, Conflict):
-        st.warning(str(error))
+        st.warning(md_escape(error))
     elif isinstance(error, Refused):
-        st.error(f"Not allowed: {error}")
+        st.error(f"Not allowed: {md_escape(error)}")
     else:
-        st.error(str(error))
+        st.error(md_escape(error))

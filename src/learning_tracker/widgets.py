@@ -10,7 +10,7 @@ silently overwriting someone else's change.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -19,8 +19,10 @@ import streamlit as st
 
 from . import ui
 from .errors import DomainError
-from .reports.render import md_escape
+from .escaping import md_escape
 from .rules.periods import long_date
+from .rules.personal_data import personal_data_warnings
+from .services import downloads
 
 _VERSIONS_KEY = "_versions_read"
 _FLASH_KEY = "_flash"
@@ -63,23 +65,28 @@ def version_read(key: str, current: int) -> int:
     return previous
 
 
-def saved(message: str, clear: tuple[str, ...] = ()) -> None:
-    """After a successful save: keep ``message`` for the next run, empty the form's fields, rerun.
+def saved(message: str, clear: tuple[str, ...] = (), warnings: tuple[str, ...] = ()) -> None:
+    """After a successful save: keep ``message`` (and any ``warnings``) for the next run, empty the form's
+    fields, rerun.
 
     Fields are emptied on the next run, before their widgets exist (Streamlit forbids it after), so a
     form that failed keeps what the user typed while a saved one starts afresh.
     """
-    st.session_state[_FLASH_KEY] = (message, tuple(clear))
+    st.session_state[_FLASH_KEY] = (message, tuple(clear), tuple(warnings))
     st.rerun()
 
 
 def show_flash() -> None:
-    """Show, once, the message a save left for this run, and empty the fields it saved. Call it first."""
-    message, clear = st.session_state.pop(_FLASH_KEY, (None, ()))
+    """Show, once, the message a save left for this run and its warnings, and empty the fields it saved.
+    Call it first."""
+    message, clear, warnings = st.session_state.pop(_FLASH_KEY, (None, (), ()))
     for key in clear:
         st.session_state.pop(key, None)
     if message:
-        st.success(message, icon=":material/check_circle:")
+        # The message names what was saved in the user's words (a reference, a name): shown as written.
+        st.success(md_escape(message), icon=":material/check_circle:")
+    for warning in warnings:
+        st.warning(warning, icon=":material/privacy_tip:")
 
 
 def pager(total: int, page_size: int, key: str, what: str = "rows") -> int:
@@ -128,19 +135,86 @@ def action_history_table(history: pd.DataFrame) -> None:
         "at": "When", "by": "By", "kind": "What", "from_value": "From", "to_value": "To", "note": "Note"})
 
 
-def _evidence_loader(evidence_id: int):
-    def load() -> bytes:
-        # Runs on another thread when the button is clicked: it opens its own connection.
-        from .read.learning_and_actions import evidence_file
+#: What a download refused at the click holds instead of the file: nothing of the records, and what to do.
+DOWNLOAD_REFUSED = ("This file was not downloaded: you are no longer signed in (you were signed out after a time "
+                    "without activity, you signed out, or your account was changed or deactivated). Sign in "
+                    "again, then download the file again.")
 
+
+class _LiveSession:
+    """A Streamlit session's state, read when asked: a download is clicked on another thread, outside any
+    page run, where ``st.session_state`` does not reach this session."""
+
+    def __init__(self, state: Any):
+        self._state = state
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self._state[key]
+        except KeyError:  # never set, or emptied by a sign-out
+            return default
+
+
+def _this_session() -> Any:
+    """This session's state, to be read again when a download is clicked; outside a Streamlit run there
+    is no session, so nothing will be downloaded."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx(suppress_warning=True)
+    return _LiveSession(context.session_state) if context is not None else {}
+
+
+def download_data(
+    build: Callable[[Any, Any], bytes | str], *, event: str, entity: str, entity_id: int | None = None,
+    file_name: str | None = None, service_audits: bool = False, session: Any = None,
+) -> Callable[[], bytes]:
+    """The ``data`` of every download button: Streamlit calls it when the button is clicked, and only then
+    is the file built (so no file of records waits at a media address before anyone asks for it).
+
+    At the click it checks the session again as every page run does (``ui.session_actor``: still signed
+    in, not idle past the time-out, not deactivated, and the same person the page was drawn for); if not,
+    it returns ``DOWNLOAD_REFUSED`` (no records) and audits the refusal. Otherwise it calls
+    ``build(db, actor)`` on a connection of its own (the click runs on another thread) and audits the
+    download as ``event`` (say "download evidence"), unless the service ``build`` calls audits it itself
+    (``service_audits``: a backup). A ``DomainError`` from ``build`` comes back as its sentence, not a file.
+    ``session`` is for tests; by default, this session's state.
+    """
+    session = _this_session() if session is None else session
+    drawn_for = session.get(ui.USER_KEY)
+
+    def load() -> bytes:
         db = ui.open_db()
         try:
-            found = evidence_file(db, evidence_id)
+            actor = ui.session_actor(db, session)
+            if actor is None or actor.id != drawn_for:
+                downloads.record_refused_download(db, drawn_for, event, entity, entity_id, file=file_name,
+                                                  reason="the session had ended when the download was clicked")
+                return DOWNLOAD_REFUSED.encode()
+            try:
+                content = build(db, actor)
+            except DomainError as error:
+                if not service_audits:
+                    downloads.record_refused_download(db, actor.id, event, entity, entity_id, file=file_name,
+                                                      reason=str(error))
+                return f"This file was not downloaded: {error}".encode()
+            if not service_audits:
+                downloads.record_download(db, actor, event, entity, entity_id, file=file_name)
+            return content.encode() if isinstance(content, str) else content
         finally:
             db.close()
-        return found[1] if found else b""
 
     return load
+
+
+def _evidence_loader(evidence_id: int, file_name: str | None = None, *, session: Any = None) -> Callable[[], bytes]:
+    def build(db, actor) -> bytes:
+        from .read.learning_and_actions import evidence_file
+
+        found = evidence_file(db, evidence_id)
+        return found[1] if found else b""
+
+    return download_data(build, event="download evidence", entity="action_evidence", entity_id=evidence_id,
+                         file_name=file_name, session=session)
 
 
 def evidence_list(evidence: pd.DataFrame, key_prefix: str) -> None:
@@ -152,14 +226,14 @@ def evidence_list(evidence: pd.DataFrame, key_prefix: str) -> None:
         added = f"added by {row.added_by} on {long_date(str(row.added_at))}"
         if isinstance(row.link, str) and row.link:
             if row.link.lower().startswith(("https://", "http://")) and not any(c in row.link for c in " ()<>"):
-                st.markdown(f"- [{md_escape(row.description)}]({row.link}) ({added})")
+                st.markdown(f"- [{md_escape(row.description)}]({row.link}) ({md_escape(added)})")
             else:
                 # Not a web address (a shared-drive path, say): shown as text, never as a clickable link.
                 st.text(f"- {row.description}: {row.link} ({added})")
         if isinstance(row.filename, str) and row.filename:
             st.download_button(
-                f"{row.description}: {row.filename} ({row.size_bytes:,} bytes, {added})",
-                data=_evidence_loader(int(row.id)),
+                md_escape(f"{row.description}: {row.filename} ({row.size_bytes:,} bytes, {added})"),
+                data=_evidence_loader(int(row.id), row.filename),
                 file_name=row.filename,
                 key=f"{key_prefix}-evidence-{row.id}",
                 icon=":material/download:",
@@ -167,13 +241,19 @@ def evidence_list(evidence: pd.DataFrame, key_prefix: str) -> None:
             )
 
 
-def save(call: Callable[[], Any], message: str | Callable[[Any], str], clear: tuple[str, ...] = ()) -> None:
+def save(call: Callable[[], Any], message: str | Callable[[Any], str], clear: tuple[str, ...] = (),
+         free_text: Mapping[str, str | None] | None = None) -> None:
     """Every form's save: run its service call; show a ``DomainError`` in the users' words (the form keeps
     what was typed), or, when it saved, keep ``message`` for the next run, empty ``clear``, and rerun (see
-    ``saved``). ``message`` may be a function of what the call returned (say, how many records moved)."""
+    ``saved``). ``message`` may be a function of what the call returned (say, how many records moved).
+
+    ``free_text`` is the form's free text by field label: once saved, it is checked for personal details
+    (``rules.personal_data``) and the next run warns, field by field, what was seen and why it matters. It
+    warns rather than refuses: the words are the user's to judge, and they can edit them out."""
     try:
         result = call()
     except DomainError as error:
         ui.show_error(error)
     else:
-        saved(message(result) if callable(message) else message, clear)
+        warnings = personal_data_warnings(free_text) if free_text else []
+        saved(message(result) if callable(message) else message, clear, tuple(warnings))

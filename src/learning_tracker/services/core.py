@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
-from ..db import now_utc, transaction
+from ..db import audit_chain_hash, audit_content_hash, now_utc, transaction
 from ..errors import Conflict, InvalidInput, NotFound, Problem, Refused, unknown_value
 from ..rules.roles import AREA_BOUND_ROLES, COMPLAINTS_OFFICER, ROLES, SERVICE_MANAGER
 from .. import config
@@ -110,23 +110,49 @@ def record_audit(
     outcome: str = "done",
     message: str | None = None,
 ) -> None:
-    """Append one event to the audit log (inside the caller's transaction)."""
+    """Append one event to the audit log (inside the caller's transaction, or in one of its own).
+
+    The event is chained (migration ``0006_audit_chain``): its ``content_hash`` covers what it records
+    and its ``chain_hash`` the chain hash of the event before it, so ``services.audit_chain.verify``
+    finds any event edited, removed or slipped in afterwards. The chain needs the write lock while the
+    previous event is read and this one written, hence a transaction of its own when the caller has none.
+    """
+    if not db.conn.in_transaction:
+        with transaction(db):
+            record_audit(db, actor, event, entity, entity_id, before, after, outcome=outcome, message=message)
+        return
+    last = db.execute("SELECT id, chain_hash FROM audit_events ORDER BY id DESC LIMIT 1").fetchone()
+    # Hashed as SQLite will store them, so that the hash recomputed from the stored row is the same.
+    content = [
+        (last[0] if last else 0) + 1,
+        now_utc(),
+        _stored(actor.id) if actor else None,
+        str(actor.email) if actor and actor.email is not None else None,
+        str(event),
+        str(entity),
+        _stored(entity_id),
+        str(outcome),
+        _json(before),
+        _json(after),
+        None if message is None else str(message),
+    ]
+    content_hash = audit_content_hash(content)
     db.execute(
-        "INSERT INTO audit_events (at, user_id, user_email, event, entity, entity_id, outcome, before, after, message)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            now_utc(),
-            actor.id if actor else None,
-            actor.email if actor else None,
-            event,
-            entity,
-            entity_id,
-            outcome,
-            _json(before),
-            _json(after),
-            message,
-        ],
+        "INSERT INTO audit_events (id, at, user_id, user_email, event, entity, entity_id, outcome, before, after,"
+        " message, content_hash, chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [*content, content_hash, audit_chain_hash(last[1] if last else None, content_hash)],
     )
+
+
+def _stored(value: Any) -> Any:
+    """An id as an INTEGER column stores it: a whole number (or text of one) as an int."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else int(value)
+    try:
+        whole = int(value)
+    except (TypeError, ValueError):
+        return value
+    return whole if whole == value or (isinstance(value, str) and value.strip() == str(whole)) else value
 
 
 def _json(value: Any) -> str | None:
