@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 DB ?= data/learning_tracker.db
 PORT ?= 8501
 
-.PHONY: run test demo chromium bench clean
+.PHONY: run test demo chromium nginx bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,17 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# The deployment test (tests/test_deployment.py) runs Debian's nginx, as a council server would, in front of
+# the app with deploy/nginx/learning-tracker.conf. It starts its own nginx under a temporary folder; the
+# service Debian may start on install is not used by the tests.
+nginx:
+	@test -x /usr/sbin/nginx || { \
+		echo "Installing Debian's nginx for the deployment test"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx >/dev/null; }
+
 # The layer contract (.importlinter) first: a wrong-way import fails before the tests run.
-test: $(VENV)/.installed chromium
+test: $(VENV)/.installed chromium nginx
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
