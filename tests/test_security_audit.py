@@ -185,11 +185,16 @@ def test_finding_audit_gaps_insert_or_replace_cannot_rewrite_an_event(world, tmp
     assert audit_chain.verify(world.db).intact
 
 
+REDACTED = (None, '{"reference": "redacted"}', None)  # before, after, message of a redacted event
+
+
 def _retention(db, actor, redacted: list[int]) -> int:
-    """A retention event as the retention service will write it: the ids it redacts in ``after``."""
+    """A retention event as the retention service writes it: the ids it redacts, and the hash of each as
+    it will read redacted (``REDACTED``), in ``after``."""
     with database.transaction(db):
-        record_audit(db, actor, database.RETENTION_EVENT, "complaint", None,
-                     after={"redacted_events": redacted, "complaints": 1})
+        record_audit(db, actor, database.RETENTION_EVENT, "complaint", None, after={
+            "redacted_events": redacted, "complaints": 1,
+            "redacted_hashes": audit_chain.redacted_hashes(db, [(*REDACTED, i) for i in redacted])})
     return _last_id(db)
 
 
@@ -204,6 +209,13 @@ def test_finding_audit_gaps_a_redaction_by_a_retention_event_that_lists_it_verif
     assert _event(world.db, target)["after"] == '{"reference": "redacted"}'
     check = audit_chain.verify(world.db)
     assert check.intact and check.events == _last_id(world.db)
+    # Edited by hand after its redaction (the triggers dropped), it no longer matches what retention recorded.
+    _drop_update_trigger_edit_and_recreate(
+        world.db, "UPDATE audit_events SET after = '{\"reference\": \"edited\"}' WHERE id = ?", [target])
+    check = audit_chain.verify(world.db)
+    assert check.broken_event == target and "after retention event" in check.reason, check
+    _drop_update_trigger_edit_and_recreate(
+        world.db, "UPDATE audit_events SET after = '{\"reference\": \"redacted\"}' WHERE id = ?", [target])
     # Redacted once, an event is never changed again.
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         world.db.execute("UPDATE audit_events SET message = 'rewritten', redacted_by = ? WHERE id = ?",

@@ -49,8 +49,8 @@ class ChainCheck:
 
 def verify(db: sqlite_utils.Database) -> ChainCheck:
     """Check every audit event in id order: its chain hash follows from the previous event's, and its
-    content hash matches what it records (for an event not redacted) or it was redacted by a later
-    retention event that lists it. Stops at the first event that breaks the chain."""
+    content hash matches what it records (for an event not redacted), or it was redacted by a later
+    retention event that lists it with the hash of its redacted content. Stops at the first event that breaks the chain."""
     columns = ", ".join(AUDIT_CONTENT_COLUMNS)
     previous, last_id, count = None, 0, 0
     while True:
@@ -67,6 +67,23 @@ def verify(db: sqlite_utils.Database) -> ChainCheck:
                 return ChainCheck(count, event_id, reason)
             previous, count = chain_hash, count + 1
         last_id = rows[-1][0]
+
+
+def redacted_hashes(db: sqlite_utils.Database, redactions: list[tuple]) -> dict[str, str]:
+    """The content hash of each event as it will read once redacted, by event id as text, for
+    ``redactions`` of (before, after, message, event id): the retention event records them (itself
+    chained) under ``redacted_hashes``, so a redacted event edited later is still caught by ``verify``."""
+    new = {event_id: (before, after, message) for before, after, message, event_id in redactions}
+    hashes: dict[str, str] = {}
+    kept = AUDIT_CONTENT_COLUMNS[:-3]  # every column but before, after and message, which the redaction sets
+    listed = list(new)
+    for start in range(0, len(listed), _BATCH):
+        batch = listed[start:start + _BATCH]
+        rows = db.execute(f"SELECT {', '.join(kept)} FROM audit_events WHERE id IN ({', '.join('?' * len(batch))})",
+                          batch).fetchall()
+        for row in rows:
+            hashes[str(row[0])] = audit_content_hash((*row, *new[row[0]]))
+    return hashes
 
 
 def _problem(db: sqlite_utils.Database, content: tuple, content_hash: str | None, chain_hash: str | None,
@@ -88,15 +105,21 @@ def _problem(db: sqlite_utils.Database, content: tuple, content_hash: str | None
     if retention[0] != RETENTION_EVENT or redacted_by <= event_id:
         return (f"is marked as redacted by event {redacted_by}, which is not a later '{RETENTION_EVENT}' event; "
                 "only retention may redact an event")
-    if event_id not in _redacted_events(retention[1]):
+    listed, hashes = _redactions_recorded(retention[1])
+    if event_id not in listed:
         return f"is marked as redacted by retention event {redacted_by}, which does not list it"
+    if hashes.get(str(event_id)) != audit_content_hash(content):
+        return (f"was changed after retention event {redacted_by} redacted it: what it records no longer matches "
+                "the hash the retention event recorded")
     return None
 
 
-def _redacted_events(after: str | None) -> list:
-    """The event ids a retention event's ``after`` lists under ``redacted_events``."""
+def _redactions_recorded(after: str | None) -> tuple[list, dict]:
+    """The event ids a retention event's ``after`` lists under ``redacted_events``, and the content hash
+    of each as redacted under ``redacted_hashes`` (by id as text)."""
     try:
-        listed = json.loads(after or "{}").get("redacted_events") or []
+        recorded = json.loads(after or "{}")
+        listed, hashes = recorded.get("redacted_events") or [], recorded.get("redacted_hashes") or {}
     except (ValueError, AttributeError):
-        return []
-    return listed if isinstance(listed, list) else []
+        return [], {}
+    return (listed if isinstance(listed, list) else []), (hashes if isinstance(hashes, dict) else {})

@@ -47,6 +47,7 @@ from ..rules.personal_data import (
     anonymised_reference,
     reference_mention,
 )
+from . import audit_chain
 from .core import Actor, record_audit, refusal_audited, require_officer
 
 #: Audit keys whose text is a complaint's own free text wherever it is recorded.
@@ -250,8 +251,8 @@ def apply_retention(db: sqlite_utils.Database, actor: Actor, as_of: date) -> Ret
         changed = _anonymise_records(db, ids, tokens, redactor) if ids else 0
         already = _already_redacted(db, redactor) if ids else []
         record_audit(db, actor, RETENTION_EVENT, "complaint", None, after={
-            "redacted_events": [r[-1] for r in redactions], "complaints": len(ids), "as_of": as_of.isoformat(),
-            "retention_years": years, "texts_removed": changed,
+            "redacted_events": [r[-1] for r in redactions], "redacted_hashes": audit_chain.redacted_hashes(db, redactions),
+            "complaints": len(ids), "as_of": as_of.isoformat(), "retention_years": years, "texts_removed": changed,
         }, message=f"Anonymised {len(ids)} complaints closed more than {years} years before {as_of.isoformat()}")
         retention_id = db.execute("SELECT MAX(id) FROM audit_events").fetchone()[0]
         db.conn.executemany("UPDATE audit_events SET before = ?, after = ?, message = ?, redacted_by = ? WHERE id = ?",
