@@ -8,6 +8,7 @@ import streamlit as st
 from learning_tracker import ui, widgets
 from learning_tracker.models import TimescaleChange, parse
 from learning_tracker.services import configuration
+from learning_tracker.escaping import md_escape
 
 db, actor = ui.page_context()
 st.title("Timescales and RAG")
@@ -52,7 +53,7 @@ with st.form("amber_threshold"):
 st.subheader("Complaint references")
 pattern, pattern_version = configuration.reference_pattern_setting(db)
 pattern_version = widgets.version_read("setting-complaint_reference_pattern", pattern_version)
-st.caption(f"A new complaint's reference (recorded or imported) {configuration.describe_reference_pattern(pattern)}. "
+st.caption(f"A new complaint's reference (recorded or imported) {md_escape(configuration.describe_reference_pattern(pattern))}. "
            "References keep names, dates of birth and addresses out of the records: the case system holds those.")
 with st.form("reference_pattern"):
     new_pattern = st.text_input("Every new reference must match this regular expression", value=pattern,

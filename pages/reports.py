@@ -106,7 +106,7 @@ if kind == "Annual report":
     try:
         report = annual.annual_report(db, year, as_of)
     except ValueError as error:
-        st.error(str(error))
+        st.error(render.md_escape(error))
         st.stop()
     figures = annual.publishable(report) if suppress else report
     show_warnings(report["reconciliation"], report["checks_made"])
@@ -132,7 +132,7 @@ else:
     try:
         quarter_report = quarterly.quarterly_report(db, quarter_year, quarter, quarter_as_of)
     except ValueError as error:
-        st.error(str(error))
+        st.error(render.md_escape(error))
         st.stop()
     show_warnings(quarter_report["reconciliation"], None)
     downloads(lambda: quarterly.quarterly_document(quarter_report), quarter_report, quarterly.about(quarter_report),

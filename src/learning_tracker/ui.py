@@ -251,7 +251,7 @@ def _end_session(db: sqlite_utils.Database, settings: auth.AuthSettings, reason:
 def sign_in_screen(db: sqlite_utils.Database, state: SignIn) -> None:
     """The screen for someone not signed in (or who may not be); always stops the run."""
     if state.problem is not None and state.settings is None:
-        st.error(str(state.problem))
+        st.error(str(state.problem))  # the administrator's settings, no user's value
         st.stop()
     notice = st.session_state.pop(_NOTICE_KEY, None)
     st.title("Complaints learning tracker")
@@ -281,7 +281,7 @@ def _password_form(db: sqlite_utils.Database) -> None:
         try:
             actor = auth.sign_in(db, email, password)
         except DomainError as error:
-            st.error(str(error))
+            st.error(md_escape(error))
             return
         st.session_state[USER_KEY] = actor.id
         st.session_state[SIGNED_IN_AT_KEY] = started
@@ -291,7 +291,7 @@ def _password_form(db: sqlite_utils.Database) -> None:
 
 def _sso_screen(settings: auth.AuthSettings, problem: DomainError | None) -> None:
     if problem is not None:
-        st.error(str(problem))
+        st.error(md_escape(problem))
         if st.button("Sign out of that account"):
             st.session_state.pop(_SSO_REFUSED_KEY, None)
             st.logout()
