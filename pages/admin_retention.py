@@ -8,7 +8,7 @@ import streamlit as st
 
 from learning_tracker import ui, widgets
 from learning_tracker.errors import DomainError
-from learning_tracker.services import retention, subject_access
+from learning_tracker.services import permissions, retention, subject_access
 
 FILE_KEY = "subject_access_file"
 
@@ -65,6 +65,9 @@ with access_tab:
     ready = st.session_state.get(FILE_KEY)
     if ready:
         filename, content = ready
-        st.download_button(f"Download {filename}", data=content, file_name=filename, mime="application/json",
-                           key="subject_access_download", icon=":material/download:", on_click="ignore")
+        # The file is kept for this session only; the click checks the session again (widgets.download_data).
+        st.download_button(f"Download {filename}", widgets.download_data(
+            lambda connection, who: content, event="download subject access file", entity="complaint",
+            file_name=filename, allowed=permissions.manages_records), file_name=filename, mime="application/json",
+            key="subject_access_download", icon=":material/download:", on_click="ignore")
     st.caption("From the command line: `learning-tracker subject-access REFERENCE --output FILE.json`.")

@@ -23,7 +23,7 @@ SHOWN = 500
 
 db, actor = ui.page_context()
 st.title("Import and export")
-if not permissions.transfers_records(actor):
+if not permissions.manages_records(actor):
     st.error("Only the complaints officer imports, exports and backs up records.")
     st.stop()
 
@@ -137,6 +137,7 @@ def _show_plan(plan: importing.ImportPlan) -> None:
         st.download_button("Download the error report (CSV)",
                            widgets.download_data(lambda *_: importing.problems_csv(plan.problems),
                                                  event="download import errors", entity="import",
+                                                 allowed=permissions.manages_records,
                                                  file_name=f"{Path(plan.filename).stem}-errors.csv"),
                            file_name=f"{Path(plan.filename).stem}-errors.csv", mime="text/csv",
                            key="import_errors_download")
@@ -173,7 +174,8 @@ def import_step() -> None:
             filename, data = exporting.template_file(db, kind, fmt)
             cell.download_button(f"Download the template ({fmt.upper()})",
                                  widgets.download_data(lambda *_, data=data: data, event="download template",
-                                                       entity="import_template", file_name=filename),
+                                                       entity="import_template", file_name=filename,
+                                                       allowed=permissions.manages_records),
                                  file_name=filename,
                                  key=f"template_{fmt}")
     upload = st.file_uploader("File to import (CSV or Excel)", type=["csv", "xlsx", "xlsm", "txt", "tsv"],
@@ -269,7 +271,7 @@ def export_step() -> None:
         filename, content, count = ready
         st.download_button(f"Download {filename} ({count:,} rows)",
                            widgets.download_data(lambda *_: content, event="download export", entity="export",
-                                                 file_name=filename),
+                                                 file_name=filename, allowed=permissions.manages_records),
                            file_name=filename, key="export_download")
 
 
@@ -284,7 +286,8 @@ def backup_step() -> None:
         "Download a backup of the database",
         widgets.download_data(lambda connection, who: backup.backup_for_download(
             connection, who, ui.db_path(), filename=filename)[1],
-            event="download backup", entity="database", file_name=filename, service_audits=True),
+            event="download backup", entity="database", file_name=filename, service_audits=True,
+            allowed=permissions.manages_records),
         file_name=filename, mime="application/vnd.sqlite3", key="backup_download", on_click="ignore",
         icon=":material/download:")
 

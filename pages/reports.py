@@ -57,7 +57,8 @@ def preview(document: render.Document, key: str, drafts: dict[str, str] | None =
             (st.header if block.level == 1 else st.subheader)(render.md_escape(block.text))
         elif isinstance(block, render.Paragraph):
             if block.key and drafts is not None and block.key in drafts:
-                label = "Draft: " + (block.key.split(":", 1)[1] if ":" in block.key else block.key.replace("-", " "))
+                label = "Draft: " + render.md_escape(
+                    block.key.split(":", 1)[1] if ":" in block.key else block.key.replace("-", " "))
                 st.text_area(label, value=drafts[block.key], key=prose_key(block.key), height=200,
                              help="Edit freely: the Word and Markdown downloads use your text.")  # fmt: skip
             elif block.style == "warning":

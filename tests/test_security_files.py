@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from learning_tracker import cli, ui, widgets
 from learning_tracker import db as database
-from learning_tracker.models import Evidence
+from learning_tracker.models import Evidence, NewUser
 from learning_tracker.services import actions, backup, users
 from learning_tracker.services.backup import NotABackup
 
@@ -234,6 +234,8 @@ def test_finding_restore_refuses_a_prefix_of_names_that_cannot_be_migrated(live,
     ("ALTER TABLE complaints DROP COLUMN remedy_pence", "its table complaints does not have the columns this app gives it"),
     ("CREATE TABLE patients (id INTEGER PRIMARY KEY)", "it has tables this app does not make (patients)"),
     ("DROP TRIGGER audit_events_no_delete", "it lacks what they create (trigger audit_events_no_delete)"),
+    # Named like SQLite's own objects ("_" is a wildcard in LIKE), a stash and its trigger are still seen.
+    ("CREATE TABLE sqliteXstash (reference TEXT)", "it has tables this app does not make (sqliteXstash)"),
 ])
 def test_finding_restore_refuses_a_backup_whose_schema_was_changed(live, tmp_path, capsys, change, problem):
     offered = backup.backup_to(live, tmp_path / "changed.db")
@@ -328,3 +330,39 @@ def test_finding_downloads_outlive_the_session_the_click_reads_the_live_session_
     at.session_state[ui.LAST_ACTIVITY_KEY] = datetime.now(UTC) - timedelta(minutes=31)
     assert load() == widgets.DOWNLOAD_REFUSED.encode()
     assert [r[2] for r in _downloads(world.db)] == ["done", "refused"]
+
+
+def test_finding_downloads_outlive_the_session_refused_when_the_role_no_longer_allows_the_file(world):
+    from learning_tracker.models import UserChange
+    from learning_tracker.services import permissions
+
+    load = widgets.download_data(lambda db, who: b"every complaint", event="download export", entity="export",
+                                 file_name="complaints.csv", session=_session(world.officer),
+                                 allowed=permissions.manages_records)
+    # Another officer makes this one a viewer after the export was prepared, before the click.
+    second = users.add_user(world.db, world.officer, NewUser(email="second@test.invalid", name="Second Officer",
+                                                             role="complaints_officer"))
+    from learning_tracker.services.core import load_actor
+
+    version = world.db.execute("SELECT version FROM users WHERE id = ?", [world.officer.id]).fetchone()[0]
+    users.change_user(world.db, load_actor(world.db, second), world.officer.id, version,
+                      UserChange(name="Complaints Officer", role="viewer", service_areas=[]))
+    assert load() == widgets.DOWNLOAD_REFUSED.encode()
+    assert _downloads(world.db)[-1][:3] == ("download export", world.officer.id, "refused")
+
+
+def test_finding_files_world_readable_files_the_command_writes_are_owner_only(tmp_path, usual_umask, demo_db_path):
+    export = tmp_path / "complaints.csv"
+    assert cli.main(["export", "complaints", str(export), "--db", str(demo_db_path)]) == 0
+    assert mode(export) == 0o600
+    report = tmp_path / "annual.docx"
+    assert cli.main(["report", "annual", "--year", "2021-22", "--output", str(report), "--db", str(demo_db_path)]) == 0
+    assert mode(report) == 0o600
+
+
+def test_finding_fails_open_an_empty_file_at_the_path_is_no_database(tmp_path):
+    empty = tmp_path / "typo.db"
+    empty.touch()
+    with pytest.raises(database.DatabaseMissing):
+        database.connect(empty, create=False)
+    assert empty.stat().st_size == 0

@@ -233,3 +233,11 @@ def test_finding_reference_pattern_the_settings_page_shows_and_saves_it(demo_db_
     with sqlite3.connect(demo_db_path) as connection:
         assert connection.execute(
             "SELECT value FROM settings WHERE key = 'complaint_reference_pattern'").fetchone() == (r"[A-Z0-9-]{1,20}",)
+
+
+@pytest.mark.parametrize("reference", ["Jane-Bloggs-DOB-12/03/2014", "JaneBloggs-12-03-2014", "Smith-born-2014"])
+def test_finding_reference_pattern_a_reference_holding_a_date_of_birth_is_refused(reference):
+    from learning_tracker.rules.personal_data import reference_problem
+
+    assert "date" in reference_problem(reference, "[A-Za-z0-9/-]{1,40}")
+    assert reference_problem("CS-2122-0001", "[A-Za-z0-9/-]{1,40}") is None

@@ -253,3 +253,26 @@ def test_finding_password_reset_changing_ones_own_password_ends_only_the_other_s
     assert here.session_state[ui.USER_KEY] == world.viewer.id
     elsewhere.run()
     _signed_out_for_the_password(elsewhere)
+
+
+def test_finding_lockout_bypass_wrong_current_passwords_on_change_my_password_lock_the_account(tmp_path):
+    from learning_tracker.services import users
+    from learning_tracker.errors import InvalidInput
+
+    from .factories import build_world
+
+    world = build_world(tmp_path / "change.db")
+    try:
+        version = world.db.execute("SELECT version FROM users WHERE id = ?", [world.viewer.id]).fetchone()[0]
+        users.set_password(world.db, world.officer, world.viewer.id, version, "a long passphrase of the director")
+        for _ in range(4):
+            with pytest.raises(InvalidInput, match="is not right"):
+                users.change_own_password(world.db, world.viewer, "a wrong guess at it", "a brand new passphrase")
+        with pytest.raises(InvalidInput, match="locked"):  # the fifth wrong one locks the account, as a sign-in does
+            users.change_own_password(world.db, world.viewer, "a wrong guess at it", "a brand new passphrase")
+        # Locked now: even the right current password is refused, with the lock-out's words.
+        with pytest.raises(InvalidInput, match="locked"):
+            users.change_own_password(world.db, world.viewer, "a long passphrase of the director", "a brand new passphrase")
+        assert world.db.execute("SELECT locked_until FROM users WHERE id = ?", [world.viewer.id]).fetchone()[0]
+    finally:
+        world.db.close()

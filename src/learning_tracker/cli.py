@@ -6,6 +6,7 @@ Errors go to stderr as one clear sentence with a non-zero exit, never a tracebac
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -500,6 +501,8 @@ def _subject_access(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = build_parser().parse_args(argv)
+    # Exports, reports, error reports and subject-access files hold children's records: owner only.
+    previous_umask = os.umask(0o077)
     try:
         return COMMANDS[args.command](args)
     except (CommandError, DomainError) as error:
@@ -508,6 +511,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"learning-tracker: {error.strerror or error} ({getattr(error, 'filename', '') or ''})".rstrip(" ()"), file=sys.stderr)
         return 1
+    finally:
+        os.umask(previous_umask)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -55,7 +55,7 @@ def connect(path: str | os.PathLike, *, migrate_schema: bool = True, create: boo
         path.parent.mkdir(parents=True, exist_ok=True)
         create_private_file(path)
         target: str | Path = path
-    elif not path.is_file():
+    elif not path.is_file() or path.stat().st_size == 0:  # an empty file (a typo touched into being) is none
         raise DatabaseMissing(path)
     else:
         # mode=rw: SQLite itself refuses to create the file, so a database removed since the check above

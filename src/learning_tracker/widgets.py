@@ -167,13 +167,15 @@ def _this_session() -> Any:
 def download_data(
     build: Callable[[Any, Any], bytes | str], *, event: str, entity: str, entity_id: int | None = None,
     file_name: str | None = None, service_audits: bool = False, session: Any = None,
+    allowed: Callable[[Any], bool] | None = None,
 ) -> Callable[[], bytes]:
     """The ``data`` of every download button: Streamlit calls it when the button is clicked, and only then
     is the file built (so no file of records waits at a media address before anyone asks for it).
 
     At the click it checks the session again as every page run does (``ui.session_actor``: still signed
-    in, not idle past the time-out, not deactivated, and the same person the page was drawn for); if not,
-    it returns ``DOWNLOAD_REFUSED`` (no records) and audits the refusal. Otherwise it calls
+    in, not idle past the time-out, not deactivated, and the same person the page was drawn for) and, given
+    ``allowed`` (a ``services.permissions`` question), that their role still allows the file; if not, it
+    returns ``DOWNLOAD_REFUSED`` (no records) and audits the refusal. Otherwise it calls
     ``build(db, actor)`` on a connection of its own (the click runs on another thread) and audits the
     download as ``event`` (say "download evidence"), unless the service ``build`` calls audits it itself
     (``service_audits``: a backup). A ``DomainError`` from ``build`` comes back as its sentence, not a file.
@@ -189,6 +191,10 @@ def download_data(
             if actor is None or actor.id != drawn_for:
                 downloads.record_refused_download(db, drawn_for, event, entity, entity_id, file=file_name,
                                                   reason="the session had ended when the download was clicked")
+                return DOWNLOAD_REFUSED.encode()
+            if allowed is not None and not allowed(actor):  # the role may have changed since the page was drawn
+                downloads.record_refused_download(db, actor.id, event, entity, entity_id, file=file_name,
+                                                  reason="the user's role no longer allows this file")
                 return DOWNLOAD_REFUSED.encode()
             try:
                 content = build(db, actor)

@@ -151,13 +151,20 @@ def reference_pattern_problem(pattern: str) -> str | None:
     return None
 
 
+# A date written into a reference ("Bloggs-12-03-2014"): day, month and year, as people write a birthday.
+_DATE_IN_REFERENCE = re.compile(r"(?<!\d)\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?!\d)|\b(?:dob|born)\b", re.IGNORECASE)
+
+
 def reference_problem(reference: str, pattern: str) -> str | None:
-    """Why ``reference`` is not a reference of the council's case system (``pattern``), in words; None
-    when it is one."""
-    if re.fullmatch(pattern, reference.strip()):
-        return None
-    return (f"is not a case system reference: a reference {describe_reference_pattern(pattern)}. "
-            "Record the case system's reference, never a name, date of birth or address")
+    """Why ``reference`` is not a reference of the council's case system (``pattern``, and never holding
+    a date such as a birthday), in words; None when it is one."""
+    if not re.fullmatch(pattern, reference.strip()):
+        return (f"is not a case system reference: a reference {describe_reference_pattern(pattern)}. "
+                "Record the case system's reference, never a name, date of birth or address")
+    if _DATE_IN_REFERENCE.search(reference.replace("_", " ")):
+        return ("seems to hold a date, such as a date of birth; record the case system's reference, never a "
+                "name, date of birth or address")
+    return None
 
 
 #: The characters a reference is written with, for telling "CS-1" from the start of "CS-10" in a text.

@@ -183,7 +183,8 @@ def _schema(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[str, tuple]
     columns (name, type, not null, default, primary key)."""
     schema = {}
     for kind, name, sql in conn.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"):
+            # substr, not LIKE: in LIKE "_" matches any character, so "sqliteXstash" would be left out.
+            "SELECT type, name, sql FROM sqlite_master WHERE substr(name, 1, 7) <> 'sqlite_' ORDER BY type, name"):
         columns = tuple(tuple(r[1:]) for r in conn.execute(f"PRAGMA table_info([{name}])")) if kind == "table" else ()
         schema[kind, name] = (" ".join((sql or "").split()), columns)
     return schema

@@ -140,8 +140,8 @@ def records_forum_decisions(actor: Actor) -> bool:
     return actor.role in roles.FORUM_RECORDERS
 
 
-def transfers_records(actor: Actor) -> bool:
-    """Importing, exporting and backing up records is the complaints officer's."""
+def manages_records(actor: Actor) -> bool:
+    """Importing, exporting, backing up, retention and subject access are the complaints officer's."""
     return actor.is_officer
 
 

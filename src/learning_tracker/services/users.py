@@ -16,7 +16,7 @@ import pandas as pd
 import sqlite_utils
 
 from . import auth
-from ..errors import InvalidInput, Problem, unknown_value
+from ..errors import InvalidInput, Problem, Refused, unknown_value
 from ..models import NewUser, UserChange
 from .core import (
     Actor,
@@ -197,14 +197,19 @@ def change_own_password(db: sqlite_utils.Database, actor: Actor, current_passwor
     """Any signed-in user changes their own password, giving the current one first. Their other sessions end;
     the returned moment they ended is the session's own new sign-in time, so the session that changed it
     stays signed in."""
+    # The current password is checked as a sign-in is, so wrong guesses here count towards the lock-out too
+    # (and are audited), and Argon2 runs outside the write lock.
+    try:
+        auth.sign_in(db, actor.email, current_password or "")
+    except Refused as refusal:
+        wrong = str(refusal) == auth.WRONG_EMAIL_OR_PASSWORD
+        raise InvalidInput([Problem("current password", None, "is not right" if wrong else str(refusal))]) from None
+    auth.check_new_password(new_password, email=actor.email)
+    new_hash = auth.hash_password(new_password)
     with audited(db, actor, "change own password", "user", actor.id) as change:
-        user = fetch_row(db, "users", actor.id, "user")
-        if not user["password_hash"] or not auth.verify_password(user["password_hash"], current_password or ""):
-            raise InvalidInput([Problem("current password", None, "is not right")])
-        auth.check_new_password(new_password, email=user["email"])
         ended = auth.sessions_end_now()
         db.execute("UPDATE users SET password_hash = ?, sessions_valid_from = ? WHERE id = ?",
-                   [auth.hash_password(new_password), ended.isoformat(), actor.id])
+                   [new_hash, ended.isoformat(), actor.id])
         change.after = {"password": "changed", "sessions": "others ended"}
     return ended
 
