@@ -129,7 +129,7 @@ def test_a_pdf_named_csv_is_one_sentence(demo_db_path, monkeypatch):
     at = open_page(demo_db_path, monkeypatch)
     at.file_uploader(key="import_upload").set_value(("complaints.csv", b"%PDF-1.7\n%\xe2\xe3\n1 0 obj", "text/csv")).run()
     assert [e.value for e in at.error] == [
-        "complaints.csv is a PDF document, not a CSV file: export the spreadsheet as CSV \\(or .xlsx\\) and import that."]
+        "complaints.csv is a PDF document, not a CSV file: export the spreadsheet as CSV (or .xlsx) and import that."]
 
 
 def test_an_export_and_a_backup_are_prepared_for_download_and_audited(demo_db_path, monkeypatch):

@@ -108,7 +108,7 @@ def test_a_duplicate_reference_is_shown_as_an_error_and_nothing_is_written(demo_
     at.text_input(key="new_reference").set_value(existing)
     at.selectbox(key="new_area").set_value("Team West")
     at.button(key=CREATE_BUTTON).click().run()
-    assert f"reference \\('{existing}'\\) is already used by another complaint" in at.error[0].value  # Markdown-escaped
+    assert f"reference ('{existing}') is already used by another complaint" in at.error[0].value
     db = connect(demo_db_path)
     assert db["complaints"].count == before
     db.close()

@@ -160,7 +160,7 @@ def test_a_manager_adds_evidence_by_upload_within_the_size_limit(demo):
     at.text_input(key=f"evidence-description-{action_id}").input("Team meeting minutes")
     at.file_uploader(key=f"evidence-file-{action_id}").set_value(("minutes.pdf", b"x" * 2001, "application/pdf"))
     button(at, "Add evidence").click().run()
-    assert texts(at.error) == ["Nothing was saved. Please correct:\n\n- file \\('minutes.pdf'\\) is 2,001 bytes; the most allowed is 2,000 bytes"]
+    assert texts(at.error) == ["Nothing was saved. Please correct:\n\n- file ('minutes.pdf') is 2,001 bytes; the most allowed is 2,000 bytes"]
     assert demo.execute("SELECT COUNT(*) FROM action_evidence WHERE action_id = ?", [action_id]).fetchone()[0] == 0
     at.file_uploader(key=f"evidence-file-{action_id}").set_value(("minutes.pdf", b"%PDF-1.4 minutes", "application/pdf"))
     button(at, "Add evidence").click().run()

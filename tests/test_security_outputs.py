@@ -36,7 +36,7 @@ AS_OF = date(2023, 1, 5)
 PAYLOAD = "[click](http://evil.invalid) ![x](http://evil.invalid/x.png)"
 # The same words as Markdown must be given them to show them as written: every link and image character
 # escaped, and the "://" broken so that GitHub's flavour does not link the bare address either.
-ESCAPED = r"\[click\]\(http\://evil.invalid\) \!\[x\]\(http\://evil.invalid/x.png\)"
+ESCAPED = r"\[click\](http\://evil.invalid) \!\[x\](http\://evil.invalid/x.png)"
 # Markdown that would still link or load: a "](" or "![" no backslash breaks (other than the evidence link the
 # app itself makes), or the probe's address where GitHub's flavour would link it bare.
 LIVE_MARKDOWN = re.compile(r"(?<!\\)\]\((?!https://intranet\.demo\.invalid/)|(?<!\\)!\[|(?<!\\)://evil")
@@ -353,7 +353,7 @@ def test_finding_markdown_injection_error_messages_show_what_was_typed_as_writte
 @pytest.mark.parametrize("text,shown", [
     (PAYLOAD, ESCAPED),
     ("Sign in again at https://evil.invalid or www.evil.invalid", r"Sign in again at https\://evil.invalid or www\.evil.invalid"),
-    ("<img src=x onerror=alert(1)>", r"\<img src=x onerror=alert\(1\)>"),  # "<" escaped: no tag
+    ("<img src=x onerror=alert(1)>", r"\<img src=x onerror=alert(1)>"),  # "<" escaped: no tag
     ("Standards of service > delay", "Standards of service > delay"),  # a ">" inside text stays
     ("> quoted", r"\> quoted"),
     (":red[Overdue] **bold** _it_ ~gone~ `code` $x$ | # \\", r":red\[Overdue\] \*\*bold\*\* \_it\_ \~gone\~ \`code\` \$x\$ \| \# \\"),

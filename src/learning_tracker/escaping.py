@@ -97,9 +97,10 @@ def excel_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
 # --- Markdown ---------------------------------------------------------------------------------------------
 
 # Every character with a meaning in Markdown, GitHub's flavour or Streamlit's additions: links and images
-# ([ ] ( ) !), autolinks and HTML (<), emphasis (* _ ~), code (`), headings (#), tables (|), maths ($),
+# ([ ] !: with "[" shown as written, a following "(...)" is plain text, so brackets stay unescaped),
+# autolinks and HTML (<), emphasis (* _ ~), code (`), headings (#), tables (|), maths ($),
 # Streamlit's :colour[...] directives ([ ]), and the backslash itself.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<#|$~!])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<#|$~!])")
 # A quote, a list item or a rule at the start of the text: "> x", "- x", "+ x", "1. x", "---" (the * and #
 # ones are escaped above). "-12" and "7.0" are no markers and stay as they are. A ">" inside the text
 # ("Standards of service > delay") means nothing to Markdown and stays, so labels read as written.
