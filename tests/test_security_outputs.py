@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 import re
 from datetime import date
 
@@ -376,3 +377,11 @@ def test_finding_formula_injection_the_one_csv_writer_keeps_numbers_and_blanks()
     assert content.startswith("\ufeff".encode())
     assert list(csv.reader(io.StringIO(content.decode("utf-8-sig")))) == [
         ["text", "number", "blank", "nan"], ["'" + SUM, "-3", "", ""], ["'@SUM(A1)", "2.5", "", "x"]]
+
+
+def test_finding_formula_injection_tables_offer_no_unaudited_csv_of_their_own():
+    import tomllib
+
+    # Streamlit's table toolbar writes its CSV with formulas as they are and unaudited; the app turns it off.
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["disableDataExport"] is True

@@ -276,3 +276,11 @@ def test_finding_lockout_bypass_wrong_current_passwords_on_change_my_password_lo
         assert world.db.execute("SELECT locked_until FROM users WHERE id = ?", [world.viewer.id]).fetchone()[0]
     finally:
         world.db.close()
+
+
+@pytest.mark.parametrize("password", ["passwordpassword", "letmeinletmein", "Pass-word-2024", "Password2024Password",
+                                      "1234567890ab", "abcdefghijkl", "qwertyuiop12"])
+def test_finding_common_password_repeats_separators_and_runs_are_refused(password):
+    from learning_tracker.services import auth
+
+    assert auth.password_problems(password), password

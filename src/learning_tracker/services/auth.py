@@ -153,13 +153,36 @@ def _common_password_variants(password: str) -> set[str]:
     return words | {w.translate(table) for w in words for table in _UNLEET}
 
 
+_SEPARATORS = str.maketrans("", "", "-_.,;:+/\\ ")
+
+
+def _runs_in_order(text: str) -> bool:
+    """'abcdefghijkl', '1234567890ab', 'qwertyuiop12': most of it one run along the alphabet, the digits or
+    the keyboard's top row."""
+    orders = ("abcdefghijklmnopqrstuvwxyz", "01234567890", "qwertyuiopasdfghjklzxcvbnm")
+    longest = max((len(text[i:j]) for order in orders for i in range(len(text))
+                   for j in range(i + 1, len(text) + 1) if text[i:j] in order), default=0)
+    return longest >= len(text) * 2 // 3
+
+
+def _repeats_a_common_word(folded: str, listed: frozenset[str]) -> bool:
+    """'passwordpassword', 'letmeinletmein', 'Password2024Password': a common word said twice or more."""
+    return any(len(word) >= _MIN_STRIPPED_WORD and folded.count(word) >= 2 and (word in listed or word in _CONTEXT_WORDS)
+               for word in {folded[i:j] for i in range(len(folded)) for j in range(i + _MIN_STRIPPED_WORD,
+                                                                                  min(len(folded), i + 16) + 1)})
+
+
 def _is_common(password: str) -> bool:
-    """A common password, also in capitals, in leetspeak or with digits or symbols added at either end
-    ('Pa$$word1234' and 'Password2024!' are 'password'); or only one or two different characters."""
+    """A common password, also in capitals, in leetspeak, split by separators ('Pass-word-2024'), said twice
+    ('letmeinletmein') or with digits or symbols added at either end ('Pa$$word1234' and 'Password2024!' are
+    'password'); a run along the alphabet, digits or keyboard ('abcdefghijkl'); or only one or two
+    different characters."""
     folded = "".join(password.casefold().split())
+    joined = folded.translate(_SEPARATORS)
     listed = common_passwords()
-    return len(set(folded)) <= 2 or any(
-        word in listed or word in _CONTEXT_WORDS for word in _common_password_variants(password))
+    return (len(set(folded)) <= 2 or _runs_in_order(joined) or _repeats_a_common_word(joined, listed)
+            or any(word in listed or word in _CONTEXT_WORDS
+                   for variant in {password, joined} for word in _common_password_variants(variant)))
 
 
 def password_problems(password: str | None, *, email: str | None = None) -> list[Problem]:
