@@ -2,7 +2,7 @@
 Chromium against the app served by Streamlit on a copy of the demo database).
 
 One test per journey. They use the page's own controls only; a table (a canvas, not text in the page)
-is read through its own "Download as CSV" button. The database is checked at the end of the journeys
+is read through its own "Download as CSV" button (turned on for the journey that needs it; users have none). The database is checked at the end of the journeys
 that write, so a message on screen that lies would not pass.
 """
 
@@ -309,7 +309,7 @@ def test_a_service_manager_progresses_and_completes_an_action_with_evidence_and_
         db.close()
 
 
-def test_a_forum_member_records_a_decision_on_an_item_of_the_pack(demo_db_path, browser_page):
+def test_a_forum_member_records_a_decision_on_an_item_of_the_pack(demo_db_path, browser_page, monkeypatch):
     db = database.connect(demo_db_path)
     try:
         meeting_id, held_on, decisions = db.execute(
@@ -320,6 +320,9 @@ def test_a_forum_member_records_a_decision_on_an_item_of_the_pack(demo_db_path, 
     meeting = f"{date.fromisoformat(held_on):%-d %B %Y}"
     note = "Ask the Head of Service to report on calls returned within two working days."
     page = browser_page
+    # The journey reads the decisions table through the table's own CSV, which the app turns off for its
+    # users (client.disableDataExport, tests/test_security_outputs.py); this server alone keeps it on.
+    monkeypatch.setenv("STREAMLIT_CLIENT_DISABLE_DATA_EXPORT", "false")
     with running_app(demo_db_path) as url:
         _start(page, url)
         _use_app_as(page, FORUM_CHAIR)

@@ -225,7 +225,7 @@ def test_finding_reference_pattern_the_settings_page_shows_and_saves_it(demo_db_
     at.text_input(key="reference_pattern").input("[A-Z")
     at.button(key="FormSubmitter:reference_pattern-Save reference pattern").click().run()
     assert at.error[0].value.startswith(
-        "Nothing was saved. Please correct:\n\n- reference pattern \\('\\[A-Z'\\) is not a regular expression")
+        "Nothing was saved. Please correct:\n\n- reference pattern ('\\[A-Z') is not a regular expression")
     at.text_input(key="reference_pattern").input(r"[A-Z0-9-]{1,20}")
     at.button(key="FormSubmitter:reference_pattern-Save reference pattern").click().run()
     assert [s.value for s in at.success] == [
