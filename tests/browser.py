@@ -25,7 +25,7 @@ CHROMIUM_ARGS = [
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -34,7 +34,7 @@ def _free_port() -> int:
 @contextmanager
 def running_app(db_path: Path) -> Iterator[str]:
     """Serve streamlit_app.py on the database at ``db_path``; yield its URL."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "LEARNING_TRACKER_DB": str(db_path)}
     log = open(db_path.with_suffix(".server.log"), "w")
     server = subprocess.Popen(
@@ -65,16 +65,17 @@ def running_app(db_path: Path) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture
-def browser_page(request):
-    """A Chromium page; a screenshot of it is saved under test-artifacts/ when the test fails."""
+@contextmanager
+def chromium_page(request, *, extra_args: tuple[str, ...] = (), **page_options) -> Iterator:
+    """A page in Debian's Chromium (``extra_args`` added to its command line, ``page_options`` to the page);
+    a screenshot of it is saved under test-artifacts/ when the test ``request`` belongs to fails."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, **page_options)
         page.set_default_timeout(30_000)
         try:
             yield page
@@ -84,6 +85,13 @@ def browser_page(request):
                 ARTIFACTS.mkdir(exist_ok=True)
                 page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
             browser.close()
+
+
+@pytest.fixture
+def browser_page(request):
+    """A Chromium page; a screenshot of it is saved under test-artifacts/ when the test fails."""
+    with chromium_page(request) as page:
+        yield page
 
 
 def wait_until_idle(page) -> None:

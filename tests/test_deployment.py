@@ -34,15 +34,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    ROOT,
-    _free_port,
-    running_app,
-    wait_until_idle,
-)
+from .browser import ROOT, chromium_page, free_port, running_app, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -176,7 +168,7 @@ def proxy(tmp_path_factory, demo_template_path) -> Iterator[Proxy]:
     cert, key = _self_signed_certificate(folder)
     prefix = folder / "nginx"
     (prefix / "temp").mkdir(parents=True)
-    https_port, http_port = _free_port(), _free_port()
+    https_port, http_port = free_port(), free_port()
     with contextlib.ExitStack() as running:
         # As README.md advises for a council server, the app accepts a WebSocket only for its own host name
         # (here the address the test browses to; Streamlit ignores the port).
@@ -331,15 +323,7 @@ def proxied_page(request):
     """A Chromium page that accepts the test's self-signed certificate. It records in
     ``page.policy_errors`` every CSP violation (console messages and securitypolicyviolation events) and
     every complaint of the browser about the Permissions-Policy header."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=[*CHROMIUM_ARGS, "--ignore-certificate-errors"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, ignore_https_errors=True)
-        page.set_default_timeout(30_000)
+    with chromium_page(request, extra_args=("--ignore-certificate-errors",), ignore_https_errors=True) as page:
         violations: list[str] = []
         policies = ("Content Security Policy", "Content-Security-Policy", "Permissions-Policy")
         page.on("console", lambda message: violations.append(message.text)
@@ -349,14 +333,7 @@ def proxied_page(request):
             "document.addEventListener('securitypolicyviolation', e => window.reportCspViolation("
             "`${e.violatedDirective} blocked ${e.blockedURI} (${e.sourceFile}:${e.lineNumber})`));")
         page.policy_errors = violations
-        try:
-            yield page
-        finally:
-            report = getattr(request.node, "rep_call", None)
-            if report is not None and report.failed:
-                ARTIFACTS.mkdir(exist_ok=True)
-                page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-            browser.close()
+        yield page
 
 
 def test_finding_no_security_headers_the_app_renders_and_connects_under_the_policy_in_chromium(proxy, proxied_page):
