@@ -10,7 +10,6 @@ from streamlit.errors import StreamlitPageNotFoundError
 from learning_tracker import config, navigation, ui, widgets
 from learning_tracker.read import register
 from learning_tracker.errors import NotFound
-from learning_tracker.reports import render
 from learning_tracker.models import (
     ConcernCoding,
     Escalation,
@@ -37,6 +36,7 @@ from learning_tracker.services.permissions import (
     WITHDRAWAL,
 )
 from learning_tracker.rules import periods
+from learning_tracker.escaping import md_escape
 
 ALL = "All"
 LEARNING_PAGE = "record_learning.py"
@@ -176,7 +176,7 @@ except NotFound as error:
 detail = register.complaint_detail(db, complaint_id, as_of=today)
 read_version = widgets.version_read(f"complaint:{complaint_id}", detail["version"])
 
-st.markdown(f"#### {render.md_escape(detail['reference'])}")
+st.markdown(f"#### {md_escape(detail['reference'])}")
 facts = {
     "Received": long_date(detail["received_on"]),
     "Procedure": detail["procedure"],
@@ -213,7 +213,7 @@ for number, stage in enumerate(detail["stages"], start=1):
         st.markdown(f"**{number}. {stage['label'].capitalize()}** · clock started {long_date(stage['clock_started_on'])}"
                     f" · {due} · {state}")
         if stage["extension_reason"]:
-            st.caption("Extension reason: " + render.md_escape(stage["extension_reason"]))
+            st.caption("Extension reason: " + md_escape(stage["extension_reason"]))
 
 if detail["learning"]:
     st.markdown("**Learning recorded from this complaint**")
@@ -307,7 +307,7 @@ if CONCERNS in panes:
                    "of times raised.")
         grid = st.columns(2)
         times = {
-            code: grid[index % 2].number_input(render.md_escape(code), min_value=0, max_value=20, step=1, key=f"concern-{key}-{index}",
+            code: grid[index % 2].number_input(md_escape(code), min_value=0, max_value=20, step=1, key=f"concern-{key}-{index}",
                                                value=detail["concern_counts"].get(code, 0))
             for index, code in enumerate(codes)
         }

@@ -9,7 +9,7 @@ import streamlit as st
 from learning_tracker import config, ui, widgets
 from learning_tracker.read import learning_and_actions
 from learning_tracker.read.learning_and_actions import Filters
-from learning_tracker.reports.render import md_escape
+from learning_tracker.escaping import md_escape
 from learning_tracker.models import DueDateChange, Evidence, StatusChange, parse
 from learning_tracker.services import actions as action_services
 from learning_tracker.services import permissions

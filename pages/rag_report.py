@@ -6,11 +6,12 @@ from datetime import date
 import streamlit as st
 
 from learning_tracker import config, ui, widgets
-from learning_tracker.reports import rag, render
+from learning_tracker.reports import rag
 from learning_tracker.services import permissions
 from learning_tracker.services.core import service_area_name
 from learning_tracker.rules import rag as rag_rule
 from learning_tracker.read import open_stages
+from learning_tracker.escaping import md_escape
 
 db, actor = ui.page_context()
 st.title("RAG report")
@@ -23,7 +24,7 @@ as_of = left.date_input("As of", value=date.today(), key="rag_as_of", format="DD
 area_ids = None
 own_areas = permissions.own_service_areas(actor)
 if own_areas:
-    names = ", ".join(render.md_escape(name) for name in sorted(service_area_name(db, a) for a in own_areas))
+    names = ", ".join(md_escape(name) for name in sorted(service_area_name(db, a) for a in own_areas))
     every_area = right.toggle("Show every service area", key="rag_all_areas",
                               help=f"Off: only your service areas ({names}).")
     if not every_area:
@@ -60,7 +61,7 @@ shown = [rag.HEADINGS[c] for c in open_stages.COLUMNS if c != "service_area"]
 for area, group in frame.groupby("Service area", sort=False):
     group_counts = group["RAG"].value_counts()
     summary = " · ".join(f":{rag_rule.RAG_MARKDOWN_COLOURS[c]}[{group_counts[c]} {c}]" for c in rag_rule.RAG_ORDER if c in group_counts)
-    st.markdown(f"**{render.md_escape(area)}** · {summary}")
+    st.markdown(f"**{md_escape(area)}** · {summary}")
     st.dataframe(
         rag.styled(group[shown]),
         hide_index=True,

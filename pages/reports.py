@@ -13,6 +13,7 @@ from learning_tracker.read import report_figures
 from learning_tracker.reports import annual, quarterly, render
 from learning_tracker.services import permissions
 from learning_tracker.rules import periods
+from learning_tracker.escaping import md_escape
 
 WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 EXCEL = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -29,7 +30,7 @@ def show_warnings(warnings: list[dict], checks_made: int | None) -> None:
                "it breaks down. Correct the records, or explain the difference, before publishing.",
                icon=":material/warning:")  # fmt: skip
     for warning in warnings:
-        st.warning(render.md_escape(warning["message"]))
+        st.warning(md_escape(warning["message"]))
 
 
 def downloads(document: Callable[[], render.Document], figures: dict, about: list, stem: str, key: str) -> None:
@@ -54,26 +55,26 @@ def preview(document: render.Document, key: str, drafts: dict[str, str] | None =
     """The document on screen; a draft paragraph is an editable text area."""
     for index, block in enumerate(document.blocks_for("preview")):
         if isinstance(block, render.Heading):
-            (st.header if block.level == 1 else st.subheader)(render.md_escape(block.text))
+            (st.header if block.level == 1 else st.subheader)(md_escape(block.text))
         elif isinstance(block, render.Paragraph):
             if block.key and drafts is not None and block.key in drafts:
-                label = "Draft: " + render.md_escape(
+                label = "Draft: " + md_escape(
                     block.key.split(":", 1)[1] if ":" in block.key else block.key.replace("-", " "))
                 st.text_area(label, value=drafts[block.key], key=prose_key(block.key), height=200,
                              help="Edit freely: the Word and Markdown downloads use your text.")  # fmt: skip
             elif block.style == "warning":
-                st.warning(render.md_escape(block.text))
+                st.warning(md_escape(block.text))
             elif block.style == "note":
-                st.caption(render.md_escape(block.text))
+                st.caption(md_escape(block.text))
             else:
                 for part in block.text.split("\n\n"):
-                    st.markdown(render.md_escape(part))
+                    st.markdown(md_escape(part))
         elif isinstance(block, render.Table):
-            st.markdown(f"**{render.md_escape(block.title)}**")
+            st.markdown(f"**{md_escape(block.title)}**")
             frame = pd.DataFrame([[render.show(v) for v in row] for row in block.rows], columns=block.columns)
             st.dataframe(frame, hide_index=True, key=f"{key}_table_{index}")
             if block.note:
-                st.caption(render.md_escape(block.note))
+                st.caption(md_escape(block.note))
         elif isinstance(block, render.Chart):
             # The chart keeps its height and fits the page's width; Streamlit's default fits both, which squashes
             # a chart of a few bars to a strip.
@@ -107,7 +108,7 @@ if kind == "Annual report":
     try:
         report = annual.annual_report(db, year, as_of)
     except ValueError as error:
-        st.error(render.md_escape(error))
+        st.error(md_escape(error))
         st.stop()
     figures = annual.publishable(report) if suppress else report
     show_warnings(report["reconciliation"], report["checks_made"])
@@ -133,7 +134,7 @@ else:
     try:
         quarter_report = quarterly.quarterly_report(db, quarter_year, quarter, quarter_as_of)
     except ValueError as error:
-        st.error(render.md_escape(error))
+        st.error(md_escape(error))
         st.stop()
     show_warnings(quarter_report["reconciliation"], None)
     downloads(lambda: quarterly.quarterly_document(quarter_report), quarter_report, quarterly.about(quarter_report),

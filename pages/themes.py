@@ -7,7 +7,7 @@ import streamlit as st
 from learning_tracker import charts, config, ui, widgets
 from learning_tracker.read import report_figures, learning_and_actions, themes
 from learning_tracker.escaping import csv_bytes
-from learning_tracker.reports.render import md_escape
+from learning_tracker.escaping import md_escape
 from learning_tracker.rules import periods
 
 db, actor = ui.page_context()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-from .. import escaping, models
+from .. import models
 from ..rules.vocabulary import PARTLY_UPHELD
 
 SERVICE_AREAS, USERS, COMPLAINTS, COMPLIMENTS, LEARNING, ACTIONS = (
@@ -290,12 +290,6 @@ def join_list(values: list[str]) -> str:
 
 def fmt_text(value: str | None) -> str:
     return "" if value is None else str(value)
-
-
-# A cell a spreadsheet would run as a formula: every CSV and Excel file is written through ``escaping``,
-# whose CSV rule quotes it with an apostrophe; the importer takes the apostrophe off again.
-FORMULA_START = escaping.FORMULA_START
-csv_cell = escaping.csv_cell
 
 
 #: Other spellings of coded values that are close in meaning but not in letters, for the value mapping.

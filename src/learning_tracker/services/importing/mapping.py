@@ -21,7 +21,10 @@ import sqlite_utils
 from ...db import now_utc, transaction
 from ...errors import Conflict, InvalidInput, NotFound, Problem
 from ...read.records import Lookups, norm
-from ...read.templates import FORMULA_START, VALUE_SYNONYMS, guess_column, squash, template
+# Every CSV and Excel file is written through ``escaping``, whose rule quotes a would-be formula with an
+# apostrophe; the import takes the apostrophe off again.
+from ...escaping import FORMULA_START
+from ...read.templates import VALUE_SYNONYMS, guess_column, squash, template
 from ..core import Actor, record_audit, refusal_audited, require_officer
 from .reading import Table, UnreadableFile
 
