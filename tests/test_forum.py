@@ -291,11 +291,11 @@ def test_the_word_pack_opens_with_python_docx_and_holds_the_headings_and_rows(wo
     assert actions[0] == ["Action", "Learning point", "Service area", "Description", "Owner", "Due", "Status",
                           "Days overdue", "Decision at this meeting"]
     assert actions[1] == [str(world.late), str(world.east_point), "Team East", "Rewrite the short breaks letter",
-                          "Service Manager, Team East", "2026-02-01", "in progress", "32", "escalate to senior leadership"]
+                          "Service Manager, Team East", "01/02/2026", "in progress", "32", "escalate to senior leadership"]
     assert [row[0] for row in new_points] == ["Learning point", str(world.embedded), str(world.east_point)]
     assert updates[1][7] == "Draft letter shared"
-    assert gaps_by_area == [["Service area", "Learning gaps", "Oldest received"], ["Team East", "1", "2026-01-15"]]
-    assert gaps[1][:3] == ["G-1", "Team East", "2026-01-15"]
+    assert gaps_by_area == [["Service area", "Learning gaps", "Oldest received"], ["Team East", "1", "15/01/2026"]]
+    assert gaps[1][:3] == ["G-1", "Team East", "15/01/2026"]
 
 
 def test_an_empty_pack_still_makes_a_document(tmp_path):

@@ -161,10 +161,12 @@ def test_the_command_prints_csv_and_a_table(world, tmp_path, capsys):
         ",".join(open_stages.COLUMNS), "W-RED,statutory,1,Team West,2022-12-01,2022-12-15,-12,Red"]
     assert cli.main(["rag", "--as-of", "2023-01-05", "--db", path]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0] == "RAG report as of 2023-01-05: 1 open stages (1 Red, 0 Amber, 0 Green)"
-    assert "Team West" in out and "W-RED" in out
+    # A person reads the table: dates as they write them, in a sentence and in the table.
+    assert out.splitlines()[0] == "RAG report as of 5 January 2023: 1 open stages (1 Red, 0 Amber, 0 Green)"
+    assert "Team West" in out
+    assert out.splitlines()[-1].split() == ["W-RED", "statutory", "1", "01/12/2022", "15/12/2022", "-12", "Red"]
     assert cli.main(["rag", "--as-of", "2022-11-01", "--db", path]) == 0
-    assert capsys.readouterr().out == "No complaint stage is open on 2022-11-01.\n"
+    assert capsys.readouterr().out == "No complaint stage is open on 1 November 2022.\n"
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,9 @@ import sqlite_utils
 from ..read import forum, learning_and_actions
 from ..read.forum import Meeting, decisions, meeting, previous_meeting, short
 from ..read.forum import meetings as meetings  # the page lists the meetings through the pack
+from ..rules.periods import as_date, local_time, long_date
 from ..rules.vocabulary import OPEN_LEARNING_POINT_STATUSES
+from . import render
 
 FIRST_MEETING_LOOKBACK = timedelta(days=28)
 DEFAULT_LIMIT = 200
@@ -181,7 +183,7 @@ def decision_items(pack: ForumPack) -> list[Item]:
     for r in pack.gaps.to_dict("records"):
         if r["complaint_id"] is not None and pd.notna(r["complaint_id"]):
             items.append(Item("learning gap", int(r["complaint_id"]),
-                              f"Learning gap: complaint {r['Complaint']} ({r['Service area']}, {r['Outcome']}, received {r['Received']})",
+                              f"Learning gap: complaint {r['Complaint']} ({r['Service area']}, {r['Outcome']}, received {long_date(r['Received'])})",
                               name=f"the learning gap of complaint {r['Complaint']}"))
     return items
 
@@ -193,8 +195,8 @@ def count_caption(count: int, total: int, what: str) -> str:
     """'What: total', or how many of them a list shows (worded so that one reads as well as many)."""
     what = what[0].upper() + what[1:]
     if total == count:
-        return f"{what}: {total}."
-    return f"{what}: the first {count} of {total} are listed; narrow the pack to see the others."
+        return f"{what}: {total:,}."
+    return f"{what}: the first {count:,} of {total:,} are listed; narrow the pack to see the others."
 
 
 def to_docx(pack: ForumPack) -> bytes:
@@ -210,14 +212,15 @@ def to_docx(pack: ForumPack) -> bytes:
     section.page_width, section.page_height = section.page_height, section.page_width
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(1.5))
-    doc.styles["Normal"].font.size = Pt(10)
+    doc.styles["Normal"].font.name = "Arial"  # as the reports; the tables' column widths are measured in it
+    doc.styles["Normal"].font.size = Pt(FONT_SIZE)
 
     doc.add_heading(f"Practice Improvement Forum: {pack.meeting.title}", level=0)
     doc.add_paragraph(f"Attendees: {', '.join(pack.meeting.attendees) or 'not recorded'}.")
     previous = f"the previous meeting on {pack.previous.title}" if pack.previous else "four weeks before (no earlier meeting)"
     doc.add_paragraph(
-        f"New or changed: from the day after {previous} up to {pack.until:%-d %B %Y}. "
-        f"Overdue: as of {pack.as_of:%-d %B %Y}. Statuses are as they stood when this pack was made."
+        f"New or changed: from the day after {previous} up to {long_date(pack.until)}. "
+        f"Overdue: as of {long_date(pack.as_of)}. Statuses are as they stood when this pack was made."
     )
     if pack.filtered_by:
         doc.add_paragraph("This pack covers only " + "; ".join(pack.filtered_by) + ".")
@@ -241,7 +244,7 @@ def to_docx(pack: ForumPack) -> bytes:
                                            "Open actions", "Overdue actions", "Decision at this meeting"])
 
     doc.add_heading("Improvement actions, overdue first", level=1)
-    doc.add_paragraph(count_caption(len(pack.actions), pack.actions_total, f"actions of open learning points ({pack.overdue_actions} overdue)"))
+    doc.add_paragraph(count_caption(len(pack.actions), pack.actions_total, f"actions of open learning points ({pack.overdue_actions:,} overdue)"))
     if not pack.actions.empty:
         _table(doc, pack.actions, ["Action", "Learning point", "Service area", "Description", "Owner", "Due", "Status",
                                    "Days overdue", "Decision at this meeting"])
@@ -254,7 +257,12 @@ def to_docx(pack: ForumPack) -> bytes:
     doc.add_heading("Action updates", level=2)
     doc.add_paragraph(count_caption(len(pack.action_updates), pack.action_updates_total, "action updates (newest first)"))
     if not pack.action_updates.empty:
-        _table(doc, pack.action_updates, ["When", "Action", "Service area", "Description", "What changed", "From", "To", "Note", "By"])
+        # A moved due date's from and to values are dates.
+        moved = pack.action_updates["What changed"] == "due date"
+        updates = pack.action_updates.assign(**{
+            column: [as_date(v) if due_date else v for v, due_date in zip(pack.action_updates[column], moved)]
+            for column in ("From", "To")})
+        _table(doc, updates, ["When", "Action", "Service area", "Description", "What changed", "From", "To", "Note", "By"])
 
     doc.add_heading("Learning gaps", level=1)
     doc.add_paragraph(
@@ -271,20 +279,31 @@ def to_docx(pack: ForumPack) -> bytes:
     return buffer.getvalue()
 
 
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    return str(value)
+#: The pack's columns of dates (ISO text from the read side), of UTC times, and of record numbers (shown
+#: as they are, with no thousands separator).
+DATE_COLUMNS = frozenset({"Created on", "Due", "Received", "Oldest received"})
+TIME_COLUMNS = frozenset({"When"})
+NUMBER_COLUMNS = frozenset({"Learning point", "Action"})
+FONT_SIZE = 10
+
+
+def _cell(column: str, value: Any) -> Any:
+    """A frame's value as a table cell for ``render.show``: dates as dates (06/04/2021), times in the
+    council's time, record numbers as text, counts as ints, nothing as None (a dash)."""
+    if not isinstance(value, (str, date)) and pd.isna(value):
+        return None
+    if column in DATE_COLUMNS:
+        return as_date(value)
+    if column in TIME_COLUMNS:
+        return local_time(value)
+    if column in NUMBER_COLUMNS:
+        return str(int(value))
+    value = value.item() if hasattr(value, "item") else value  # numpy's numbers as Python's
+    # A count column with a blank in it reads back as floats: 32.0 days overdue is 32.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _table(doc, frame: pd.DataFrame, columns: list[str]) -> None:
-    table = doc.add_table(rows=1, cols=len(columns))
-    table.style = "Table Grid"
-    for cell, heading in zip(table.rows[0].cells, columns):
-        cell.text = ""
-        cell.paragraphs[0].add_run(heading).bold = True
-    for row in frame[columns].itertuples(index=False):
-        cells = table.add_row().cells
-        for cell, value in zip(cells, row):
-            cell.text = _text(value)
+    rows = [[_cell(c, v) for c, v in zip(columns, row)] for row in frame[columns].itertuples(index=False)]
+    render.add_docx_table(doc, render.Table("", "", columns, rows), FONT_SIZE)
     doc.add_paragraph()

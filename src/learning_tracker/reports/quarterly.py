@@ -20,7 +20,7 @@ from .. import charts
 from ..read import reconciliation, report_figures
 from .render import Chart, Document, Heading, Paragraph, Table, plural, show
 from ..rules import periods
-from ..rules.periods import long_date, year_label
+from ..rules.periods import as_date, long_date, year_label
 
 STAGES = ("1", "2")
 
@@ -185,7 +185,7 @@ def about(report: dict) -> list[tuple[str, Any]]:
     return [
         ("Financial year", year_label(report["financial_year"])),
         ("Quarter", report["quarter"]),
-        ("Period", f"{report['period']['start']} to {report['period']['end']}"),
-        ("Figures as at", report["as_of"]),
+        ("Period", f"{long_date(report['period']['start'])} to {long_date(report['period']['end'])}"),
+        ("Figures as at", as_date(report["as_of"])),
         ("Reconciliation warnings", len(report["reconciliation"])),
     ]

@@ -15,7 +15,9 @@ import pandas as pd
 
 from ..escaping import csv_bytes, excel_row
 from ..read.open_stages import COLUMNS, rag_counts
+from ..rules.periods import long_date, short_date
 from ..rules.rag import RAG_COLOURS, RAG_ORDER
+from .render import number_format
 
 HEADINGS = {
     "reference": "Reference",
@@ -48,8 +50,9 @@ def to_json(rows: list[dict[str, Any]]) -> str:
 
 
 def to_csv(rows: list[dict[str, Any]]) -> bytes:
-    """The rows as CSV (UTF-8 with a byte-order mark, so Excel reads it), with the machine column names; a
-    reference or service area a spreadsheet would run as a formula is written as text."""
+    """The rows as CSV (UTF-8 with a byte-order mark, so Excel reads it), with the machine column names and
+    ISO dates like the JSON (it is for other systems; people get the Excel file); a reference or service
+    area a spreadsheet would run as a formula is written as text."""
     return csv_bytes(COLUMNS, ([row[c] for c in COLUMNS] for row in rows))
 
 
@@ -69,13 +72,11 @@ def to_excel(rows: list[dict[str, Any]], as_of: date, *, amber_working_days: int
         for index in (COLUMNS.index("clock_started_on"), COLUMNS.index("due_on")):
             values[index] = date.fromisoformat(values[index])
         sheet.append(excel_row(sheet, values))
+        for cell, value in zip(sheet[sheet.max_row], values):
+            cell.number_format = number_format(value) or cell.number_format
         rag_cell = sheet.cell(row=sheet.max_row, column=COLUMNS.index("rag") + 1)
         rag_cell.fill = PatternFill("solid", fgColor=RAG_COLOURS[row["rag"]])
         rag_cell.font = Font(bold=True, color="FFFFFF")
-    for index in (COLUMNS.index("clock_started_on"), COLUMNS.index("due_on")):
-        for cell in sheet.iter_cols(min_col=index + 1, max_col=index + 1, min_row=2):
-            for c in cell:
-                c.number_format = "yyyy-mm-dd"
     widths = {"reference": 16, "procedure": 11, "stage": 7, "service_area": 28, "clock_started_on": 14,
               "due_on": 12, "working_days_remaining": 18, "rag": 8}
     for index, column in enumerate(COLUMNS):
@@ -97,7 +98,8 @@ def to_excel(rows: list[dict[str, Any]], as_of: date, *, amber_working_days: int
         ["Working days left", "working days after the as-of date up to the due date; negative when overdue"],
     ]:
         about.append(line)
-    about["B2"].number_format = "yyyy-mm-dd"
+        for cell, value in zip(about[about.max_row], line):
+            cell.number_format = number_format(value) or cell.number_format
     about.column_dimensions["A"].width = 20
     about.column_dimensions["B"].width = 70
     buffer = io.BytesIO()
@@ -108,16 +110,20 @@ def to_excel(rows: list[dict[str, Any]], as_of: date, *, amber_working_days: int
 def to_table(rows: list[dict[str, Any]], as_of: date) -> str:
     """The report as plain text for a terminal: a block per service area, Red first."""
     if not rows:
-        return f"No complaint stage is open on {as_of.isoformat()}.\n"
+        return f"No complaint stage is open on {long_date(as_of)}.\n"
     counts = rag_counts(rows)
-    summary = ", ".join(f"{counts[r]} {r}" for r in RAG_ORDER)
-    lines = [f"RAG report as of {as_of.isoformat()}: {len(rows)} open stages ({summary})"]
+    summary = ", ".join(f"{counts[r]:,} {r}" for r in RAG_ORDER)
+    lines = [f"RAG report as of {long_date(as_of)}: {len(rows):,} open stages ({summary})"]
     shown = [c for c in COLUMNS if c != "service_area"]
-    widths = {c: max(len(HEADINGS[c]), *(len(str(r[c])) for r in rows)) for c in shown}
+
+    def text(row, column):
+        return short_date(row[column]) if column in ("clock_started_on", "due_on") else str(row[column])
+
+    widths = {c: max(len(HEADINGS[c]), *(len(text(r, c)) for r in rows)) for c in shown}
     area = None
     for row in rows:
         if row["service_area"] != area:
             area = row["service_area"]
             lines += ["", area, "  ".join(HEADINGS[c].ljust(widths[c]) for c in shown).rstrip()]
-        lines.append("  ".join(str(row[c]).ljust(widths[c]) for c in shown).rstrip())
+        lines.append("  ".join(text(row, c).ljust(widths[c]) for c in shown).rstrip())
     return "\n".join(lines) + "\n"

@@ -1,12 +1,14 @@
 """Financial years (1 April to 31 March) and their quarters (Q1 is April to June), in one place.
 
 A year is written like ``"2021-22"`` by users and the command line, and ``"2021/22"`` in reports.
+A date is written "07/04/2021" in a table (``short_date``) and "7 April 2021" in a sentence (``long_date``).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 FIRST_MONTH = 4  # April
@@ -56,13 +58,44 @@ def previous_financial_year(year: str) -> str:
     return year_starting(start.year - 1)
 
 
+#: How a date is written in a table, in Excel's and Streamlit's format codes: 06/04/2021.
+DATE_FORMAT = "DD/MM/YYYY"
+#: Times are stored in UTC; people read them in the council's time.
+LOCAL_TIME = "Europe/London"
+
+
+def as_date(value: date | str | None) -> date | None:
+    """A date from a date or an ISO date or timestamp (its day); None for none."""
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
 def long_date(value: date | str | None) -> str:
     """A date as the app writes it in a sentence: "6 April 2021" (from a date or an ISO date or timestamp;
     blank for none)."""
+    day = as_date(value)
+    return f"{day.day} {day:%B %Y}" if day else ""
+
+
+def short_date(value: date | str | None) -> str:
+    """A date as the app writes it in a table: "06/04/2021" (``DATE_FORMAT``; from a date or an ISO date
+    or timestamp; blank for none)."""
+    day = as_date(value)
+    return f"{day:%d/%m/%Y}" if day else ""
+
+
+def local_time(value: datetime | str | None) -> str:
+    """A stored UTC time (ISO text, "2021-04-06 13:05" or with its offset) as people read it in a table:
+    "06/04/2021 14:05" in the council's time; blank for none."""
     if not value:
         return ""
-    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
-    return f"{day.day} {day:%B %Y}"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return f"{moment.astimezone(ZoneInfo(LOCAL_TIME)):%d/%m/%Y %H:%M}"
 
 
 def year_label(year: str) -> str:
