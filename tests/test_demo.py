@@ -432,6 +432,35 @@ def test_stages_are_consistent(demo_db):
     assert bad == 0
 
 
+_CURRENT_STAGE = """s.procedure = c.procedure AND s.stage = (SELECT MAX(m.stage) FROM complaint_stages m
+                    WHERE m.complaint_id = c.id AND m.procedure = c.procedure)"""
+
+
+def test_escalated_complaints_keep_each_stages_outcome(demo_db):
+    # A complaint's current stage holds the complaint's outcome; every stage it went on from holds the
+    # outcome its response gave, on the day it was answered (never withdrawn: a withdrawn complaint ends).
+    assert demo_db.execute(
+        f"""SELECT COUNT(*) FROM complaints c JOIN complaint_stages s ON s.complaint_id = c.id
+            WHERE {_CURRENT_STAGE} AND (s.outcome IS NOT c.outcome OR s.outcome_on IS NOT c.outcome_on)"""
+    ).fetchone()[0] == 0
+    assert demo_db.execute(
+        f"""SELECT COUNT(*) FROM complaints c JOIN complaint_stages s ON s.complaint_id = c.id
+            WHERE NOT ({_CURRENT_STAGE}) AND (s.outcome IS NULL OR s.outcome = 'withdrawn'
+                                             OR s.outcome_on IS NOT s.responded_on)"""
+    ).fetchone()[0] == 0
+    # 2021-22: the 14 statutory complaints that reached stage 2 (one went on to the review panel), the 3
+    # corporate ones that reached stage 2 and the 5 first handled informally.
+    rows = demo_db.execute(
+        f"""SELECT s.procedure, s.stage, s.outcome, COUNT(*) FROM complaints c
+            JOIN complaint_stages s ON s.complaint_id = c.id
+            WHERE c.received_on BETWEEN '2021-04-01' AND '2022-03-31' AND NOT ({_CURRENT_STAGE})
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"""
+    ).fetchall()
+    assert rows == [("corporate", 1, "not upheld", 3), ("informal", 1, "not upheld", 5),
+                    ("statutory", 1, "not upheld", 13), ("statutory", 1, "partly upheld", 1),
+                    ("statutory", 2, "not upheld", 1)]
+
+
 # -- users, references, determinism ----------------------------------------------------------------
 
 

@@ -67,7 +67,7 @@ RECORD_COLUMNS = {
                   "gender, age_band, ethnicity, disability, outcome, outcome_on, lgsco_referred_on, lgsco_decision, "
                   "remedy_pence, no_learning_reason, no_learning_recorded_by, no_learning_recorded_on",
     "complaint_stages": "complaint_id, procedure, stage, clock_started_on, due_on, extended_due_on, extension_reason, "
-                        "responded_on",
+                        "responded_on, outcome, outcome_on",
     "concerns": "complaint_id, concern_code_id",
     "compliments": "id, received_on, service_area_id, source, summary",
     "compliment_categories": "compliment_id, category",
@@ -347,6 +347,80 @@ def test_an_informal_stage_before_the_formal_procedure_is_kept(world):
     assert plan.problems == []
     assert [s[:3] + (s[6],) for s in stages_of(world.db, "E-1")] == [
         ("informal", 1, "2021-04-06", "2021-04-09"), ("statutory", 1, "2021-04-13", "2021-04-20")]
+
+
+def stage_outcomes_of(db, reference: str) -> list[tuple]:
+    return db.execute(
+        "SELECT s.procedure, s.stage, s.outcome, s.outcome_on FROM complaint_stages s"
+        " JOIN complaints c ON c.id = s.complaint_id WHERE c.reference = ?"
+        " ORDER BY s.procedure = 'informal' DESC, s.stage", [reference]).fetchall()
+
+
+def test_each_stage_a_complaint_went_on_from_keeps_its_outcome_and_the_last_stage_has_the_complaints(world):
+    header = (HEADER + ",outcome,informal_completed_on,informal_outcome,stage1_requested_on,stage1_completed_on,"
+              "stage1_outcome,stage2_requested_on,stage2_completed_on,stage2_outcome,stage2_outcome_on")
+    lines = [
+        # Informal, then statutory stages 1 and 2: stage 1's outcome dated the day it was answered.
+        "O-1,2021-04-06,statutory,Team West,Upheld,2021-04-09,not upheld,2021-04-13,2021-04-20,Not Upheld,"
+        "2021-05-04,2021-06-01,,",
+        # Stage 1's outcome left blank: not known.
+        "O-2,2021-04-06,corporate,Team West,partly upheld,,,,2021-04-20,,2021-05-04,2021-06-01,,",
+    ]
+    plan = import_file(world.db, world.officer, "complaints", "c.csv", csv_bytes(header, *lines), today=TODAY)
+    assert plan.problems == []
+    assert stage_outcomes_of(world.db, "O-1") == [
+        ("informal", 1, "not upheld", "2021-04-09"), ("statutory", 1, "not upheld", "2021-04-20"),
+        ("statutory", 2, "upheld", "2021-06-01")]
+    assert stage_outcomes_of(world.db, "O-2") == [("corporate", 1, None, None), ("corporate", 2, "partly upheld", "2021-06-01")]
+    # The export writes them back, and the same file again changes nothing.
+    exported = {r["reference"]: r for r in exporting.rows(world.db, "complaints")}
+    assert [exported["O-1"][f] for f in ("informal_outcome", "informal_outcome_on", "stage1_outcome",
+                                         "stage1_outcome_on", "stage2_outcome", "stage2_outcome_on")] == [
+        "not upheld", "2021-04-09", "not upheld", "2021-04-20", "", ""]
+    again = import_file(world.db, world.officer, "complaints", "c.csv", csv_bytes(header, *lines), today=TODAY)
+    assert (len(again.updated), again.unchanged) == (0, 2)
+
+
+def test_a_file_without_the_stage_outcome_columns_keeps_the_outcomes_recorded(world):
+    header = HEADER + ",outcome,stage1_completed_on,stage1_outcome,stage1_outcome_on,stage2_requested_on"
+    import_file(world.db, world.officer, "complaints", "c.csv",
+                csv_bytes(header, "O-3,2021-04-06,statutory,Team West,,2021-04-20,not upheld,2021-04-22,2021-05-04"),
+                today=TODAY)
+    update = csv_bytes(HEADER + ",outcome,stage1_completed_on,stage2_requested_on,stage2_completed_on",
+                       "O-3,2021-04-06,statutory,Team West,upheld,2021-04-20,2021-05-04,2021-06-01")
+    plan = import_file(world.db, world.officer, "complaints", "c.csv", update, today=TODAY)
+    assert plan.problems == []
+    assert stage_outcomes_of(world.db, "O-3") == [
+        ("statutory", 1, "not upheld", "2021-04-22"), ("statutory", 2, "upheld", "2021-06-01")]
+
+
+@pytest.mark.parametrize(
+    "columns,values,message",
+    [
+        (",stage1_outcome", ",not upheld", "row 2: stage1_outcome ('not upheld') is given but the complaint did not go "
+         "on from stage 1 to a later stage; the outcome of its last stage is the outcome column"),
+        (",stage2_requested_on,stage2_outcome", ",2021-05-04,upheld",
+         "row 2: stage2_outcome ('upheld') is given but the complaint did not go on from stage 2 to a later stage; "
+         "the outcome of its last stage is the outcome column"),
+        (",stage2_requested_on,stage1_outcome", ",2021-05-04,withdrawn",
+         "row 2: stage1_outcome ('withdrawn') cannot be withdrawn: the complaint went on from stage 1 to a later "
+         "stage, and a withdrawn complaint is not escalated"),
+        (",stage2_requested_on,stage1_outcome_on", ",2021-05-04,2021-04-21",
+         "row 2: stage1_outcome_on ('2021-04-21') is given but stage 1 has no outcome"),
+        (",stage2_requested_on,stage1_outcome,stage1_outcome_on", ",2021-05-04,upheld,2021-04-01",
+         "row 2: stage1_outcome_on ('2021-04-01') is before stage 1 started (2021-04-06)"),
+        (",stage2_requested_on,stage1_outcome", ",2021-05-04,sort of",
+         "row 2: stage1_outcome ('sort of') is not known; allowed:"),
+    ],
+    ids=["last stage", "no such stage", "withdrawn", "date without outcome", "date before the stage", "unknown"],
+)
+def test_a_stage_outcome_that_cannot_be_is_refused_and_nothing_is_written(world, columns, values, message):
+    before = snapshot(world.db)
+    content = csv_bytes(HEADER + ",stage1_completed_on" + columns, "O-4,2021-04-06,statutory,Team West,2021-04-20" + values)
+    plan = import_file(world.db, world.officer, "complaints", "c.csv", content, today=TODAY)
+    assert [str(p) for p in plan.problems][0].startswith(message)
+    assert len(plan.problems) == 1
+    assert snapshot(world.db) == before
 
 
 # --- updates -----------------------------------------------------------------------------------------

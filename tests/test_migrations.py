@@ -74,3 +74,79 @@ def test_sql_working_day_functions(tmp_path):
     db = database.connect(tmp_path / "new.db")
     assert db.execute("SELECT working_days('2022-12-20', '2023-01-06'), add_working_days('2022-12-20', 10)").fetchone() == (10, "2023-01-06")
     assert db.execute("SELECT working_days(NULL, '2023-01-06')").fetchone() == (None,)
+
+
+# --- 0008: each stage keeps its outcome ------------------------------------------------------------------
+
+
+def _database_at(path, last: str):
+    """A database migrated up to and including the migration ``last``, as one of that age would be."""
+    names = [name for name, _ in database.MIGRATIONS]
+    db = database.connect(path, migrate_schema=False)
+    original = database.MIGRATIONS
+    database.MIGRATIONS = original[: names.index(last) + 1]
+    try:
+        database.migrate(db)
+    finally:
+        database.MIGRATIONS = original
+    return db
+
+
+def test_stage_outcomes_are_filled_in_from_the_complaints_and_the_escalations_the_audit_log_kept(tmp_path):
+    from learning_tracker.services.core import record_audit
+
+    db = _database_at(tmp_path / "old.db", "0006_audit_chain")
+    assert "outcome" not in {c[1] for c in db.execute("PRAGMA table_info(complaint_stages)")}
+    area = db["service_areas"].insert({"name": "Team West"}).last_pk
+
+    def complaint(reference, procedure, outcome, outcome_on, stages):
+        complaint_id = db["complaints"].insert({"reference": reference, "received_on": "2023-01-02",
+                                                "procedure": procedure, "service_area_id": area,
+                                                "outcome": outcome, "outcome_on": outcome_on}).last_pk
+        for stage_procedure, stage, responded_on in stages:
+            db["complaint_stages"].insert({"complaint_id": complaint_id, "procedure": stage_procedure, "stage": stage,
+                                           "clock_started_on": "2023-01-02", "due_on": "2023-01-16",
+                                           "responded_on": responded_on})
+        return complaint_id
+
+    def escalated(complaint_id, procedure, stage, outcome, outcome_on, *, result="done"):
+        before = {"procedure": procedure, "stage": stage, "outcome": outcome, "outcome_on": outcome_on, "version": 2}
+        record_audit(db, None, "escalate complaint", "complaint", complaint_id,
+                     before if result == "done" else None, outcome=result)
+
+    # Open at stage 2; stage 1 was escalated from twice (a stage 2 removed by an import in between): the later counts.
+    open_again = complaint("A-1", "statutory", None, None, [("statutory", 1, "2023-01-05"), ("statutory", 2, None)])
+    escalated(open_again, "statutory", 1, "upheld", "2023-01-04")
+    escalated(open_again, "statutory", 1, "not upheld", "2023-01-05")
+    escalated(open_again, "statutory", 1, "partly upheld", "2023-01-05", result="refused")
+    # Informal, then statutory stages 1 and 2, answered and upheld at stage 2.
+    answered = complaint("A-2", "statutory", "upheld", "2023-03-01",
+                         [("informal", 1, "2023-01-04"), ("statutory", 1, "2023-01-20"), ("statutory", 2, "2023-03-01")])
+    escalated(answered, "informal", 1, "partly upheld", "2023-01-04")
+    escalated(answered, "statutory", 1, "not upheld", "2023-01-21")
+    # Escalated without an audit event (an import): stage 1's outcome is not known.
+    imported = complaint("A-3", "corporate", "not upheld", "2023-02-10",
+                         [("corporate", 1, "2023-01-10"), ("corporate", 2, "2023-02-10")])
+    # At stage 1 again (stage 2 removed by an import): an escalation from its current stage does not
+    # override the complaint, which has no outcome; an event whose before is not a record is passed over.
+    current = complaint("A-4", "statutory", None, None, [("statutory", 1, "2023-01-05")])
+    escalated(current, "statutory", 1, "upheld", "2023-01-05")
+    record_audit(db, None, "escalate complaint", "complaint", current, "redacted")
+    withdrawn = complaint("A-5", "statutory", "withdrawn", "2023-01-09", [("statutory", 1, "2023-01-09")])
+
+    assert database.migrate(db)[-1] == "0008_stage_outcomes"
+
+    def outcomes(complaint_id):
+        return db.execute("SELECT procedure, stage, outcome, outcome_on FROM complaint_stages WHERE complaint_id = ?"
+                          " ORDER BY id", [complaint_id]).fetchall()
+
+    assert outcomes(open_again) == [("statutory", 1, "not upheld", "2023-01-05"), ("statutory", 2, None, None)]
+    assert outcomes(answered) == [("informal", 1, "partly upheld", "2023-01-04"),
+                                  ("statutory", 1, "not upheld", "2023-01-21"),
+                                  ("statutory", 2, "upheld", "2023-03-01")]
+    assert outcomes(imported) == [("corporate", 1, None, None), ("corporate", 2, "not upheld", "2023-02-10")]
+    assert outcomes(current) == [("statutory", 1, None, None)]
+    assert outcomes(withdrawn) == [("statutory", 1, "withdrawn", "2023-01-09")]
+    # The complaints' own outcomes, the ones the reports count, are as they were.
+    assert db.execute("SELECT reference, outcome FROM complaints ORDER BY id").fetchall() == [
+        ("A-1", None), ("A-2", "upheld"), ("A-3", "not upheld"), ("A-4", None), ("A-5", "withdrawn")]

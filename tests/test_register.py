@@ -54,8 +54,9 @@ def test_the_register_shows_the_current_stage_outcome_due_date_and_rag_on_the_da
     rows = register.complaints_register(world.db, RegisterFilter(), as_of=AS_OF).rows.set_index("Reference")
     assert rows.loc["CS-2022-012"].to_dict() == {
         "Received": date(2022, 11, 1), "Procedure": "statutory", "Current stage": "statutory stage 2",
-        "Service area": "Team West", "Outcome": "open", "Due": date(2022, 12, 28), "Answered": None,
-        "RAG": "Red", "Concerns": ""}
+        "Service area": "Team West", "Outcome": "open (statutory stage 1: not upheld)", "Due": date(2022, 12, 28),
+        "Answered": None, "RAG": "Red", "Concerns": ""}
+    assert rows.loc["CS-2022-011", "Outcome"] == "open"  # never escalated
     assert rows.loc["CS-2022-011", "Concerns"] == "Communication ×2; Finance"
     assert rows.loc["CS-2022-011", "RAG"] == "Amber"
     assert rows.loc["CS-2021-001", "Outcome"] == "upheld"
@@ -112,8 +113,24 @@ def test_the_complaint_detail_shows_its_stages_as_a_timeline(world):
         ("statutory stage 2", "2022-11-21", "2023-01-31", None, None, None, "Green", "2023-02-23"),
     ]
     assert detail["stages"][1]["extension_reason"] == "Investigator appointed late"
+    assert [(s["outcome"], s["outcome_on"], s["outcome_words"]) for s in detail["stages"]] == [
+        ("not upheld", "2022-11-10", "not upheld on 10 November 2022"),
+        (None, None, "not answered yet"),
+    ]
     assert detail["open_stage"]["stage"] == 2
     assert detail["escalations"] == []
+
+
+def test_a_stages_outcome_in_words_when_withdrawn_or_answered_without_one(world):
+    def words(reference):
+        detail = register.complaint_detail(world.db, complaints.complaint_id_by_reference(world.db, reference),
+                                           as_of=AS_OF)
+        return [s["outcome_words"] for s in detail["stages"]]
+
+    record_complaint(world, "CS-2022-020", "2022-10-03", responded_on="2022-10-12")
+    assert words("CS-2022-020") == ["answered, outcome not recorded"]
+    assert words("CS-2021-002") == ["withdrawn on 4 April 2022"]
+    assert words("CS-2021-001") == ["upheld on 14 May 2021"]
 
 
 def test_an_answered_complaints_detail_offers_its_escalations(world):

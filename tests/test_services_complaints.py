@@ -61,6 +61,16 @@ def counts(world):
     }
 
 
+def stage_outcomes(world, complaint_id):
+    return world.db.execute("SELECT procedure, stage, outcome, outcome_on FROM complaint_stages WHERE complaint_id = ?"
+                            " ORDER BY id", [complaint_id]).fetchall()
+
+
+def respond(world, complaint_id, version, day, outcome=None):
+    complaints.record_response(world.db, world.officer, complaint_id, version,
+                               StageResponse(responded_on=day, outcome=outcome), today=TODAY)
+
+
 def refused_events(world):
     return [e for e in audit_events(world.db, "complaint") if e["outcome"] == "refused"]
 
@@ -145,10 +155,56 @@ def test_the_officer_records_a_response_with_its_outcome(world):
     assert (row["outcome"], row["outcome_on"], row["version"]) == ("partly upheld", "2023-01-05", 2)
     [stage] = stages(world, complaint_id)
     assert (stage["responded_on"], stage["version"]) == ("2023-01-05", 2)
+    assert stage_outcomes(world, complaint_id) == [("statutory", 1, "partly upheld", "2023-01-05")]
     event = audit_events(world.db, "complaint")[-1]
     assert (event["event"], event["outcome"]) == ("record stage response", "done")
+    assert json.loads(event["before"]) == {"stage_id": 1, "responded_on": None, "outcome": None, "stage_outcome": None,
+                                           "stage_outcome_on": None, "version": 1}
     assert json.loads(event["after"]) == {"stage_id": 1, "responded_on": "2023-01-05", "outcome": "partly upheld",
+                                          "stage_outcome": "partly upheld", "stage_outcome_on": "2023-01-05",
                                           "version": 2}
+
+
+def test_a_response_without_an_outcome_leaves_the_stage_with_none(world):
+    complaint_id = create(world)
+    answer(world, complaint_id, 1, date(2023, 1, 5))
+    assert stage_outcomes(world, complaint_id) == [("statutory", 1, None, None)]
+    assert complaint(world, complaint_id)["outcome"] is None
+
+
+def test_recording_the_outcome_records_it_on_the_current_stage_too_and_corrects_it(world):
+    complaint_id = create(world)
+    respond(world, complaint_id, 1, date(2023, 1, 5), "not upheld")
+    complaints.escalate(world.db, world.officer, complaint_id, 2,
+                        Escalation(procedure="statutory", stage=2, requested_on=date(2023, 1, 10)), today=TODAY)
+    respond(world, complaint_id, 3, date(2023, 2, 14), "partly upheld")
+    # A correction of the outcome is the current stage's: stage 1 keeps its own.
+    complaints.record_outcome(world.db, world.officer, complaint_id, 4,
+                              OutcomeDecision(outcome="Upheld", outcome_on=date(2023, 2, 20)), today=TODAY)
+    row = complaint(world, complaint_id)
+    assert (row["outcome"], row["outcome_on"], row["version"]) == ("upheld", "2023-02-20", 5)
+    assert stage_outcomes(world, complaint_id) == [
+        ("statutory", 1, "not upheld", "2023-01-05"),
+        ("statutory", 2, "upheld", "2023-02-20"),
+    ]
+    assert [s["version"] for s in stages(world, complaint_id)] == [2, 3]
+    event = audit_events(world.db, "complaint")[-1]
+    assert json.loads(event["before"]) == {"outcome": "partly upheld", "outcome_on": "2023-02-14", "stage_id": 2,
+                                           "stage_outcome": "partly upheld", "stage_outcome_on": "2023-02-14",
+                                           "version": 4}
+    assert json.loads(event["after"]) == {"outcome": "upheld", "outcome_on": "2023-02-20", "stage_id": 2,
+                                          "stage_outcome": "upheld", "stage_outcome_on": "2023-02-20", "version": 5}
+
+
+def test_an_outcome_refused_changes_neither_the_complaint_nor_its_stage(world):
+    complaint_id = create(world)
+    respond(world, complaint_id, 1, date(2023, 1, 5), "not upheld")
+    before = counts(world)
+    with pytest.raises(InvalidInput, match=r"outcome on \('2022-12-19'\) is before the complaint was received"):
+        complaints.record_outcome(world.db, world.officer, complaint_id, 2,
+                                  OutcomeDecision(outcome="upheld", outcome_on=date(2022, 12, 19)), today=TODAY)
+    assert counts(world) == before
+    assert stage_outcomes(world, complaint_id) == [("statutory", 1, "not upheld", "2023-01-05")]
 
 
 @pytest.mark.parametrize(
@@ -423,6 +479,57 @@ def test_an_informal_complaint_escalated_to_the_statutory_procedure_keeps_its_in
     assert json.loads(event["before"])["outcome"] == "not upheld"
 
 
+def test_escalating_keeps_the_stage_one_outcome_on_its_stage_while_the_complaint_is_open_again(world):
+    complaint_id = create(world)
+    respond(world, complaint_id, 1, date(2023, 1, 5), "not upheld")
+    stage_id = complaints.escalate(world.db, world.officer, complaint_id, 2,
+                                   Escalation(procedure="statutory", stage=2, requested_on=date(2023, 1, 10)),
+                                   today=TODAY)
+    row = complaint(world, complaint_id)
+    assert (row["outcome"], row["outcome_on"]) == (None, None)
+    assert stage_outcomes(world, complaint_id) == [
+        ("statutory", 1, "not upheld", "2023-01-05"),
+        ("statutory", 2, None, None),
+    ]
+    event = audit_events(world.db, "complaint")[-1]
+    assert json.loads(event["before"]) == {"procedure": "statutory", "stage": 1, "outcome": "not upheld",
+                                           "outcome_on": "2023-01-05", "stage_id": 1, "stage_outcome": "not upheld",
+                                           "stage_outcome_on": "2023-01-05", "version": 2}
+    after = json.loads(event["after"])
+    assert (after["stage_id"], after["previous_stage_id"], after["stage_outcome"], after["stage_outcome_on"]) == (
+        stage_id, 1, "not upheld", "2023-01-05")
+
+
+def test_an_outcome_held_only_on_the_complaint_moves_to_its_stage_when_it_is_escalated(world):
+    # A complaint answered before stages kept their outcomes (or imported so): its outcome is its stage's.
+    complaint_id = create(world)
+    answer(world, complaint_id, 1, date(2023, 1, 5))
+    world.db.execute("UPDATE complaints SET outcome = 'partly upheld', outcome_on = '2023-01-06' WHERE id = ?",
+                     [complaint_id])
+    complaints.escalate(world.db, world.officer, complaint_id, 2,
+                        Escalation(procedure="statutory", stage=2, requested_on=date(2023, 1, 10)), today=TODAY)
+    assert stage_outcomes(world, complaint_id) == [
+        ("statutory", 1, "partly upheld", "2023-01-06"),
+        ("statutory", 2, None, None),
+    ]
+    assert [s["version"] for s in stages(world, complaint_id)] == [3, 1]
+    after = json.loads(audit_events(world.db, "complaint")[-1]["after"])
+    assert (after["stage_outcome"], after["stage_outcome_on"]) == ("partly upheld", "2023-01-06")
+
+
+def test_an_informal_stage_keeps_its_outcome_when_the_complaint_goes_to_the_statutory_procedure(world):
+    complaint_id = create(world, procedure="informal")
+    respond(world, complaint_id, 1, date(2023, 1, 5), "partly upheld")
+    complaints.escalate(world.db, world.officer, complaint_id, 2,
+                        Escalation(procedure="statutory", stage=1, requested_on=date(2023, 1, 9)), today=TODAY)
+    respond(world, complaint_id, 3, date(2023, 1, 20), "upheld")
+    assert stage_outcomes(world, complaint_id) == [
+        ("informal", 1, "partly upheld", "2023-01-05"),
+        ("statutory", 1, "upheld", "2023-01-20"),
+    ]
+    assert complaint(world, complaint_id)["outcome"] == "upheld"
+
+
 def test_escalating_needs_the_previous_stage_answered_and_a_request_after_the_answer(world):
     complaint_id = create(world)
     before = counts(world)
@@ -450,6 +557,25 @@ def test_withdrawing_closes_the_open_stage_on_the_withdrawal_date(world):
     with pytest.raises(InvalidInput, match="was withdrawn, so it cannot be escalated"):
         complaints.escalate(world.db, world.officer, complaint_id, 2,
                             Escalation(procedure="statutory", stage=2, requested_on=date(2023, 1, 10)), today=TODAY)
+
+
+def test_a_withdrawal_at_stage_two_is_that_stages_outcome_and_stage_one_keeps_its_own(world):
+    complaint_id = create(world)
+    respond(world, complaint_id, 1, date(2023, 1, 5), "not upheld")
+    complaints.escalate(world.db, world.officer, complaint_id, 2,
+                        Escalation(procedure="statutory", stage=2, requested_on=date(2023, 1, 10)), today=TODAY)
+    complaints.withdraw(world.db, world.officer, complaint_id, 3, Withdrawal(withdrawn_on=date(2023, 1, 20)),
+                        today=TODAY)
+    assert (complaint(world, complaint_id)["outcome"], complaint(world, complaint_id)["outcome_on"]) == (
+        "withdrawn", "2023-01-20")
+    assert stage_outcomes(world, complaint_id) == [
+        ("statutory", 1, "not upheld", "2023-01-05"),
+        ("statutory", 2, "withdrawn", "2023-01-20"),
+    ]
+    event = audit_events(world.db, "complaint")[-1]
+    assert json.loads(event["before"])["stage_outcome"] is None
+    assert (json.loads(event["after"])["stage_outcome"], json.loads(event["after"])["stage_outcome_on"]) == (
+        "withdrawn", "2023-01-20")
 
 
 def test_coding_concerns_replaces_the_list_and_a_concern_raised_twice_counts_twice(world):

@@ -551,6 +551,98 @@ def _audit_chain(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+def _stage_outcomes(db: sqlite_utils.Database) -> None:
+    """Each stage keeps the outcome its response gave (``complaint_stages.outcome``, ``outcome_on``), so that
+    escalating a complaint no longer hides its stage 1 outcome. The complaint's own outcome stays its
+    current one, the one the reports count.
+
+    Filled in from what the database holds: a complaint's current stage (its highest under its current
+    procedure) takes the complaint's outcome; an earlier stage of an escalated complaint takes the outcome
+    the complaint had when it was escalated from that stage, which the "escalate complaint" audit event
+    kept in its ``before`` (the latest such event, when a stage was escalated from more than once). Any
+    other stage's outcome stays unknown (NULL): a stage answered before its outcome was recorded elsewhere,
+    or an earlier stage that came from an import.
+    """
+    db.execute("ALTER TABLE complaint_stages ADD COLUMN outcome TEXT")
+    db.execute("ALTER TABLE complaint_stages ADD COLUMN outcome_on TEXT")
+    current = ("s.procedure = c.procedure AND s.stage = (SELECT MAX(m.stage) FROM complaint_stages m"
+               " WHERE m.complaint_id = c.id AND m.procedure = c.procedure)")
+    db.execute(
+        f"""UPDATE complaint_stages AS s
+            SET outcome = (SELECT c.outcome FROM complaints c WHERE c.id = s.complaint_id),
+                outcome_on = (SELECT c.outcome_on FROM complaints c WHERE c.id = s.complaint_id)
+            WHERE EXISTS (SELECT 1 FROM complaints c WHERE c.id = s.complaint_id AND c.outcome IS NOT NULL
+                          AND {current})"""
+    )
+    escalations = db.execute(
+        """SELECT entity_id, json_extract(before, '$.procedure'), json_extract(before, '$.stage'),
+                  json_extract(before, '$.outcome'), json_extract(before, '$.outcome_on')
+           FROM audit_events
+           WHERE event = 'escalate complaint' AND entity = 'complaint' AND outcome = 'done' AND json_valid(before)
+           ORDER BY id DESC"""
+    ).fetchall()
+    for complaint_id, procedure, stage, outcome, outcome_on in escalations:
+        if not (isinstance(outcome, str) and outcome and isinstance(stage, int)):
+            continue
+        # Latest event first: a stage already filled keeps what the later escalation recorded. The
+        # current stage is left to the complaint's own outcome, and a stage never answered stays unknown.
+        db.execute(
+            f"""UPDATE complaint_stages AS s SET outcome = ?, outcome_on = ?
+                WHERE s.complaint_id = ? AND s.procedure = ? AND s.stage = ? AND s.outcome IS NULL
+                  AND s.responded_on IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM complaints c WHERE c.id = s.complaint_id AND {current})""",
+            [outcome, outcome_on if isinstance(outcome_on, str) else None, complaint_id, procedure, stage],
+        )
+
+
+def _report_sections(db: sqlite_utils.Database) -> None:
+    """The annual report's written sections: the text of each section of a financial year's report as it
+    stands (``report_sections``: its status, the computed draft it was ``based_on``, who wrote, reviewed and
+    approved it and when, and its ``version``), and every version of it ever saved (``report_section_versions``),
+    so that no text is overwritten without trace.
+
+    ``section`` is 'summary', 'previous-actions' or 'learning' (``rules.vocabulary.REPORT_SECTIONS``; the
+    words are written out here as they were when this migration shipped). A learning section is keyed by
+    its service area's id, not its name, so it stays with the area through a rename and is never taken over
+    by another area given the old name. One section per year, section and area: the unique index counts a
+    missing area as 0, since a UNIQUE constraint lets NULLs repeat.
+    """
+    db.execute(
+        """CREATE TABLE report_sections (
+            id INTEGER PRIMARY KEY,
+            financial_year TEXT NOT NULL,
+            section TEXT NOT NULL CHECK (section IN ('summary', 'learning', 'previous-actions')),
+            service_area_id INTEGER REFERENCES service_areas(id),
+            text TEXT NOT NULL CHECK (trim(text) <> ''),
+            status TEXT NOT NULL CHECK (status IN ('draft', 'reviewed', 'approved')),
+            based_on TEXT NOT NULL DEFAULT '',
+            written_by INTEGER NOT NULL REFERENCES users(id),
+            written_at TEXT NOT NULL,
+            reviewed_by INTEGER REFERENCES users(id),
+            reviewed_at TEXT,
+            approved_by INTEGER REFERENCES users(id),
+            approved_at TEXT,
+            version INTEGER NOT NULL DEFAULT 1,
+            CHECK ((section = 'learning') = (service_area_id IS NOT NULL))
+        )"""
+    )
+    db.execute("CREATE UNIQUE INDEX report_sections_one ON report_sections(financial_year, section, "
+               "IFNULL(service_area_id, 0))")
+    db.execute(
+        """CREATE TABLE report_section_versions (
+            id INTEGER PRIMARY KEY,
+            report_section_id INTEGER NOT NULL REFERENCES report_sections(id),
+            version INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            status TEXT NOT NULL,
+            based_on TEXT NOT NULL DEFAULT '',
+            saved_by INTEGER NOT NULL REFERENCES users(id),
+            saved_at TEXT NOT NULL,
+            UNIQUE (report_section_id, version)
+        )"""
+    )
+
+
 def _split_sql(script: str) -> list[str]:
     """Split a schema script into statements, keeping trigger bodies (which hold ``;``) whole."""
     statements, current = [], []
@@ -574,6 +666,8 @@ MIGRATIONS: list[Migration] = [
     ("0004_import_mappings", _import_mappings),
     ("0005_session_epoch", _session_epoch),
     ("0006_audit_chain", _audit_chain),
+    ("0007_report_sections", _report_sections),
+    ("0008_stage_outcomes", _stage_outcomes),
 ]
 
 

@@ -117,7 +117,9 @@ def parse(model: type[M], data: dict[str, Any]) -> M:
         problems = []
         for item in error.errors():
             field = ".".join(str(part) for part in item["loc"]) or "form"
-            words = _FIELD_WORDS.get(item["type"], item["msg"].lower())
+            # A choice left unmade (a select box with nothing picked) arrives as None: it is required.
+            unchosen = item.get("input", "") is None and item["type"] in ("string_type", "literal_error", "int_type")
+            words = "is required" if unchosen else _FIELD_WORDS.get(item["type"], item["msg"].lower())
             value = item.get("input") if item["type"] != "missing" else None
             problems.append(Problem(field=field.replace("_", " "), value=value, message=words))
         raise InvalidInput(problems) from None
@@ -390,6 +392,12 @@ class ComplaintRow(SheetRow):
     stage1_requested_on: SheetDate = None
     stage1_extended_to: SheetDate = None
     stage2_extended_to: SheetDate = None
+    informal_outcome: SheetShort = None
+    informal_outcome_on: SheetDate = None
+    stage1_outcome: SheetShort = None
+    stage1_outcome_on: SheetDate = None
+    stage2_outcome: SheetShort = None
+    stage2_outcome_on: SheetDate = None
     no_learning_reason: SheetText = None
     no_learning_recorded_by: SheetShort = None
     no_learning_recorded_on: SheetDate = None

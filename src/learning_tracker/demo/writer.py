@@ -9,6 +9,7 @@ from ..rules import vocabulary
 from ..rules.periods import financial_year_start
 from .builder import Builder
 from .council import FORUM_CHAIR
+from .records import Complaint, Stage
 
 BATCH_SIZE = 5000
 
@@ -20,6 +21,22 @@ def reference(year_start: int, number: int) -> str:
 
 def iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+# A complainant asks for the next stage when the one before gave them less than they asked: the stage
+# before an escalation decided one step less than where the complaint ended, or not upheld.
+_BEFORE_ESCALATION = {vocabulary.UPHELD: vocabulary.PARTLY_UPHELD, vocabulary.PARTLY_UPHELD: vocabulary.NOT_UPHELD}
+
+
+def stage_outcome(complaint: Complaint, stage: Stage) -> tuple[str | None, date | None]:
+    """The outcome a stage's response gave, and when: the last stage's is the complaint's; an earlier,
+    answered stage's follows from it (``_BEFORE_ESCALATION``). Derived without a draw from the random
+    generator, so that the rest of the demo (and every published figure) is as it was."""
+    if stage is complaint.stages[-1]:
+        return complaint.outcome, complaint.outcome_on
+    if stage.responded_on is None:
+        return None, None
+    return _BEFORE_ESCALATION.get(complaint.outcome, vocabulary.NOT_UPHELD), stage.responded_on
 
 
 def write(builder: Builder) -> None:
@@ -48,11 +65,12 @@ def write(builder: Builder) -> None:
             "no_learning_recorded_by": user_ids[by] if by else None, "no_learning_recorded_on": iso(on),
         })  # fmt: skip
         for s in c.stages:
+            outcome, outcome_on = stage_outcome(c, s)
             stages.append({
                 "complaint_id": id_, "procedure": s.procedure, "stage": s.stage,
                 "clock_started_on": iso(s.clock_started_on), "due_on": iso(s.due_on),
                 "extended_due_on": iso(s.extended_due_on), "extension_reason": s.extension_reason,
-                "responded_on": iso(s.responded_on),
+                "responded_on": iso(s.responded_on), "outcome": outcome, "outcome_on": iso(outcome_on),
             })  # fmt: skip
         for code in c.concerns:
             concerns.append({"complaint_id": id_, "concern_code_id": builder.code_ids[code]})

@@ -65,21 +65,31 @@ def stage_columns(received_on: str, procedure: str, stages: Iterable[dict[str, A
 
     Stages 1 to 3 of the complaint's (current) procedure fill ``stageN_*``; an informal stage before a
     formal procedure fills ``informal_completed_on`` (and ``stage1_requested_on`` says when the formal
-    stage 1 started). An extension is written with the date it runs to.
+    stage 1 started). An extension is written with the date it runs to. A stage the complaint went on
+    from writes its outcome (``informal_outcome``, ``stageN_outcome``); the last stage's is the outcome column.
     """
+    stages = list(stages)
+    last = max((s["stage"] for s in stages if s["procedure"] == procedure), default=None)
     row = {
         "stage1_completed_on": "", "stage1_extended": "no", "stage1_extension_reason": "", "stage1_extended_to": "",
         "stage2_requested_on": "", "stage2_completed_on": "", "stage2_extended": "",
         "stage2_extension_reason": "", "stage2_extended_to": "",
         "stage3_requested_on": "", "stage3_completed_on": "",
         "informal_completed_on": "", "stage1_requested_on": "",
+        "informal_outcome": "", "informal_outcome_on": "", "stage1_outcome": "", "stage1_outcome_on": "",
+        "stage2_outcome": "", "stage2_outcome_on": "",
     }  # fmt: skip
     for s in stages:
         number = s["stage"]
         if s["procedure"] != procedure:
             if s["procedure"] == vocabulary.INFORMAL and number == 1:
                 row["informal_completed_on"] = fmt_date(s["responded_on"])
+                row["informal_outcome"] = fmt_text(s.get("outcome"))
+                row["informal_outcome_on"] = fmt_date(s.get("outcome_on"))
             continue
+        if number != last and number in (1, 2):
+            row[f"stage{number}_outcome"] = fmt_text(s.get("outcome"))
+            row[f"stage{number}_outcome_on"] = fmt_date(s.get("outcome_on"))
         if number == 1:
             if fmt_date(s["clock_started_on"]) != fmt_date(received_on):
                 row["stage1_requested_on"] = fmt_date(s["clock_started_on"])

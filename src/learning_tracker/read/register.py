@@ -107,7 +107,9 @@ def complaints_register(
 ) -> Page:
     """One page of the complaints register, newest first, with the number of complaints matching in all.
 
-    ``RAG`` is the RAG on ``as_of`` of the stage open on that date (blank when none was open).
+    ``RAG`` is the RAG on ``as_of`` of the stage open on that date (blank when none was open). ``Outcome``
+    is the complaint's current outcome; a complaint open again after an escalation also shows the outcome
+    of the stage before, "open (statutory stage 1: not upheld)".
     """
     where, params = _where(db, filters, as_of)
     total = db.execute(f"SELECT COUNT(*) FROM complaints c {where}", params).fetchone()[0]
@@ -127,7 +129,7 @@ def _register_rows(db: sqlite_utils.Database, ids: list[int], as_of: date) -> li
     cursor = db.execute(
         f"""
         SELECT c.id, c.reference, c.received_on, c.procedure, s.stage, sa.name, c.outcome,
-               COALESCE(s.extended_due_on, s.due_on), s.responded_on, o.rag,
+               COALESCE(s.extended_due_on, s.due_on), s.responded_on, o.rag, p.procedure, p.stage, p.outcome,
                (SELECT group_concat(label || CASE WHEN times > 1 THEN ' ×' || times ELSE '' END, '; ') FROM (
                     SELECT cc.category || CASE WHEN cc.subcategory = '' THEN '' ELSE ' > ' || cc.subcategory END
                            AS label, COUNT(*) AS times
@@ -137,6 +139,9 @@ def _register_rows(db: sqlite_utils.Database, ids: list[int], as_of: date) -> li
         JOIN service_areas sa ON sa.id = c.service_area_id
         LEFT JOIN complaint_stages s ON s.complaint_id = c.id AND s.procedure = c.procedure
              AND s.stage = {_CURRENT_STAGE}
+        LEFT JOIN complaint_stages p ON p.id = (
+             SELECT q.id FROM complaint_stages q WHERE q.complaint_id = c.id AND q.id <> s.id
+             ORDER BY q.clock_started_on DESC, q.id DESC LIMIT 1)
         LEFT JOIN ({OPEN_STAGES_SQL} AND {query.in_ids("s.complaint_id", tuple(ids))}) o ON o.complaint_id = c.id
         WHERE {query.in_ids("c.id", tuple(ids))}
         """,
@@ -144,7 +149,9 @@ def _register_rows(db: sqlite_utils.Database, ids: list[int], as_of: date) -> li
     )
     by_id = {}
     for (cid, reference, received_on, procedure, stage, area, outcome, due_on, responded_on, rag,
-         concerns) in cursor.fetchall():
+         previous_procedure, previous_stage, previous_outcome, concerns) in cursor.fetchall():
+        if not outcome and previous_outcome:  # open again after an escalation: what the stage before decided
+            outcome = f"{OPEN} ({stage_label(previous_procedure, previous_stage)}: {previous_outcome})"
         by_id[cid] = {
             "Reference": reference,
             "Received": date.fromisoformat(received_on[:10]),
@@ -174,6 +181,15 @@ def register_options(db: sqlite_utils.Database) -> dict[str, list]:
 
 
 # --- one complaint ---------------------------------------------------------------------------------------
+
+
+def stage_outcome_words(stage: dict[str, Any]) -> str:
+    """What a stage's response decided, in words: "not upheld on 7 April 2021"; "not answered yet" while
+    it is open; "answered, outcome not recorded" for a stage answered with no outcome kept on it (one
+    answered before stages kept their outcomes, or a response that decided none)."""
+    if stage["outcome"]:
+        return stage["outcome"] + (f" on {periods.long_date(stage['outcome_on'])}" if stage["outcome_on"] else "")
+    return "answered, outcome not recorded" if stage["responded_on"] else "not answered yet"
 
 
 def complaint_detail(db: sqlite_utils.Database, complaint_id: int, *, as_of: date) -> dict[str, Any]:
@@ -214,6 +230,7 @@ def complaint_detail(db: sqlite_utils.Database, complaint_id: int, *, as_of: dat
             stage["timeliness"] = None
             stage["rag"] = rag_rule.rag(due, as_of, amber) if started <= as_of else None
         stage["working_days_remaining"] = None if stage["responded_on"] else workdays.working_days_between(as_of, due)
+        stage["outcome_words"] = stage_outcome_words(stage)
         stages.append(stage)
     current = next((s for s in reversed(stages) if s["procedure"] == complaint["procedure"]), stages[-1] if stages else None)
     open_stage = current if current and not current["responded_on"] and complaint["outcome"] != WITHDRAWN else None

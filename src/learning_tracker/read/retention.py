@@ -144,7 +144,8 @@ def held_about_complaint(db: sqlite_utils.Database, complaint: dict[str, Any]) -
     decisions about it, and every audit event about it (on the complaint itself or naming its reference)."""
     complaint_id = complaint["id"]
     stages = _dicts(db, "SELECT procedure, stage, clock_started_on, due_on, extended_due_on, extension_reason,"
-                        " responded_on FROM complaint_stages WHERE complaint_id = ? ORDER BY id", [complaint_id])
+                        " responded_on, outcome, outcome_on FROM complaint_stages WHERE complaint_id = ? ORDER BY id",
+                    [complaint_id])
     concerns = [r[0] for r in db.execute(
         "SELECT k.category || CASE WHEN k.subcategory != '' THEN ' > ' || k.subcategory ELSE '' END"
         " FROM concerns c JOIN concern_codes k ON k.id = c.concern_code_id WHERE c.complaint_id = ? ORDER BY c.id",

@@ -3,7 +3,7 @@
 An export is a file in its template and importing it into an empty database gives the same records, so
 the template columns are the register's words, and the few columns beyond the canonical ones (the
 "no learning identified" decision, an extension to an earlier date than the longest allowed, an
-informal stage before the formal procedure) are optional: a file without them imports as if they were
+informal stage before the formal procedure, the outcome of a stage the complaint went on from) are optional: a file without them imports as if they were
 blank. Values are written as the configured vocabularies spell them, dates as ISO dates (2021-04-06),
 yes/no fields as yes or no, lists (concerns, categories, complaint references) separated by semicolons.
 
@@ -165,6 +165,15 @@ TEMPLATES: dict[str, Template] = {
                    "blank means the day received"),
             Column("stage1_extended_to", "the extended due date of stage 1, when earlier than the longest allowed"),
             Column("stage2_extended_to", "the extended due date of stage 2, when earlier than the longest allowed"),
+            # A stage the complaint went on from keeps its outcome; the last stage's is the outcome column.
+            Column("informal_outcome", "the outcome of the informal stage before the formal procedure",
+                   coded="outcome"),
+            Column("informal_outcome_on", "the date of that outcome; blank means the day the informal stage was "
+                   "answered"),
+            Column("stage1_outcome", "the outcome of stage 1, when the complaint went on to stage 2", coded="outcome"),
+            Column("stage1_outcome_on", "the date of that outcome; blank means the day stage 1 was answered"),
+            Column("stage2_outcome", "the outcome of stage 2, when the complaint went on to stage 3", coded="outcome"),
+            Column("stage2_outcome_on", "the date of that outcome; blank means the day stage 2 was answered"),
             Column("no_learning_reason", "why no learning was identified from an upheld complaint"),
             Column("no_learning_recorded_by", "the email of who recorded that no learning was identified"),
             Column("no_learning_recorded_on", "the date that was recorded"),

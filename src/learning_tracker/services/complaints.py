@@ -127,6 +127,11 @@ def _require_stage_one_for_managers(actor: Actor, complaint: dict[str, Any], sta
                       "which the complaints officer records.")
 
 
+def _stage_outcome(row: dict[str, Any]) -> dict[str, Any]:
+    """A stage's outcome and its date as the audit log records them, from a stage row or outcome values."""
+    return {"stage_outcome": row.get("outcome"), "stage_outcome_on": row.get("outcome_on")}
+
+
 def _outcome(db: sqlite_utils.Database, problems: list[Problem], value: str) -> str | None:
     outcome = collect(problems, check_vocabulary, db, "outcome", value, field="outcome")
     if outcome == WITHDRAWN:
@@ -193,7 +198,8 @@ def record_response(
     db: sqlite_utils.Database, actor: Actor, complaint_id: int, read_version: int, response: StageResponse,
     *, today: date | None = None,
 ) -> None:
-    """Record the date the open stage was answered, and the outcome when the response decided one."""
+    """Record the date the open stage was answered, and the outcome when the response decided one: on the
+    stage, which keeps it, and on the complaint, whose outcome is its current stage's."""
     today = today or date.today()
     with audited(db, actor, "record stage response", "complaint", complaint_id) as change:
         complaint = _for_change(db, actor, complaint_id, read_version, "record complaint responses", area_managers=True)
@@ -206,24 +212,29 @@ def record_response(
         raise_problems(problems)
 
         responded_on = response.responded_on.isoformat()
-        _update_stage(db, stage, {"responded_on": responded_on})
-        complaint_values = {"outcome": outcome, "outcome_on": responded_on} if outcome else None
-        _claim(db, complaint, read_version, complaint_values)
+        # The outcome is the stage's, kept when the complaint is escalated, and the complaint's current one,
+        # the one the reports count.
+        outcome_values = {"outcome": outcome, "outcome_on": responded_on} if outcome else {}
+        _update_stage(db, stage, {"responded_on": responded_on, **outcome_values})
+        _claim(db, complaint, read_version, outcome_values or None)
         change.before = {"stage_id": stage["id"], "responded_on": None, "outcome": complaint["outcome"],
-                         "version": read_version}
+                         **_stage_outcome(stage), "version": read_version}
         change.after = {"stage_id": stage["id"], "responded_on": responded_on,
-                        "outcome": outcome or complaint["outcome"], "version": read_version + 1}
+                        "outcome": outcome or complaint["outcome"], **_stage_outcome({**stage, **outcome_values}),
+                        "version": read_version + 1}
 
 
 def record_outcome(
     db: sqlite_utils.Database, actor: Actor, complaint_id: int, read_version: int, decision: OutcomeDecision,
     *, today: date | None = None,
 ) -> None:
-    """Record (or correct) the complaint's outcome and the date it was decided."""
+    """Record (or correct) the complaint's outcome and the date it was decided, on the complaint and on its
+    current stage."""
     today = today or date.today()
     with audited(db, actor, "record complaint outcome", "complaint", complaint_id) as change:
         complaint = _for_change(db, actor, complaint_id, read_version, "record complaint outcomes", area_managers=True)
-        _require_stage_one_for_managers(actor, complaint, _latest_stage(db, complaint), "record the outcome")
+        stage = _latest_stage(db, complaint)
+        _require_stage_one_for_managers(actor, complaint, stage, "record the outcome")
         problems: list[Problem] = []
         if complaint["outcome"] == WITHDRAWN:
             problems.append(Problem("complaint", complaint["reference"], "was withdrawn, so it has no other outcome"))
@@ -233,9 +244,12 @@ def record_outcome(
         raise_problems(problems)
 
         values = {"outcome": outcome, "outcome_on": decision.outcome_on.isoformat()}
+        # The complaint's outcome is its current stage's: the two are recorded (and corrected) together.
+        _update_stage(db, stage, values)
         _claim(db, complaint, read_version, values)
-        change.before = {"outcome": complaint["outcome"], "outcome_on": complaint["outcome_on"], "version": read_version}
-        change.after = {**values, "version": read_version + 1}
+        change.before = {"outcome": complaint["outcome"], "outcome_on": complaint["outcome_on"],
+                         "stage_id": stage["id"], **_stage_outcome(stage), "version": read_version}
+        change.after = {**values, "stage_id": stage["id"], **_stage_outcome(values), "version": read_version + 1}
 
 
 def extend_stage(
@@ -276,8 +290,8 @@ def escalate(
     """Open the next stage the complainant asked for; its clock starts on the day they asked. Return its id.
 
     Only the moves in ``config.ESCALATIONS`` are allowed. An informal complaint escalated to a formal
-    procedure changes the complaint's procedure and keeps its informal stage. The outcome recorded so far
-    is cleared: the complaint is open again until the new stage is answered.
+    procedure changes the complaint's procedure and keeps its informal stage. The stage it leaves keeps
+    its outcome; the complaint's is cleared: it is open again until the new stage is answered.
     """
     today = today or date.today()
     with audited(db, actor, "escalate complaint", "complaint", complaint_id) as change:
@@ -307,13 +321,21 @@ def escalate(
         raise_problems(problems)
 
         due_on = workdays.due_date(escalation.requested_on, timescale.due_working_days)
+        kept = _stage_outcome(current)
+        if current["outcome"] is None and complaint["outcome"] is not None:
+            # An outcome recorded on the complaint alone (before stages kept theirs) is this stage's: it
+            # stays on the stage, while the complaint is open again at the next.
+            _update_stage(db, current, {"outcome": complaint["outcome"], "outcome_on": complaint["outcome_on"]})
+            kept = _stage_outcome(complaint)
         stage_row = {"complaint_id": complaint_id, "procedure": procedure, "stage": escalation.stage,
                      "clock_started_on": escalation.requested_on.isoformat(), "due_on": due_on.isoformat()}
         stage_id = db["complaint_stages"].insert(stage_row).last_pk
         _claim(db, complaint, read_version, {"procedure": procedure, "outcome": None, "outcome_on": None})
         change.before = {"procedure": complaint["procedure"], "stage": current["stage"], "outcome": complaint["outcome"],
-                         "outcome_on": complaint["outcome_on"], "version": read_version}
-        change.after = {**stage_row, "stage_id": stage_id, "version": read_version + 1}
+                         "outcome_on": complaint["outcome_on"], "stage_id": current["id"], **_stage_outcome(current),
+                         "version": read_version}
+        change.after = {**stage_row, "stage_id": stage_id, "previous_stage_id": current["id"], **kept,
+                        "version": read_version + 1}
     return stage_id
 
 
@@ -321,7 +343,8 @@ def withdraw(
     db: sqlite_utils.Database, actor: Actor, complaint_id: int, read_version: int, withdrawal: Withdrawal,
     *, today: date | None = None,
 ) -> None:
-    """Record that the complainant withdrew: outcome 'withdrawn', and the open stage closes that day."""
+    """Record that the complainant withdrew: outcome 'withdrawn', and the open stage closes that day with
+    that outcome (the stages answered before keep theirs)."""
     today = today or date.today()
     with audited(db, actor, "withdraw complaint", "complaint", complaint_id) as change:
         complaint = _for_change(db, actor, complaint_id, read_version, "withdraw a complaint")
@@ -332,11 +355,14 @@ def withdraw(
         raise_problems(problems)
 
         day = withdrawal.withdrawn_on.isoformat()
-        _update_stage(db, stage, {"responded_on": day})
-        _claim(db, complaint, read_version, {"outcome": WITHDRAWN, "outcome_on": day})
-        change.before = {"outcome": complaint["outcome"], "stage_id": stage["id"], "version": read_version}
+        # The stage the withdrawal closed shows it; the stages answered before keep their outcomes.
+        values = {"outcome": WITHDRAWN, "outcome_on": day}
+        _update_stage(db, stage, {"responded_on": day, **values})
+        _claim(db, complaint, read_version, values)
+        change.before = {"outcome": complaint["outcome"], "stage_id": stage["id"], **_stage_outcome(stage),
+                         "version": read_version}
         change.after = {"outcome": WITHDRAWN, "outcome_on": day, "stage_id": stage["id"], "responded_on": day,
-                        "note": withdrawal.note, "version": read_version + 1}
+                        **_stage_outcome(values), "note": withdrawal.note, "version": read_version + 1}
 
 
 def code_concerns(

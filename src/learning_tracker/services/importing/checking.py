@@ -217,6 +217,9 @@ _FOLLOWS = {
     "stage1_extended_to": "stage1_extended",
     "stage2_extended_to": "stage2_extended",
     "outcome_on": "outcome",
+    "informal_outcome_on": "informal_outcome",
+    "stage1_outcome_on": "stage1_outcome",
+    "stage2_outcome_on": "stage2_outcome",
     "no_learning_recorded_by": "no_learning_reason",
     "no_learning_recorded_on": "no_learning_reason",
 }
@@ -383,6 +386,7 @@ def _check_complaint(c: Checker, row, before: dict[str, str] | None, user_emails
         c.happened("outcome_on", outcome_on, after=received, what="the complaint was received")
     elif row.outcome_on:
         c.problem("outcome_on", row.outcome_on, "is given but the complaint has no outcome")
+    _check_stage_outcomes(c, row, stages, outcome, outcome_on)
     c.happened("lgsco_referred_on", row.lgsco_referred_on, after=received, what="the complaint was received")
     if lgsco_decision and row.lgsco_referred_on is None:
         c.problem("lgsco_referred_on", None, "is required when the Ombudsman's decision is given")
@@ -399,13 +403,44 @@ def _check_complaint(c: Checker, row, before: dict[str, str] | None, user_emails
     }
     concerns.sort(key=lambda code: code[2])
     for stage in stages:
-        for name in ("clock_started_on", "due_on", "extended_due_on", "responded_on"):
+        for name in ("clock_started_on", "due_on", "extended_due_on", "responded_on", "outcome_on"):
             stage[name] = stage[name].isoformat() if stage[name] else None
     after = records.complaint_template_row(
         {**complaint, "service_area": area[1],
          "no_learning_recorded_by": user_emails.get(complaint["no_learning_recorded_by"])},
         stages, [code[1] for code in concerns])
     return after, {"complaint": complaint, "stages": stages, "concerns": [code[0] for code in concerns]}
+
+
+def _check_stage_outcomes(c: Checker, row, stages: list[dict[str, Any]], outcome: str | None,
+                          outcome_on: date | None) -> None:
+    """Each stage's outcome: the last stage's is the complaint's (the outcome column); a stage the complaint
+    went on from takes its own column (``informal_outcome``, ``stage1_outcome``, ``stage2_outcome``), dated
+    the day it was answered unless its ``..._outcome_on`` says otherwise, or stays unknown when blank."""
+    for stage in stages:
+        stage["outcome"], stage["outcome_on"] = None, None
+    if stages and outcome:
+        stages[-1]["outcome"], stages[-1]["outcome_on"] = outcome, outcome_on
+    went_on_from = {("informal" if s["procedure"] == vocabulary.INFORMAL else f"stage{s['stage']}"): s
+                    for s in stages[:-1]}
+    for prefix, words in (("informal", "the informal stage"), ("stage1", "stage 1"), ("stage2", "stage 2")):
+        given, on = getattr(row, f"{prefix}_outcome"), getattr(row, f"{prefix}_outcome_on")
+        stage = went_on_from.get(prefix)
+        if stage is None:
+            if given or on:
+                c.problem(f"{prefix}_outcome" if given else f"{prefix}_outcome_on", given or on,
+                          f"is given but the complaint did not go on from {words} to a later stage; the outcome of "
+                          "its last stage is the outcome column")
+            continue
+        value = c.coded(f"{prefix}_outcome", given)
+        if value == vocabulary.WITHDRAWN:
+            c.problem(f"{prefix}_outcome", given, f"cannot be withdrawn: the complaint went on from {words} to a "
+                      "later stage, and a withdrawn complaint is not escalated")
+        elif on and not given:
+            c.problem(f"{prefix}_outcome_on", on, f"is given but {words} has no outcome")
+        elif value:
+            c.happened(f"{prefix}_outcome_on", on, after=stage["clock_started_on"], what=f"{words} started")
+            stage["outcome"], stage["outcome_on"] = value, on or stage["responded_on"]
 
 
 def _stage_words(stage: dict[str, Any]) -> str:

@@ -64,7 +64,7 @@ _COMPLAINT_COLUMNS = (
     "remedy_pence", "no_learning_reason", "no_learning_recorded_by", "no_learning_recorded_on",
 )
 _STAGE_COLUMNS = ("procedure", "stage", "clock_started_on", "due_on", "extended_due_on", "extension_reason",
-                  "responded_on")
+                  "responded_on", "outcome", "outcome_on")
 
 
 def _apply_complaints(db: sqlite_utils.Database, plan: ImportPlan, c: Checker) -> None:
@@ -96,7 +96,8 @@ def _apply_complaints(db: sqlite_utils.Database, plan: ImportPlan, c: Checker) -
 
 def _insert_stages(conn, stage_rows: list[tuple]) -> None:
     conn.executemany(
-        f"INSERT INTO complaint_stages (complaint_id, {', '.join(_STAGE_COLUMNS)}) VALUES ({', '.join('?' * 8)})",
+        f"INSERT INTO complaint_stages (complaint_id, {', '.join(_STAGE_COLUMNS)})"
+        f" VALUES ({', '.join('?' * (len(_STAGE_COLUMNS) + 1))})",
         stage_rows)
 
 
@@ -104,8 +105,8 @@ def _update_stages(conn, complaint_id: int, stages: list[dict[str, Any]]) -> Non
     """Bring a complaint's stage rows in line with the file, keeping each row (and its due date, unless its
     clock moved) so that its id and version history stay."""
     held = {(r[1], r[2]): r for r in conn.execute(
-        "SELECT id, procedure, stage, clock_started_on, due_on, extended_due_on, extension_reason, responded_on"
-        " FROM complaint_stages WHERE complaint_id = ?", [complaint_id])}
+        "SELECT id, procedure, stage, clock_started_on, due_on, extended_due_on, extension_reason, responded_on,"
+        " outcome, outcome_on FROM complaint_stages WHERE complaint_id = ?", [complaint_id])}
     wanted = {(s["procedure"], s["stage"]): s for s in stages}
     for key, row in held.items():
         if key not in wanted:
@@ -116,11 +117,12 @@ def _update_stages(conn, complaint_id: int, stages: list[dict[str, Any]]) -> Non
             _insert_stages(conn, [(complaint_id, *(s[k] for k in _STAGE_COLUMNS))])
             continue
         due_on = row[4] if row[3] == s["clock_started_on"] else s["due_on"]
-        new = (s["clock_started_on"], due_on, s["extended_due_on"], s["extension_reason"], s["responded_on"])
+        new = (s["clock_started_on"], due_on, s["extended_due_on"], s["extension_reason"], s["responded_on"],
+               s["outcome"], s["outcome_on"])
         if tuple(row[3:]) != new:
             conn.execute(
                 "UPDATE complaint_stages SET clock_started_on = ?, due_on = ?, extended_due_on = ?, extension_reason = ?,"
-                " responded_on = ?, version = version + 1 WHERE id = ?", [*new, row[0]])
+                " responded_on = ?, outcome = ?, outcome_on = ?, version = version + 1 WHERE id = ?", [*new, row[0]])
 
 
 def _next_ids(db: sqlite_utils.Database, table: str, payloads: list[dict[str, Any]]) -> None:
