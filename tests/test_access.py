@@ -57,6 +57,7 @@ from learning_tracker.services import (
     forum,
     importing,
     learning_points,
+    report_sections,
     retention,
     service_areas,
     subject_access,
@@ -293,6 +294,15 @@ WRITE_CASES = [
                                                               NoLearningDecision(reason="Practice was right"))),
     WriteCase(learning_points.close_learning_point, ONLY_OFFICER, lambda w, a, _: learning_points.close_learning_point(
         w.db, a, w.learning_point, _version(w, "learning_points", w.learning_point), "Embedded")),
+    # the annual report's sections of prose
+    WriteCase(report_sections.save_text, AREA, lambda w, a, _: report_sections.save_text(
+        w.db, a, "2025-26", "learning", w.west, "Team West returned calls late.", 0)),
+    WriteCase(report_sections.save_text, ONLY_OFFICER, label="summary", act=lambda w, a, _: report_sections.save_text(
+        w.db, a, "2025-26", "summary", None, "Complaints fell this year.", 0)),
+    WriteCase(report_sections.mark_reviewed, {OWN_MANAGER}, lambda w, a, _: report_sections.mark_reviewed(
+        w.db, a, "2025-26", "learning", w.west, 0, "The draft computed from the figures.")),
+    WriteCase(report_sections.approve, ONLY_OFFICER, lambda w, a, _: report_sections.approve(
+        w.db, a, "2025-26", "learning", w.west, 0, "The draft computed from the figures.")),
     # the forum
     WriteCase(forum.create_meeting, FORUM_RECORDERS, lambda w, a, _: forum.create_meeting(
         w.db, a, NewForumMeeting(held_on=TODAY, attendees=["Chair"]))),

@@ -1,17 +1,26 @@
-"""The Reports page (AppTest): the officer's preview with its checks first, editable learning prose that
-reaches the download, the suppression toggle, the quarterly tab; only officers and viewers see it."""
+"""The Reports page (AppTest): the officer's preview with its checks first, the report's sections of prose
+saved as records (edited, conflict-checked, reviewed, approved; kept through the suppression toggle and
+the date), the quarterly tab; officers and viewers see the reports, a service manager their areas'
+sections only."""
 
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from learning_tracker import db as database
 from learning_tracker import navigation
+from learning_tracker.demo import DEMO_USERS_BY_ROLE
+from learning_tracker.read.report_sections import local_day, saved_sections
 from learning_tracker.reports import annual, render
+from learning_tracker.rules import periods
+from learning_tracker.services import report_sections
+from learning_tracker.services.core import actor_by_email
 
+from . import tables
 from .factories import open_page
 
 ROOT = navigation.ROOT
@@ -26,7 +35,8 @@ def open_reports(path, monkeypatch, role="complaints_officer", year="2021-22") -
 
 
 def table(at: AppTest, first_column: str):
-    return next(frame.value for frame in at.dataframe if frame.value.columns[0] == first_column)
+    """The report's table whose first column is ``first_column``, as shown."""
+    return next(frame for frame in map(tables.frame, at.table) if frame.columns[0] == first_column)
 
 
 def test_the_officer_sees_the_annual_reports_checks_then_its_preview(demo_db_path, monkeypatch):
@@ -54,22 +64,148 @@ def test_a_difference_is_warned_at_the_top_of_the_page(demo_db_path, monkeypatch
     assert table(at, "Method").values.tolist()[-2:] == [["Not recorded", "fewer than 5"], ["Total", "235"]]
 
 
-def test_edited_learning_prose_goes_into_the_downloads(demo_db_path, monkeypatch):
-    # The downloads are built when clicked, from the same figures and edits as the preview: capture
-    # what the page hands the document builder and build the Markdown download from it.
-    calls = []
-    original = annual.annual_document
-    monkeypatch.setattr(annual, "annual_document", lambda *a, **k: calls.append((a, k)) or original(*a, **k))
+EAST = "Text of the learning section of Team East"
+EAST_BOX = "report_section|2021-22|learning:Team East"
+
+
+def saved_text(path, key="learning:Team East", year="2021-22"):
+    db = database.connect(path)
+    try:
+        return saved_sections(db, year).get(key)
+    finally:
+        db.close()
+
+
+def save_as(path, role, text, *, area="Team East", read_version=0, based_on=""):
+    """Save a section straight through the service, as someone else on another page would."""
+    db = database.connect(path)
+    try:
+        actor = actor_by_email(db, DEMO_USERS_BY_ROLE[role])
+        area_id = db.execute("SELECT id FROM service_areas WHERE name = ?", [area]).fetchone()[0]
+        return report_sections.save_text(db, actor, "2021-22", "learning", area_id, text, read_version, based_on)
+    finally:
+        db.close()
+
+
+def today_in_words():
+    return periods.long_date(local_day(database.now_utc()))
+
+
+def test_the_officers_edit_of_a_section_is_saved_and_goes_into_the_reports_outputs(demo_db_path, monkeypatch):
     at = open_reports(demo_db_path, monkeypatch)
-    area = next(t for t in at.text_area if t.label == "Draft: Team East")
-    assert area.value.startswith("In 2021/22, Team East received ")
-    area.set_value("Team East rewrote its reports in plain words.").run()
+    box = at.text_area(key=EAST_BOX)
+    assert box.label == EAST and box.value.startswith("In 2021/22, Team East received ")
+    computed = box.value
+    box.set_value("Team East rewrote its reports in plain words.").run()
     assert not at.exception
-    (figures, edits), _ = calls[-1]
-    annual_markdown = render.to_markdown(original(figures, edits))
-    assert annual_markdown.startswith("# Children's Services")
-    assert "Team East rewrote its reports in plain words." in annual_markdown
-    assert "In 2021/22, Team East received " not in annual_markdown
+    assert "Saved the learning section of Team East." in [m.value for m in at.success]
+    assert at.text_area(key=EAST_BOX).value == "Team East rewrote its reports in plain words."
+    saved = saved_text(demo_db_path)
+    assert (saved["text"], saved["status"], saved["version"], saved["based_on"]) == (
+        "Team East rewrote its reports in plain words.", "draft", 1, computed)
+    assert f"Draft: written by Complaints Officer on {today_in_words()}." in [c.value for c in at.caption]
+    assert not [i for i in at.info if i.value.startswith("The figures under this section have changed")]
+    # The downloads build from the database at the click: the same report, with the saved text.
+    db = database.connect(demo_db_path)
+    try:
+        markdown = render.to_markdown(annual.annual_document(annual.publishable(annual.annual_report(db, "2021-22"))))
+    finally:
+        db.close()
+    assert "Team East rewrote its reports in plain words." in markdown and computed not in markdown
+
+
+def test_toggling_suppression_or_the_date_keeps_the_saved_text(demo_db_path, monkeypatch):
+    at = open_reports(demo_db_path, monkeypatch)
+    at.text_area(key=EAST_BOX).set_value("Our words about Team East.").run()
+    summary_draft = at.text_area(key="report_section|2021-22|summary").value
+    at.toggle(key="annual_suppress").set_value(False).run()
+    assert at.text_area(key=EAST_BOX).value == "Our words about Team East."
+    # A section not written starts from the publishable draft whatever the toggle: its text goes out as saved.
+    assert at.text_area(key="report_section|2021-22|summary").value == summary_draft
+    assert at.get("date_input")[0].label == "Figures as at"
+    at.date_input(key="annual_as_of").set_value(date(2022, 6, 30)).run()
+    assert not at.exception
+    assert at.text_area(key=EAST_BOX).value == "Our words about Team East."
+    assert (saved_text(demo_db_path)["text"], saved_text(demo_db_path)["version"]) == ("Our words about Team East.", 1)
+
+
+def test_a_conflict_keeps_the_typed_text_on_screen_and_loses_nothing(demo_db_path, monkeypatch):
+    at = open_reports(demo_db_path, monkeypatch)
+    save_as(demo_db_path, "complaints_officer", "Saved meanwhile in another tab.")
+    at.text_area(key=EAST_BOX).set_value("Typed on the page opened before.").run()
+    assert not at.exception
+    assert any(w.value.startswith("Someone else saved the learning section of Team East after you opened it")
+               for w in at.warning)
+    assert at.text_area(key=EAST_BOX).value == "Typed on the page opened before."
+    assert "Saved meanwhile in another tab." in [m.value for m in at.markdown]
+    assert saved_text(demo_db_path)["text"] == "Saved meanwhile in another tab."
+    # Having seen theirs, a change of the box saves over it.
+    at.text_area(key=EAST_BOX).set_value("Typed before, revised after seeing theirs.").run()
+    assert (saved_text(demo_db_path)["text"], saved_text(demo_db_path)["version"]) == (
+        "Typed before, revised after seeing theirs.", 2)
+    assert not [w for w in at.warning if w.value.startswith("Someone else")]
+
+
+def test_empty_text_is_refused_and_the_saved_text_can_be_put_back(demo_db_path, monkeypatch):
+    save_as(demo_db_path, "complaints_officer", "The saved text.")
+    at = open_reports(demo_db_path, monkeypatch)
+    at.text_area(key=EAST_BOX).set_value("").run()
+    assert at.error[0].value.startswith("Nothing was saved. Please correct:")
+    assert "cannot be empty" in at.error[0].value
+    assert at.text_area(key=EAST_BOX).value == ""
+    at.button(key=f"{EAST_BOX}|drop").click().run()
+    assert at.text_area(key=EAST_BOX).value == "The saved text."
+    assert saved_text(demo_db_path)["version"] == 1
+
+
+def test_the_officer_approves_a_section_and_sees_who_did_what_when(demo_db_path, monkeypatch):
+    save_as(demo_db_path, "complaints_officer", "Team East's year.")
+    at = open_reports(demo_db_path, monkeypatch)
+    assert [b.label for b in at.button if b.key.startswith(EAST_BOX)] == ["Approve"]
+    at.button(key=f"{EAST_BOX}|Approve").click().run()
+    assert not at.exception
+    assert "The learning section of Team East is approved." in [m.value for m in at.success]
+    day = today_in_words()
+    assert (f"Approved: written by Complaints Officer on {day}; approved by Complaints Officer on {day}."
+            in [c.value for c in at.caption])
+    assert not [b for b in at.button if b.key.startswith(EAST_BOX)]
+    assert saved_text(demo_db_path)["status"] == "approved"
+
+
+def test_a_section_whose_figures_changed_says_so_and_shows_the_draft_now(demo_db_path, monkeypatch):
+    save_as(demo_db_path, "complaints_officer", "Written on older figures.", based_on="The draft of the older figures.")
+    at = open_reports(demo_db_path, monkeypatch)
+    assert "The figures under this section have changed since it was written." in [i.value for i in at.info]
+    assert [e.label for e in at.expander] == ["The draft from the figures now"]
+    assert any(m.value.startswith("In 2021/22, Team East received ") for m in at.expander[0].markdown)
+
+
+def test_a_viewer_reads_the_sections_with_their_status_and_edits_none(demo_db_path, monkeypatch):
+    save_as(demo_db_path, "complaints_officer", "Team East's year, in the officer's words.")
+    at = open_reports(demo_db_path, monkeypatch, role="viewer")
+    assert not at.text_area and not at.button
+    assert "Team East's year, in the officer's words." in [m.value for m in at.markdown]
+    captions = [c.value for c in at.caption]
+    assert f"Draft: written by Complaints Officer on {today_in_words()}." in captions
+    assert "Not yet written: the draft computed from the figures." in captions
+
+
+def test_a_service_manager_writes_and_reviews_their_own_areas_section_only(demo_db_path, monkeypatch):
+    at = open_page(demo_db_path, monkeypatch, "service_manager", "reports.py")
+    at.selectbox(key="annual_year").set_value("2021-22").run()
+    assert not at.exception, at.exception
+    assert [t.label for t in at.text_area] == ["Text of the learning section of Through Care"]
+    assert not at.table and not at.get("download_button") and not at.toggle
+    box = "report_section|2021-22|learning:Through Care"
+    at.text_area(key=box).set_value("Through Care now writes to young people when their worker changes.").run()
+    assert "Saved the learning section of Through Care." in [m.value for m in at.success]
+    assert [b.label for b in at.button] == ["Mark as reviewed"]
+    at.button(key=f"{box}|Mark as reviewed").click().run()
+    saved = saved_text(demo_db_path, "learning:Through Care")
+    assert (saved["text"], saved["status"], saved["written_by"], saved["reviewed_by"]) == (
+        "Through Care now writes to young people when their worker changes.", "reviewed",
+        "Service Manager, Through Care", "Service Manager, Through Care")
+    assert not at.button, "reviewed: the officer approves it now"
 
 
 def test_the_suppression_toggle_shows_every_count_when_off(demo_db_path, monkeypatch):
@@ -107,18 +243,19 @@ def test_a_viewer_sees_the_reports_too(demo_db_path, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "role,sees", [("complaints_officer", True), ("viewer", True), ("service_manager", False), ("forum_member", False)]
+    "role,sees", [("complaints_officer", True), ("viewer", True), ("service_manager", True), ("forum_member", False)]
 )
-def test_only_officers_and_viewers_have_reports_in_their_navigation(role, sees):
+def test_officers_viewers_and_service_managers_have_reports_in_their_navigation(role, sees):
+    # A service manager's Reports page holds their areas' sections only (above).
     files = [page.file for pages in navigation.pages_for(role).values() for page in pages]
     assert ("reports.py" in files) is sees
 
 
-@pytest.mark.parametrize("role", ["service_manager", "forum_member"])
+@pytest.mark.parametrize("role", ["forum_member"])
 def test_opening_reports_by_address_is_refused_for_other_roles(demo_db_path, monkeypatch, role):
     try:
         at = open_page(demo_db_path, monkeypatch, role, "reports.py")
     except ValueError:
         return  # not registered in this role's navigation at all, so it cannot be opened
     # Registered hidden: refused (by the app's page access check, or the page's own) with no figures shown.
-    assert len(at.error) == 1 and not at.dataframe and not at.text_area and not at.get("download_button")
+    assert len(at.error) == 1 and not at.table and not at.text_area and not at.get("download_button")

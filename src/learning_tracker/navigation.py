@@ -45,7 +45,8 @@ PAGES: list[PageSpec] = [
     PageSpec("learning.py", "Learning and actions", ":material/school:", "Learning", EVERYONE),
     PageSpec("themes.py", "Themes and outcomes", ":material/insights:", "Monitoring", EVERYONE),
     PageSpec("forum.py", "Practice Improvement Forum", ":material/groups:", "Learning", EVERYONE),
-    PageSpec("reports.py", "Reports", ":material/description:", "Reports", frozenset(REPORT_READERS)),
+    # A service manager opens Reports only to write their own areas' learning sections of the annual report.
+    PageSpec("reports.py", "Reports", ":material/description:", "Reports", frozenset({*REPORT_READERS, SERVICE_MANAGER})),
     PageSpec("admin_users.py", "Users", ":material/group:", "Administration", frozenset({COMPLAINTS_OFFICER})),
     PageSpec("admin_service_areas.py", "Service areas", ":material/account_tree:", "Administration", frozenset({COMPLAINTS_OFFICER})),
     PageSpec("admin_codes.py", "Concern codes", ":material/label:", "Administration", frozenset({COMPLAINTS_OFFICER})),

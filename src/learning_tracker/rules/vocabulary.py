@@ -149,3 +149,40 @@ def learning_point_status(action_statuses: Iterable[str], current: str | None = 
     if statuses <= set(FINISHED_ACTION_STATUSES):
         return EMBEDDED
     return LEARNING_IN_PROGRESS
+
+
+# --- the annual report's written sections -------------------------------------------------------------
+
+# The report's prose the officer (and, for their area's learning, a service manager) writes: the summary,
+# one section per service area in "Service improvements and learning", and the progress of last year's actions.
+SUMMARY_SECTION, LEARNING_SECTION, PREVIOUS_ACTIONS_SECTION = REPORT_SECTIONS = ("summary", "learning", "previous-actions")
+
+SECTION_DRAFT, SECTION_REVIEWED, SECTION_APPROVED = REPORT_SECTION_STATUSES = ("draft", "reviewed", "approved")
+# A section nobody has saved: the report uses the draft computed from the figures.
+SECTION_NOT_WRITTEN = "not yet written"
+REPORT_SECTION_STATUS_WORDS = {
+    SECTION_NOT_WRITTEN: "Not yet written: the draft computed from the figures",
+    SECTION_DRAFT: "Draft",
+    SECTION_REVIEWED: "Reviewed by the service",
+    SECTION_APPROVED: "Approved",
+}
+# The steps a section's status may take by marking it reviewed or approving it. Saving new text makes any
+# section a draft again; an unwritten section reviewed or approved keeps the computed draft as its text.
+REPORT_SECTION_STEPS: dict[str, frozenset[str]] = {
+    SECTION_NOT_WRITTEN: frozenset({SECTION_REVIEWED, SECTION_APPROVED}),
+    SECTION_DRAFT: frozenset({SECTION_REVIEWED, SECTION_APPROVED}),
+    SECTION_REVIEWED: frozenset({SECTION_APPROVED}),
+    SECTION_APPROVED: frozenset(),
+}
+
+
+def report_section_key(section: str, service_area: str | None = None) -> str:
+    """A report section's key in the report and its documents: ``"summary"``, ``"previous-actions"``, or
+    ``"learning:<service area>"`` (by the area's name as the report shows it)."""
+    return f"{section}:{service_area}" if section == LEARNING_SECTION else section
+
+
+def split_report_section_key(key: str) -> tuple[str, str | None]:
+    """A report section's key as (section, service area name or None): the inverse of ``report_section_key``."""
+    section, _, area = key.partition(":")
+    return section, (area if section == LEARNING_SECTION else None)

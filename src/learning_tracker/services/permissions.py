@@ -148,3 +148,46 @@ def manages_records(actor: Actor) -> bool:
 def reads_reports(actor: Actor) -> bool:
     """The annual and quarterly reports are for the complaints officer and senior leadership (viewers)."""
     return actor.role in roles.REPORT_READERS
+
+
+# --- the annual report's sections of prose ---------------------------------------------------------------
+
+REVIEW_SECTION, APPROVE_SECTION = "Mark as reviewed", "Approve"
+
+
+def writes_report_section(actor: Actor, service_area_id: int | None) -> bool:
+    """A section of the annual report: the summary and last year's actions (no area) are the complaints
+    officer's; a service area's learning section is the officer's or a service manager's of that area."""
+    if service_area_id is None:
+        return actor.is_officer
+    return may_act_in_area(actor, service_area_id)
+
+
+def reviews_report_section(actor: Actor, service_area_id: int | None) -> bool:
+    """Marking a learning section reviewed by the service: a service manager of its area. The officer
+    approves instead, and a section with no area has no review step."""
+    return (service_area_id is not None and actor.role in roles.AREA_BOUND_ROLES
+            and may_act_in_area(actor, service_area_id))
+
+
+def approves_report_sections(actor: Actor) -> bool:
+    """Approving a section of the annual report (a draft or a reviewed one) is the complaints officer's."""
+    return actor.is_officer
+
+
+def report_section_steps(actor: Actor, service_area_id: int | None, status: str) -> tuple[str, ...]:
+    """The buttons to offer on a section of ``status`` (``vocabulary.REPORT_SECTION_STATUSES`` or
+    ``SECTION_NOT_WRITTEN``): ``REVIEW_SECTION`` and ``APPROVE_SECTION``, where the user may take that step."""
+    steps = vocabulary.REPORT_SECTION_STEPS[status]
+    offered = []
+    if vocabulary.SECTION_REVIEWED in steps and reviews_report_section(actor, service_area_id):
+        offered.append(REVIEW_SECTION)
+    if vocabulary.SECTION_APPROVED in steps and approves_report_sections(actor):
+        offered.append(APPROVE_SECTION)
+    return tuple(offered)
+
+
+def writes_only_area_report_sections(actor: Actor) -> bool:
+    """A service manager opens the Reports page for their own areas' learning sections of the annual
+    report only: the reports themselves are for the complaints officer and senior leadership."""
+    return actor.role in roles.AREA_BOUND_ROLES and not reads_reports(actor)

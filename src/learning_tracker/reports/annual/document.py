@@ -11,8 +11,15 @@ import pandas as pd
 
 from ... import charts
 from ...rules import periods
-from ...rules.periods import long_date, year_label
-from ...rules.vocabulary import NO_OUTCOME_YET
+from ...rules.periods import as_date, long_date, year_label
+from ...rules.vocabulary import (
+    LEARNING_SECTION,
+    NO_OUTCOME_YET,
+    PREVIOUS_ACTIONS_SECTION,
+    SECTION_APPROVED,
+    SUMMARY_SECTION,
+    report_section_key,
+)
 from .. import render
 from ..render import (
     Chart,
@@ -24,7 +31,7 @@ from ..render import (
     Table,
     plural,
 )
-from .prose import sentence_case, status_words, summary_draft, were
+from .prose import section_statuses, sentence_case, status_words, were
 
 PROCEDURE_LABELS = {"statutory": "Statutory", "corporate": "Corporate", "informal": "Informal"}
 
@@ -70,9 +77,10 @@ def _stages_table(sheet: str, title: str, stages: dict) -> Table:
 
 
 def annual_document(report: dict, prose: dict[str, str] | None = None, *, include_checks: bool = True) -> Document:
-    """The annual report as a document. ``prose`` replaces draft paragraphs by their key (see ``prose.drafts``):
-    the officer's edits. ``include_checks=False`` leaves out the reconciliation section (the page shows
-    the warnings above its preview instead)."""
+    """The annual report as a document. Its sections print their ``draft`` (the saved text, or the draft
+    computed from the figures: ``prose.put_sections``); ``prose`` replaces any of them by key (see
+    ``prose.drafts``). ``include_checks=False`` leaves out the checks (the reconciliation and the sections
+    not approved yet), which the page shows above its preview and beside each section instead."""
     prose = prose or {}
     fy = year_label(report["financial_year"])
     start, end = periods.financial_year_bounds(report["financial_year"])
@@ -102,9 +110,10 @@ def annual_document(report: dict, prose: dict[str, str] | None = None, *, includ
             doc.add(Paragraph(f"All {report['checks_made']} breakdowns add up to the totals they break down."))
         doc.add(Table("Checks", "Reconciliation warnings", ["Check", "Expected", "Found", "Message"],
                       [[w["check"], w["expected"], w["found"], w["message"]] for w in warnings]))  # fmt: skip
+        doc.add(_sections_not_approved(report))
 
     # Summary and comparison with earlier years.
-    doc.add(Heading("Summary", 1), draft("summary", summary_draft(report)))
+    doc.add(Heading("Summary", 1), draft(SUMMARY_SECTION, report["summary"]["draft"]))
     received = report["complaints_received"]
     doc.add(_counts_table(
         "Complaints by procedure", f"Complaints received in {fy} by procedure", "Procedure",
@@ -222,6 +231,20 @@ def annual_document(report: dict, prose: dict[str, str] | None = None, *, includ
     return doc
 
 
+def _sections_not_approved(report: dict) -> Paragraph:
+    """Which of the report's sections of prose are not approved yet, with their status: a report goes out
+    with every section approved."""
+    statuses = section_statuses(report)
+    waiting = [(key, status) for key, status in statuses.items() if status != SECTION_APPROVED]
+    if not waiting:
+        return Paragraph(f"All {len(statuses)} sections of prose are approved.")
+    previous = year_label(report["previous_year_actions"]["financial_year"])
+    titles = {SUMMARY_SECTION: "Summary", PREVIOUS_ACTIONS_SECTION: f"Progress of the actions from {previous}"}
+    listed = "; ".join(f"{titles.get(key, key.partition(':')[2])} ({status})" for key, status in waiting)
+    return Paragraph(f"{len(waiting)} of the report's {len(statuses)} sections of prose "
+                     f"{'is' if len(waiting) == 1 else 'are'} not approved yet: {listed}.", style="warning")
+
+
 def headline_of(report: dict) -> dict:
     """The report's own year in the shape of ``earlier_years``' entries."""
     received = report["complaints_received"]
@@ -301,14 +324,14 @@ def _learning_section(doc: Document, report: dict, draft) -> None:
     doc.add(Table(
         "Actions", f"Improvement actions from the learning of {fy}",
         ["Service area", "Theme", "Action", "Owner", "Due", "Status", "Completed", "Overdue"],
-        [[e["service_area"], p["theme"], a["description"], a["owner"], a["due_on"], a["status"], a["completed_on"], a["overdue"]]
+        [[e["service_area"], p["theme"], a["description"], a["owner"], as_date(a["due_on"]), a["status"], as_date(a["completed_on"]), a["overdue"]]
          for e in entries for p in e["learning_points"] for a in p["actions"]],
         formats=frozenset({"xlsx"}),
     ))  # fmt: skip
     per_area = frozenset({"preview", "md", "docx"})
     for entry in entries:
         area = entry["service_area"]
-        doc.add(Heading(area, 2), draft(f"learning:{area}", entry["draft"]))
+        doc.add(Heading(area, 2), draft(report_section_key(LEARNING_SECTION, area), entry["draft"]))
         if entry["learning_points"]:
             doc.add(Table(f"Learning {area}", f"{area}: learning points", ["Theme", "Learning", "Status", "Complaints"],
                           [[p["theme"], p["description"], p["status"], p["complaints"]] for p in entry["learning_points"]],
@@ -316,13 +339,13 @@ def _learning_section(doc: Document, report: dict, draft) -> None:
         actions = [(p, a) for p in entry["learning_points"] for a in p["actions"]]
         if actions:
             doc.add(Table(f"Actions {area}", f"{area}: improvement actions", ["Action", "Owner", "Due", "Status"],
-                          [[a["description"], a["owner"], long_date(a["due_on"]),
+                          [[a["description"], a["owner"], as_date(a["due_on"]),
                             a["status"] + (" (overdue)" if a["overdue"] else "")] for _, a in actions],
                           formats=per_area))  # fmt: skip
 
     previous = report["previous_year_actions"]
     pfy = year_label(previous["financial_year"])
-    doc.add(Heading(f"Progress of the actions from {pfy}", 1), draft("previous-actions", previous["draft"]))
+    doc.add(Heading(f"Progress of the actions from {pfy}", 1), draft(PREVIOUS_ACTIONS_SECTION, previous["draft"]))
     statuses = list(previous["by_status"])
     doc.add(Table(
         "Last year's actions", f"Actions from the learning of {pfy} by service area and status",
@@ -333,7 +356,7 @@ def _learning_section(doc: Document, report: dict, draft) -> None:
     doc.add(Table(
         "Last year's open actions", f"Actions from the learning of {pfy} not yet verified",
         ["Service area", "Theme", "Action", "Owner", "Due", "Status"],
-        [[a["service_area"], a["theme"], a["description"], a["owner"], long_date(a["due_on"]),
+        [[a["service_area"], a["theme"], a["description"], a["owner"], as_date(a["due_on"]),
           a["status"] + (" (overdue)" if a["overdue"] else "")] for a in previous["still_open"]],
     ))  # fmt: skip
 
@@ -342,7 +365,7 @@ def about(report: dict) -> list[tuple[str, Any]]:
     """The lines of the Excel workbook's "About" sheet."""
     return [
         ("Financial year", year_label(report["financial_year"])),
-        ("Figures as at", report["as_of"]),
+        ("Figures as at", as_date(report["as_of"])),
         ("Small numbers suppressed", "yes" if report["small_numbers_suppressed"] else "no"),
         ("Reconciliation warnings", len(report["reconciliation"])),
     ]

@@ -3,7 +3,9 @@ data contract in the README ("The annual report's data") from the read side: the
 ``report_figures.annual_figures`` plus how complaints were received with "not recorded" shown,
 Ombudsman investigations, remedy payments by route, earlier years, the service improvements and
 learning of each service area with a draft of its prose, the progress of last year's actions, and the
-reconciliation warnings (``read.reconciliation``).
+reconciliation warnings (``read.reconciliation``). The summary, each area's learning and last year's
+actions carry ``draft`` (the section's saved text, ``read.report_sections``, or else the draft computed
+from the figures) and ``draft_status`` (draft, reviewed, approved, or "not yet written").
 
 The counting rules are the README's "How the reports count"; they are the read side's, which this
 module reuses rather than restates.
@@ -19,17 +21,19 @@ import sqlite_utils
 
 from ... import config
 from ...read import reconciliation, report_figures
+from ...read.report_sections import saved_sections
 from ...read.service_improvements import area_complaints, year_learning_points
 from ...rules import periods, vocabulary
 from ...rules.vocabulary import NOT_RECORDED
-from .prose import area_draft, previous_actions_draft
+from .prose import area_draft, previous_actions_draft, put_sections
 
 EARLIER_YEARS = 4
 
 
 def annual_report(db: sqlite_utils.Database, year: str, as_of: date | None = None) -> dict:
     """Every figure of the annual report of financial ``year`` (like ``"2021-22"``) as at ``as_of``
-    (default today), as a JSON-able dict in the order of the README's data contract.
+    (default today), as a JSON-able dict in the order of the README's data contract, with the report's
+    sections as saved now (``prose.put_sections``).
 
     Raises ``ValueError`` (a sentence for the user) when ``year`` is not a financial year.
     """
@@ -40,6 +44,7 @@ def annual_report(db: sqlite_utils.Database, year: str, as_of: date | None = Non
         "financial_year": year,
         "as_of": as_of.isoformat(),
         "small_numbers_suppressed": False,
+        "summary": {},  # its draft is written from the figures below, at the end
         "complaints_received": received,
         "received_via": _with_not_recorded(figures["received_via"], received["total"]),
         "complainants": figures["complainants"],
@@ -67,6 +72,7 @@ def annual_report(db: sqlite_utils.Database, year: str, as_of: date | None = Non
     checks = reconciliation.annual(db, report)
     report["checks_made"] = len(checks)
     report["reconciliation"] = reconciliation.warnings(checks)
+    put_sections(report, saved_sections(db, year))
     return report
 
 

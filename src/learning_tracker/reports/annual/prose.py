@@ -1,16 +1,33 @@
 """The annual report's draft prose: generated sentences, every number computed, for the complaints
 officer to edit. ``summary_draft`` (the opening summary), ``area_draft`` (one service area's learning),
-``previous_actions_draft`` (the progress of last year's actions), ``drafts`` (a report's editable
-paragraphs by key), and the words they share with the document (``were``, ``sentence_case``, ``status_words``).
+``previous_actions_draft`` (the progress of last year's actions), ``computed_drafts`` (all of a report's
+by key), ``drafts`` (the report's sections as it will print them: the saved text where a section has been
+written, else the computed draft), ``with_sections`` (a report with the saved sections put in), and the
+words they share with the document (``were``, ``sentence_case``, ``status_words``).
+
+A section's text is saved once for the year (``services.report_sections``) and goes into every version
+of the report; a section not written yet prints the draft computed from the figures of that version
+(suppressed or not, as at its date). Each section of a report carries ``draft`` (the text it prints) and
+``draft_status`` (its status, or ``SECTION_NOT_WRITTEN``).
 """
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from ...rules.periods import long_date, year_label
+from ...rules.vocabulary import (
+    LEARNING_SECTION,
+    PREVIOUS_ACTIONS_SECTION,
+    REPORT_SECTION_STATUSES,
+    SECTION_NOT_WRITTEN,
+    SUMMARY_SECTION,
+    report_section_key,
+)
 from ..render import Percent, count, plural, show
 
 # Lists this short are written out in the draft prose; longer ones are left to the tables.
@@ -154,11 +171,61 @@ def summary_draft(report: dict) -> str:
     return text + "."
 
 
-def drafts(report: dict) -> dict[str, str]:
-    """The report's editable draft paragraphs by key: ``"summary"``, ``"learning:<service area>"`` for
-    each service area, ``"previous-actions"``."""
+def _sections_of(report: dict) -> dict[str, dict]:
+    """Where each section of ``report`` keeps its ``draft`` and ``draft_status``, by key."""
     return {
-        "summary": summary_draft(report),
-        **{f"learning:{e['service_area']}": e["draft"] for e in report["service_improvements"]},
-        "previous-actions": report["previous_year_actions"]["draft"],
+        SUMMARY_SECTION: report["summary"],
+        **{report_section_key(LEARNING_SECTION, e["service_area"]): e for e in report["service_improvements"]},
+        PREVIOUS_ACTIONS_SECTION: report["previous_year_actions"],
     }
+
+
+def computed_drafts(report: dict) -> dict[str, str]:
+    """The draft of each section computed from the report's figures (suppressed or not, as at its date),
+    by key: ``"summary"``, ``"learning:<service area>"`` for each service area, ``"previous-actions"``.
+    Whatever text has been saved, this is what the figures say now."""
+    year, as_of = report["financial_year"], date.fromisoformat(report["as_of"])
+    return {
+        SUMMARY_SECTION: summary_draft(report),
+        **{report_section_key(LEARNING_SECTION, e["service_area"]): area_draft(e, year, as_of)
+           for e in report["service_improvements"]},
+        PREVIOUS_ACTIONS_SECTION: previous_actions_draft(report["previous_year_actions"], as_of),
+    }  # fmt: skip
+
+
+def drafts(report: dict) -> dict[str, str]:
+    """The report's sections by key (as ``computed_drafts``) as it prints them: the saved text of a written
+    section, the computed draft of the others."""
+    return {key: place["draft"] for key, place in _sections_of(report).items()}
+
+
+def section_statuses(report: dict) -> dict[str, str]:
+    """Each section's status by key: draft, reviewed or approved, or ``SECTION_NOT_WRITTEN``."""
+    return {key: place.get("draft_status", SECTION_NOT_WRITTEN) for key, place in _sections_of(report).items()}
+
+
+def put_sections(report: dict, sections: Mapping[str, Mapping[str, Any]]) -> None:
+    """Put the saved ``sections`` (``read.report_sections.saved_sections``: text and status by key) into
+    ``report`` itself; a section not saved gets the draft computed from the report's figures."""
+    computed = computed_drafts(report)
+    for key, place in _sections_of(report).items():
+        saved = sections.get(key)
+        place["draft"] = saved["text"] if saved else computed[key]
+        place["draft_status"] = saved["status"] if saved else SECTION_NOT_WRITTEN
+
+
+def with_sections(report: dict, sections: Mapping[str, Mapping[str, Any]]) -> dict:
+    """A copy of ``report`` with the saved ``sections`` put in (``put_sections``): the report as it prints
+    with the text saved now, whatever was saved when it was computed."""
+    result = copy.deepcopy(report)
+    put_sections(result, sections)
+    return result
+
+
+def redraft(report: dict) -> None:
+    """Compute again, from the report's figures, the draft of each section that has no saved text (after
+    the figures changed: suppressed for publication); written sections keep their text."""
+    computed = computed_drafts(report)
+    for key, place in _sections_of(report).items():
+        if place.get("draft_status") not in REPORT_SECTION_STATUSES:
+            place["draft"], place["draft_status"] = computed[key], SECTION_NOT_WRITTEN

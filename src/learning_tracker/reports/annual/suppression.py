@@ -1,14 +1,14 @@
 """Small-number suppression of the annual report: ``suppress(value)`` (a count from 1 to 4 reads
 "fewer than 5") and ``publishable(report)``, the report as it may be published, with the breakdowns of
-``SUPPRESSED_TABLES`` suppressed and the draft prose written from those figures."""
+``SUPPRESSED_TABLES`` suppressed and the draft prose of the sections not yet written computed from those
+figures (a written section's saved text is the same in every version of the report)."""
 
 from __future__ import annotations
 
 import copy
-from datetime import date
 from typing import Any
 
-from .prose import area_draft
+from .prose import redraft
 
 SUPPRESSED = "fewer than 5"
 SMALLEST_SHOWN = 5
@@ -36,7 +36,8 @@ def _suppress_values(counts: dict) -> dict:
 
 def publishable(report: dict) -> dict:
     """A copy of ``report`` for publication: in the breakdowns of ``SUPPRESSED_TABLES`` every count from
-    1 to 4 reads "fewer than 5" (totals stay), and the draft prose is written from those figures."""
+    1 to 4 reads "fewer than 5" (totals stay), and the draft prose of each section not yet written is
+    computed from those figures."""
     published = copy.deepcopy(report)
     published["small_numbers_suppressed"] = True
     published["equality"] = {field: _suppress_values(values) for field, values in published["equality"].items()}
@@ -45,9 +46,8 @@ def publishable(report: dict) -> dict:
     published["complainants"] = _suppress_values(published["complainants"])
     for figures in published["earlier_years"].values():
         figures["complainants"] = _suppress_values(figures["complainants"])
-    year, as_of = published["financial_year"], date.fromisoformat(published["as_of"])
     for entry in published["service_improvements"]:
         for key in ("complaints", "upheld", "partly_upheld", "no_learning_identified", "learning_gaps"):
             entry[key] = suppress(entry[key])
-        entry["draft"] = area_draft(entry, year, as_of)
+    redraft(published)
     return published
