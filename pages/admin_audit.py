@@ -38,14 +38,13 @@ if events.empty:
     st.info("No audit events match these filters." if filtered else
             "No audit events are recorded yet: every change and every refused attempt will be listed here.")
 else:
-    st.dataframe(
-        events.drop(columns=["user_id"]).assign(entity=events["entity"].str.replace("_", " ")), hide_index=True,
-        width="stretch",
-        column_config={"id": "Event", "user_email": "Who", "event": "What", "entity": "Record",
-                       "at": st.column_config.DatetimeColumn("When", format="DD/MM/YYYY HH:mm:ss",
-                                                             timezone=widgets.LOCAL_TIME),
-                       "entity_id": "Number", "outcome": "Outcome", "message": "Message", "before": "Before",
-                       "after": "After"},
+    widgets.table(
+        events.drop(columns=["user_id"]).assign(entity=events["entity"].str.replace("_", " ")),
+        {"id": widgets.number_column("Event"), "user_email": "Who", "event": "What", "entity": "Record",
+         "at": widgets.time_column("When"), "entity_id": widgets.number_column("Number"), "outcome": "Outcome",
+         "message": widgets.Column("Message", "text"), "before": widgets.Column("Before", "text"),
+         "after": widgets.Column("After", "text")},
+        alt="Audit events, newest first",
     )
 
 

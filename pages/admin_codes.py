@@ -12,28 +12,27 @@ widgets.show_flash()
 
 codes = configuration.concern_codes(db)
 codes["code"] = [configuration.code_text(c, s) for c, s in zip(codes["category"], codes["subcategory"])]
-st.dataframe(
+widgets.table(
     codes.assign(active=codes["active"].map({1: "yes", 0: "no"}))[["code", "active", "times_raised"]],
-    hide_index=True, width="stretch",
-    column_config={"code": "Concern code", "active": "Active", "times_raised": "Times raised"},
+    {"code": "Concern code", "active": "Active", "times_raised": "Times raised"}, alt="Concern codes",
 )
 
 add_tab, status_tab = st.tabs(["Add", "Deactivate or reactivate"])
 
 with add_tab:
-    with st.form("add_code"):
-        category = st.text_input("Main category", key="new_code_category",
+    with widgets.form("add_code") as form:
+        category = st.text_input("Main category", key=form.field("new_code_category"),
                                  help="A new main category, or an existing one to add a subcategory to.")
-        subcategory = st.text_input("Subcategory (optional)", key="new_code_subcategory")
+        subcategory = st.text_input("Subcategory (optional)", key=form.field("new_code_subcategory"))
         if st.form_submit_button("Add concern code", type="primary"):
             widgets.save(lambda: configuration.add_concern_code(db, actor, category, subcategory),
                          f"Added the concern code {configuration.code_text(category.strip(), subcategory.strip())}.",
-                         ("new_code_category", "new_code_subcategory"))
+                         form)
 
 with status_tab:
     by_id = codes.set_index("id")
     labels = {int(r.id): r.code + ("" if r.active else " (deactivated)") for r in codes.itertuples()}
-    code_id = st.selectbox("Concern code", list(labels), format_func=labels.get, key="status_code")
+    code_id = widgets.choose("Concern code", labels, "status_code")
     if code_id is not None:
         version = widgets.version_read(f"code-{code_id}", int(by_id.loc[code_id, "version"]))
         if by_id.loc[code_id, "active"]:

@@ -32,23 +32,22 @@ with due_tab:
     if due.empty:
         st.info(f"No closed complaint is past its retention period today ({widgets.long_date(today)}).")
     else:
-        st.dataframe(
+        widgets.table(
             due[["reference", "service_area", "procedure", "received_on", "closed_on", "due_on"]],
-            hide_index=True, width="stretch",
-            column_config={"reference": "Reference", "service_area": "Service area", "procedure": "Procedure",
-                           "received_on": widgets.date_column("Received"), "closed_on": widgets.date_column("Closed"),
-                           "due_on": widgets.date_column("Due for retention")},
+            {"reference": "Reference", "service_area": "Service area", "procedure": "Procedure",
+             "received_on": widgets.date_column("Received"), "closed_on": widgets.date_column("Closed"),
+             "due_on": widgets.date_column("Due for retention")},
+            alt="Closed complaints past their retention period",
         )
-        with st.form("apply_retention"):
+        with widgets.form("apply_retention") as form:
             confirmed = st.checkbox(
                 f"Anonymise these {len(due)} complaints now: their references and free text cannot be brought back",
-                key="retention_confirmed")
+                key=form.field("retention_confirmed"))
             if st.form_submit_button("Anonymise", type="primary"):
                 if not confirmed:
                     st.error("Nothing was changed. Please correct:\n\n- tick the box to confirm the anonymisation")
                 else:
-                    widgets.save(lambda: retention.apply_retention(db, actor, today), lambda run: run.sentence(),
-                                 ("retention_confirmed",))
+                    widgets.save(lambda: retention.apply_retention(db, actor, today), lambda run: run.sentence(), form)
     st.caption("From the command line (for example once a month from a scheduled job): "
                "`learning-tracker retention` lists them, `learning-tracker retention --apply` anonymises them.")
 

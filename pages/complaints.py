@@ -51,35 +51,35 @@ codes = register.concern_codes(db)
 
 
 def long_date(iso: str | None) -> str:
-    return date.fromisoformat(iso).strftime("%d %b %Y") if iso else ""
+    return periods.long_date(iso) if iso else ""
 
 
 # --- recording a complaint (complaints officer) ----------------------------------------------------------
 
 if permissions.records_complaints(actor):
-    with st.expander("Record a new complaint", icon=":material/add:"), st.form("new_complaint"):
+    with st.expander("Record a new complaint", icon=":material/add:"), widgets.form("new_complaint") as form:
         st.caption("A complaint is a reference into the council's case system: no names, addresses or "
                    "contact details.")
         left, middle, right = st.columns(3)
-        reference = left.text_input("Reference", key="new_reference", max_chars=200)
-        received_on = middle.date_input("Received on", value=today, max_value=today, key="new_received_on",
+        reference = left.text_input("Reference", key=form.field("new_reference"), max_chars=200)
+        received_on = middle.date_input("Received on", value=today, max_value=today, key=form.field("new_received_on"),
                                         format="DD/MM/YYYY")
-        procedure = right.selectbox("Procedure", options["procedures"], key="new_procedure")
-        area = left.selectbox("Service area", list(area_names.values()), key="new_area", index=None,
+        procedure = right.selectbox("Procedure", options["procedures"], key=form.field("new_procedure"))
+        area = left.selectbox("Service area", list(area_names.values()), key=form.field("new_area"), index=None,
                               placeholder="Choose a service area")
         via = middle.selectbox("How it was received", config.vocabulary(db, "received_via"), index=None,
-                               key="new_via", placeholder="not recorded")
+                               key=form.field("new_via"), placeholder="not recorded")
         who = right.selectbox("Who complained", config.vocabulary(db, "complainant_type"), index=None,
-                              key="new_who", placeholder="not recorded")
-        concerns = st.multiselect("Concerns raised", codes, key="new_concerns",
+                              key=form.field("new_who"), placeholder="not recorded")
+        concerns = st.multiselect("Concerns raised", codes, key=form.field("new_concerns"),
                                   help="Each concern the complaint raises. One raised more than once: record how "
                                        "many times on the complaint's Concerns tab.")
-        advocate = st.checkbox("Supported by an advocate", key="new_advocate")
+        advocate = st.checkbox("Supported by an advocate", key=form.field("new_advocate"))
         st.caption("Equality monitoring (optional)")
         equality = {}
         for column, field in zip(st.columns(4), ("gender", "age_band", "ethnicity", "disability")):
             equality[field] = column.selectbox(field.replace("_", " ").capitalize(), config.vocabulary(db, field),
-                                               index=None, key=f"new_{field}", placeholder="not recorded")
+                                               index=None, key=form.field(f"new_{field}"), placeholder="not recorded")
         if st.form_submit_button("Record the complaint", type="primary"):
             def create():
                 new = parse(NewComplaint, {
@@ -89,14 +89,12 @@ if permissions.records_complaints(actor):
                 complaints.create_complaint(db, actor, new)
                 st.session_state["complaint_reference"] = new.reference
             widgets.save(create, f"Complaint {reference.strip()} recorded; its stage 1 clock started on "
-                         f"{received_on:%d %B %Y}.",
-                 ("new_reference", "new_area", "new_via", "new_who", "new_concerns", "new_advocate",
-                  *(f"new_{f}" for f in equality)))
+                         f"{periods.long_date(received_on)}.", form)
 
 
 # --- the register ----------------------------------------------------------------------------------------
 
-st.subheader("Register")
+st.header("Register")
 row1 = st.columns(4)
 year = row1[0].selectbox("Financial year", [ALL, *options["financial_years"]], key="register_year",
                          format_func=periods.year_label)
@@ -140,30 +138,23 @@ else:
     references = list(result.rows["Reference"])
 
     def pick() -> None:
-        rows = st.session_state["register_table"].selection.rows
-        if rows:
-            st.session_state["complaint_reference"] = references[rows[0]]
+        if st.session_state["register_pick"]:
+            st.session_state["complaint_reference"] = st.session_state["register_pick"]
 
-    st.dataframe(
-        rag.styled(result.rows),
-        hide_index=True,
-        on_select=pick,
-        selection_mode="single-row",
-        key="register_table",
-        column_config={
-            "Received": st.column_config.DateColumn(format="DD/MM/YYYY"),
-            "Due": st.column_config.DateColumn(format="DD/MM/YYYY"),
-            "Answered": st.column_config.DateColumn(format="DD/MM/YYYY"),
-            "Concerns": st.column_config.TextColumn(width="large"),
-        },
-    )
+    widgets.table(result.rows, {"Received": widgets.date_column("Received"), "Due": widgets.date_column("Due"),
+                                "Answered": widgets.date_column("Answered")},
+                  alt="Complaints register", style=rag.styled)
     widgets.pager(result.total, result.page_size, "register_page", "complaints")
-    st.caption("Select a row to open the complaint.")
+    # A select box, not a click on a row: it works from the keyboard and with a screen reader.
+    if st.session_state.get("register_pick") not in references:
+        st.session_state.pop("register_pick", None)
+    st.selectbox("Open a complaint of this page", references, index=None, key="register_pick", on_change=pick,
+                 placeholder="Choose a reference from the register")
 
 
 # --- one complaint ---------------------------------------------------------------------------------------
 
-st.subheader("Complaint")
+st.header("Complaint")
 chosen = st.text_input("Open the complaint with reference", key="complaint_reference").strip()
 if not chosen:
     st.caption("Choose a complaint in the register, or type its reference.")
@@ -176,7 +167,7 @@ except NotFound as error:
 detail = register.complaint_detail(db, complaint_id, as_of=today)
 read_version = widgets.version_read(f"complaint:{complaint_id}", detail["version"])
 
-st.markdown(f"#### {md_escape(detail['reference'])}")
+st.subheader(md_escape(detail["reference"]))
 facts = {
     "Received": long_date(detail["received_on"]),
     "Procedure": detail["procedure"],
@@ -193,9 +184,10 @@ if detail["lgsco_referred_on"] or detail["lgsco_decision"] or detail["remedy_pen
     facts["Ombudsman"] = (f"referred {long_date(detail['lgsco_referred_on'])}" if detail["lgsco_referred_on"] else "") + (
         f", decision: {detail['lgsco_decision']}" if detail["lgsco_decision"] else "")
     facts["Remedy paid"] = f"£{detail['remedy_pounds']:,.2f}"
-st.dataframe([{"Detail": key, "Recorded": value} for key, value in facts.items()], hide_index=True)
+widgets.table([{"Detail": key, "Recorded": value} for key, value in facts.items()],
+              {"Recorded": widgets.Column("Recorded", "text")}, alt=f"The complaint {detail['reference']}")
 
-st.markdown("**Stages**")
+st.markdown("#### Stages")
 for number, stage in enumerate(detail["stages"], start=1):
     with st.container(border=True):
         extended = stage["extended_due_on"]
@@ -212,13 +204,15 @@ for number, stage in enumerate(detail["stages"], start=1):
                 f" · :{rag_rule.RAG_MARKDOWN_COLOURS[rag_now]}[**{rag_now}**]" if rag_now else "")
         st.markdown(f"**{number}. {stage['label'].capitalize()}** · clock started {long_date(stage['clock_started_on'])}"
                     f" · {due} · {state}")
+        st.markdown(f"{stage['label'].capitalize()}: {md_escape(stage['outcome_words'])}")
         if stage["extension_reason"]:
             st.caption("Extension reason: " + md_escape(stage["extension_reason"]))
 
 if detail["learning"]:
-    st.markdown("**Learning recorded from this complaint**")
-    st.dataframe([{"Learning point": lp["id"], "Theme": lp["theme"], "Status": lp["status"],
-                   "Description": lp["description"]} for lp in detail["learning"]], hide_index=True)
+    st.markdown("#### Learning recorded from this complaint")
+    widgets.table([{"Learning point": lp["id"], "Theme": lp["theme"], "Status": lp["status"],
+                    "Description": lp["description"]} for lp in detail["learning"]],
+                  {"Learning point": widgets.number_column("Learning point"), "Description": widgets.Column("Description", "text")})
 if permissions.records_learning(actor) and (navigation.ROOT / "pages" / LEARNING_PAGE).exists():
     try:
         st.page_link(f"pages/{LEARNING_PAGE}", label="Record learning from this complaint", icon=":material/edit_note:",
@@ -238,96 +232,96 @@ if not allowed.forms:
     st.caption(allowed.why_none)
     st.stop()
 
-st.markdown("**Record**")
+st.markdown("#### Record")
 panes = dict(zip(allowed.forms, st.tabs(list(allowed.forms))))
 reference_text = detail["reference"]
 
 if RESPONSE in panes:
-    with panes[RESPONSE], st.form(f"response-{key}"):
+    with panes[RESPONSE], widgets.form(f"response-{key}") as form:
         st.caption(f"The response to the {open_stage['label']}, and the outcome it gave, if any.")
-        responded_on = st.date_input("Responded on", value=today, max_value=today, key=f"responded-{key}",
+        responded_on = st.date_input("Responded on", value=today, max_value=today, key=form.field(f"responded-{key}"),
                                      format="DD/MM/YYYY")
-        outcome = st.selectbox("Outcome", outcomes, index=None, key=f"response-outcome-{key}",
+        outcome = st.selectbox("Outcome", outcomes, index=None, key=form.field(f"response-outcome-{key}"),
                                placeholder="no outcome yet")
         if st.form_submit_button("Record the response", type="primary"):
             widgets.save(lambda: complaints.record_response(db, actor, complaint_id, read_version, parse(
                 StageResponse, {"responded_on": responded_on, "outcome": outcome})),
-                f"{reference_text}: the {open_stage['label']} response is recorded.")
+                f"{reference_text}: the {open_stage['label']} response is recorded.", form)
 
 if OUTCOME in panes:
-    with panes[OUTCOME], st.form(f"outcome-{key}"):
-        outcome = st.selectbox("Outcome", outcomes, index=None, key=f"outcome-{key}", placeholder="Choose the outcome")
-        outcome_on = st.date_input("Decided on", value=today, max_value=today, key=f"outcome-on-{key}",
+    with panes[OUTCOME], widgets.form(f"outcome-{key}") as form:
+        outcome = st.selectbox("Outcome", outcomes, index=None, key=form.field(f"outcome-{key}"), placeholder="Choose the outcome")
+        outcome_on = st.date_input("Decided on", value=today, max_value=today, key=form.field(f"outcome-on-{key}"),
                                    format="DD/MM/YYYY")
         if st.form_submit_button("Record the outcome", type="primary"):
             widgets.save(lambda: complaints.record_outcome(db, actor, complaint_id, read_version, parse(
                 OutcomeDecision, {"outcome": outcome or "", "outcome_on": outcome_on})),
-                f"{reference_text}: outcome recorded.")
+                f"{reference_text}: outcome recorded.", form)
 
 if EXTENSION in panes:
-    with panes[EXTENSION], st.form(f"extension-{key}"):
+    with panes[EXTENSION], widgets.form(f"extension-{key}") as form:
         cap = open_stage["cap_on"]
         st.caption(f"Due {long_date(open_stage['effective_due_on'])}. " + (
             f"The {open_stage['label']} timescale allows an extension to {long_date(cap)} at the latest."
             if cap else f"The {open_stage['label']} timescale allows no extension."))
-        extended_on = st.date_input("Extended due date", value=None, key=f"extended-{key}", format="DD/MM/YYYY")
-        reason = st.text_input("Reason for the extension", key=f"extension-reason-{key}")
+        extended_on = st.date_input("Extended due date", value=None, key=form.field(f"extended-{key}"), format="DD/MM/YYYY")
+        reason = st.text_input("Reason for the extension", key=form.field(f"extension-reason-{key}"))
         if st.form_submit_button("Extend", type="primary"):
             widgets.save(lambda: complaints.extend_stage(db, actor, complaint_id, read_version, parse(
                 StageExtension, {"extended_due_on": extended_on, "reason": reason})),
                 f"{reference_text}: the {open_stage['label']} is now due on {widgets.long_date(extended_on)}.",
-                (f"extended-{key}", f"extension-reason-{key}"), free_text={"Reason for the extension": reason})
+                form, free_text={"Reason for the extension": reason})
 
 if ESCALATION in panes:
-    with panes[ESCALATION], st.form(f"escalation-{key}"):
-        target = st.selectbox("Escalate to", detail["escalations"], key=f"escalate-to-{key}",
+    with panes[ESCALATION], widgets.form(f"escalation-{key}") as form:
+        target = st.selectbox("Escalate to", detail["escalations"], key=form.field(f"escalate-to-{key}"),
                               format_func=lambda t: stage_label(*t))
         requested_on = st.date_input("The complainant asked on", value=today, max_value=today,
-                                     key=f"requested-{key}", format="DD/MM/YYYY",
+                                     key=form.field(f"requested-{key}"), format="DD/MM/YYYY",
                                      help="The new stage's clock starts on this day.")
         if st.form_submit_button("Escalate", type="primary"):
             widgets.save(lambda: complaints.escalate(db, actor, complaint_id, read_version, parse(
                 Escalation, {"procedure": target[0], "stage": target[1], "requested_on": requested_on})),
-                f"{reference_text} is now at {stage_label(*target)}.")
+                f"{reference_text} is now at {stage_label(*target)}.", form)
 
 if WITHDRAWAL in panes:
-    with panes[WITHDRAWAL], st.form(f"withdrawal-{key}"):
-        withdrawn_on = st.date_input("Withdrawn on", value=today, max_value=today, key=f"withdrawn-{key}",
+    with panes[WITHDRAWAL], widgets.form(f"withdrawal-{key}") as form:
+        withdrawn_on = st.date_input("Withdrawn on", value=today, max_value=today, key=form.field(f"withdrawn-{key}"),
                                      format="DD/MM/YYYY")
-        note = st.text_input("Note (optional, no personal details)", key=f"withdrawal-note-{key}")
+        note = st.text_input("Note (optional, no personal details)", key=form.field(f"withdrawal-note-{key}"))
         if st.form_submit_button("Withdraw the complaint"):
             widgets.save(lambda: complaints.withdraw(db, actor, complaint_id, read_version, parse(
                 Withdrawal, {"withdrawn_on": withdrawn_on, "note": note})),
-                f"{reference_text} is withdrawn; its open stage closed on {withdrawn_on:%d %B %Y}.",
+                f"{reference_text} is withdrawn; its open stage closed on {periods.long_date(withdrawn_on)}.", form,
                 free_text={"Note": note})
 
 if CONCERNS in panes:
-    with panes[CONCERNS], st.form(f"concerns-{key}"):
+    with panes[CONCERNS], widgets.form(f"concerns-{key}") as form:
         st.caption("How many times the complaint raises each concern: the reports count concerns by the number "
                    "of times raised.")
         grid = st.columns(2)
         times = {
-            code: grid[index % 2].number_input(md_escape(code), min_value=0, max_value=20, step=1, key=f"concern-{key}-{index}",
+            code: grid[index % 2].number_input(md_escape(code), min_value=0, max_value=20, step=1, key=form.field(f"concern-{key}-{index}"),
                                                value=detail["concern_counts"].get(code, 0))
             for index, code in enumerate(codes)
         }
         if st.form_submit_button("Save the concerns", type="primary"):
             raised = [code for code in codes for _ in range(int(times[code]))]
             widgets.save(lambda: complaints.code_concerns(db, actor, complaint_id, read_version, parse(
-                ConcernCoding, {"concerns": raised})), f"{reference_text}: concerns saved.")
+                ConcernCoding, {"concerns": raised})), f"{reference_text}: concerns saved.", form)
 
 if OMBUDSMAN in panes:
-    with panes[OMBUDSMAN], st.form(f"ombudsman-{key}"):
+    with panes[OMBUDSMAN], widgets.form(f"ombudsman-{key}") as form:
         decisions = config.vocabulary(db, "lgsco_decision")
         referred = st.date_input(
-            "Referred to the Ombudsman on", key=f"referred-{key}", format="DD/MM/YYYY", max_value=today,
+            "Referred to the Ombudsman on", key=form.field(f"referred-{key}"), format="DD/MM/YYYY", max_value=today,
             value=date.fromisoformat(detail["lgsco_referred_on"]) if detail["lgsco_referred_on"] else None)
-        decision = st.selectbox("Ombudsman's decision", decisions, key=f"decision-{key}", placeholder="no decision yet",
+        decision = st.selectbox("Ombudsman's decision", decisions, key=form.field(f"decision-{key}"), placeholder="no decision yet",
                                 index=decisions.index(detail["lgsco_decision"]) if detail["lgsco_decision"] in decisions
                                 else None)
-        remedy = st.number_input("Remedy paid (£)", min_value=0.0, step=50.0, format="%.2f", key=f"remedy-{key}",
+        remedy = st.number_input("Remedy paid (£)", min_value=0.0, step=50.0, format="%.2f", key=form.field(f"remedy-{key}"),
                                  value=float(detail["remedy_pounds"]))
         if st.form_submit_button("Save", type="primary"):
             widgets.save(lambda: complaints.record_ombudsman(db, actor, complaint_id, read_version, parse(
                 OmbudsmanRecord, {"referred_on": referred, "decision": decision, "remedy_pounds": f"{remedy:.2f}"})),
-                f"{reference_text}: Ombudsman and remedy saved.")
+                f"{reference_text}: Ombudsman and remedy saved.", form)

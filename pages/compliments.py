@@ -25,21 +25,21 @@ categories = config.vocabulary(db, "compliment_category")
 
 own = permissions.areas_to_record_in(actor, areas)
 if own:
-    with st.expander("Record a compliment", icon=":material/add:"), st.form("new_compliment"):
+    with st.expander("Record a compliment", icon=":material/add:"), widgets.form("new_compliment") as form:
         left, middle, right = st.columns(3)
-        received_on = left.date_input("Received on", value=today, max_value=today, key="compliment_received",
+        received_on = left.date_input("Received on", value=today, max_value=today, key=form.field("compliment_received"),
                                       format="DD/MM/YYYY")
-        area = middle.selectbox("Service area", own, key="compliment_area", index=0 if len(own) == 1 else None,
-                                placeholder="Choose a service area")
-        source = right.selectbox("From", sources, key="compliment_source", index=None, placeholder="Choose who")
-        chosen = st.multiselect("What it was about", categories, key="compliment_categories")
-        summary = st.text_area("Short summary", key="compliment_summary", max_chars=500,
+        area = middle.selectbox("Service area", own, key=form.field("compliment_area"),
+                                index=0 if len(own) == 1 else None, placeholder="Choose a service area")
+        source = right.selectbox("From", sources, key=form.field("compliment_source"), index=None,
+                                 placeholder="Choose who")
+        chosen = st.multiselect("What it was about", categories, key=form.field("compliment_categories"))
+        summary = st.text_area("Short summary", key=form.field("compliment_summary"), max_chars=500,
                                help="What was appreciated, without names, addresses or contact details.")
         if st.form_submit_button("Record the compliment", type="primary"):
             widgets.save(lambda: compliments.record_compliment(db, actor, parse(NewCompliment, {
                 "received_on": received_on, "service_area": area or "", "source": source or "",
-                "categories": chosen, "summary": summary})), f"Compliment for {area} recorded.",
-                ("compliment_area", "compliment_source", "compliment_categories", "compliment_summary"))
+                "categories": chosen, "summary": summary})), f"Compliment for {area} recorded.", form)
 
 years = report_figures.financial_years(db)
 compliment_years = [y for y in ([periods.financial_year_of(today)] + years) if y]
@@ -63,7 +63,7 @@ if st.session_state.get("compliments_filters") != filters:  # new filters start 
     st.session_state["compliments_page"] = 1
 counts = register.compliment_counts(db, filters)
 total = int(counts["source"]["Compliments"].sum())
-st.metric("Compliments", total, border=True, width="content")
+st.metric("Compliments", f"{total:,}", border=True, width="content")
 if not total:
     st.info("No compliments match these filters.")
     st.stop()
@@ -77,10 +77,10 @@ for tab, name, label, title in [
     with tab:
         chart, table = st.columns([3, 2])
         chart.altair_chart(charts.counts_chart(counts[name], label, title), width="stretch")
-        table.dataframe(counts[name], hide_index=True)
+        with table:
+            widgets.table(counts[name], alt=title)
 with listing:
     offset = widgets.pager(total, PAGE_SIZE, "compliments_page", "compliments")
     page = register.compliments_list(db, filters, page=offset // PAGE_SIZE + 1, page_size=PAGE_SIZE)
-    st.dataframe(page.rows, hide_index=True, column_config={
-        "Received": st.column_config.DateColumn(format="DD/MM/YYYY"),
-        "Summary": st.column_config.TextColumn(width="large")})
+    widgets.table(page.rows, {"Received": widgets.date_column("Received"), "Summary": widgets.Column("Summary", "text")},
+                  alt="Compliments")

@@ -5,8 +5,9 @@ from datetime import date
 
 import streamlit as st
 
-from learning_tracker import charts, ui
+from learning_tracker import charts, ui, widgets
 from learning_tracker.read import monitoring
+from learning_tracker.reports import rag
 from learning_tracker.rules import periods
 
 db, actor = ui.page_context()
@@ -29,7 +30,7 @@ columns = st.columns(4)
 columns[0].metric("Open stages", figures["open"], border=True)
 columns[1].metric("Overdue (Red)", figures["overdue"], border=True)
 columns[2].metric("Due this week", figures["due_this_week"], border=True,
-                  help=f"Open stages due from {as_of:%d %b} to {monitoring.end_of_week(as_of):%d %b %Y}.")
+                  help=f"Open stages due from {periods.long_date(as_of)} to {periods.long_date(monitoring.end_of_week(as_of))}.")
 columns[3].metric(
     f"Escalated to stage 2, {periods.year_label(year)}", percent(rate["rate"]), border=True,
     delta=f"{periods.year_label(previous)}: {percent(rate_before['rate'])}", delta_color="off", delta_arrow="off",
@@ -43,21 +44,26 @@ with left:
         st.info("No complaint stage is open.")
     else:
         st.altair_chart(charts.open_by_stage_chart(open_frame), width="stretch")
+        with st.expander("The figures"):  # the chart's figures for those who cannot see it
+            widgets.table(open_frame, alt="Open stages by stage and RAG", style=rag.styled)
 overdue = monitoring.overdue_by_service_area(db, as_of)
 with right:
     if overdue.empty:
         st.info("No complaint stage is overdue.")
     else:
         st.altair_chart(charts.overdue_by_area_chart(overdue), width="stretch")
+        with st.expander("The figures"):
+            widgets.table(overdue, {"Overdue": widgets.Column("Overdue stages", "count")},
+                          alt="Overdue stages by service area")
 
-st.subheader("Due this week")
+st.header("Due this week")
 due = monitoring.due_this_week(db, as_of)
 if due.empty:
     st.caption("Nothing else falls due this week.")
 else:
-    st.dataframe(due, hide_index=True, column_config={"Due": st.column_config.DateColumn(format="DD/MM/YYYY")})
+    widgets.table(due, {"Due": widgets.date_column("Due")}, style=rag.styled)
 
-st.subheader("Working days to answer, by quarter")
+st.header("Working days to answer, by quarter")
 procedure = st.segmented_control("Procedure", ["statutory", "corporate"], default="statutory", required=True,
                                  key="dashboard_procedure")
 averages = monitoring.average_working_days_by_quarter(db, as_of, procedure=procedure)
@@ -70,5 +76,5 @@ for column, stage in zip(chart_columns, ["Stage 1", "Stage 2"]):
         st.altair_chart(charts.average_days_chart(averages, stage, targets.get(stage)),
                         width="stretch")
 with st.expander("The figures"):
-    st.dataframe(averages, hide_index=True,
-                 column_config={"Average working days": st.column_config.NumberColumn(format="%.1f")})
+    widgets.table(averages, {"Average working days": widgets.decimal_column("Average working days")},
+                  alt="Stages answered and their average working days, by quarter")

@@ -133,7 +133,9 @@ def _show_plan(plan: importing.ImportPlan) -> None:
                  "it), column, value and what is allowed.")
         frame = pd.DataFrame([{"row": p.row, "column": p.field, "value": "" if p.value is None else str(p.value),
                                "problem": p.message} for p in plan.problems[:importing.MAX_PROBLEMS_SHOWN]])
-        st.dataframe(frame, hide_index=True, width="stretch")
+        widgets.table(frame, {"row": widgets.number_column("Row"), "column": "Column",
+                              "value": widgets.Column("Value", "text"), "problem": "Problem"},
+                      alt="Problems found in the file")
         st.download_button("Download the error report (CSV)",
                            widgets.download_data(lambda *_: importing.problems_csv(plan.problems),
                                                  event="download import errors", entity="import",
@@ -144,15 +146,17 @@ def _show_plan(plan: importing.ImportPlan) -> None:
         return
     if plan.added:
         with st.expander(f"{len(plan.added):,} to add", expanded=len(plan.added) <= 20):
-            st.dataframe(pd.DataFrame([{"row": n, **r} for n, r in plan.added[:SHOWN]]), hide_index=True,
-                         width="stretch")
+            widgets.table(pd.DataFrame([{"row": n, **r} for n, r in plan.added[:SHOWN]]),
+                          {"row": widgets.number_column("Row")}, alt="Records to add")
             if len(plan.added) > SHOWN:
                 st.caption(f"The first {SHOWN} of {len(plan.added):,}.")
     if plan.updated:
         with st.expander(f"{len(plan.updated):,} to update", expanded=True):
             changes = [{"row": u.row, "record": u.key, "field": c.field, "now": c.before, "after the import": c.after}
                        for u in plan.updated[:SHOWN] for c in u.changes]
-            st.dataframe(pd.DataFrame(changes), hide_index=True, width="stretch")
+            widgets.table(pd.DataFrame(changes), {"row": widgets.number_column("Row"), "record": "Record",
+                                                  "field": "Field", "now": "Now", "after the import": "After the import"},
+                          alt="Records to update, field by field")
 
 
 def import_step() -> None:
@@ -167,8 +171,9 @@ def import_step() -> None:
         st.markdown("One row per record. Dates as 2021-04-06 or 06/04/2021; yes/no as yes or no; lists separated "
                     "by semicolons; values as this app spells them (any case). A record that exists already "
                     f"({'its ' + tpl.key if tpl.key != 'id' else 'by its id'}) is updated.")
-        st.dataframe(pd.DataFrame([{"column": c.name, "required": "yes" if c.required else "", "holds": c.help}
-                                   for c in tpl.columns]), hide_index=True, width="stretch")
+        widgets.table(pd.DataFrame([{"column": c.name, "required": "yes" if c.required else "", "holds": c.help}
+                                    for c in tpl.columns]), {"column": "Column", "required": "Required", "holds": "Holds"},
+                      alt=f"The {tpl.label} template's columns")
         left, right = st.columns(2)
         for cell, fmt in ((left, "csv"), (right, "xlsx")):
             filename, data = exporting.template_file(db, kind, fmt)
@@ -220,7 +225,7 @@ def import_step() -> None:
     except DomainError as error:
         ui.show_error(error)
         return
-    st.subheader("Check before importing")
+    st.header("Check before importing")
     _show_plan(plan)
     if plan.problems:
         return

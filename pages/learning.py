@@ -67,23 +67,21 @@ def actions_tab() -> None:
         return
     offset = widgets.pager(counts["actions"], ACTIONS_PAGE_SIZE, "learning_actions_page", "actions")
     frame, _ = learning_and_actions.actions(db, filters, today, limit=ACTIONS_PAGE_SIZE, offset=offset)
-    st.dataframe(
+    widgets.table(
         with_when(frame)[["id", "when", "due_on", "description", "status", "priority", "service_area", "owner",
                           "theme", "learning_point_id", "complaints"]],
-        hide_index=True,
-        column_config={**widgets.ACTION_TABLE_COLUMNS, "theme": "Theme",
-                       "learning_point_id": st.column_config.NumberColumn("Learning point", format="%d"),
-                       "complaints": "From complaints"},
+        {**widgets.ACTION_TABLE_COLUMNS, "theme": "Theme", "complaints": "From complaints"},
+        alt="Improvement actions, overdue first",
     )
 
 
 def close_form(point: dict) -> None:
     read_version = widgets.version_read(f"learning-point:{point['id']}", point["version"])
-    with st.form(f"close-{point['id']}"):
-        note = st.text_input("Why it can close (e.g. the forum's decision)", key=f"close-note-{point['id']}")
-        if st.form_submit_button("Close this learning point", key=f"close-button-{point['id']}"):
+    with widgets.form(f"close-{point['id']}") as form:
+        note = st.text_input("Why it can close (e.g. the forum's decision)", key=form.field(f"close-note-{point['id']}"))
+        if st.form_submit_button("Close this learning point", key=form.field(f"close-button-{point['id']}")):
             widgets.save(lambda: learning_points.close_learning_point(db, actor, point["id"], read_version, note),
-                         f"Learning point {point['id']} is closed.", (f"close-note-{point['id']}",),
+                         f"Learning point {point['id']} is closed.", form,
                          free_text={"Why it can close": note})
 
 
@@ -95,7 +93,7 @@ def learning_point_detail(point_id: int) -> None:
                f"{widgets.long_date(point['created_on'])}"
                + (f" by {md_escape(point['created_by_name'])}" if point["created_by_name"] else ""))
     st.markdown("**Complaints**")
-    st.dataframe(detail.complaints, hide_index=True, column_config=COMPLAINT_COLUMNS)
+    widgets.table(detail.complaints, COMPLAINT_COLUMNS, alt=f"Complaints of learning point {point_id}")
     st.markdown("**Improvement actions**")
     if detail.actions.empty:
         st.caption("No improvement actions yet.")
@@ -136,13 +134,13 @@ def gaps_tab() -> None:
     if by_area.empty:
         st.success("No learning gaps" + (" in these service areas." if areas else "."))
         return
-    st.dataframe(by_area, hide_index=True, column_config={
-        "service_area": "Service area", "gaps": "Learning gaps",
-        "oldest_received_on": widgets.date_column("Oldest received")})
+    widgets.table(by_area, {"service_area": "Service area", "gaps": widgets.Column("Learning gaps", "count"),
+                            "oldest_received_on": widgets.date_column("Oldest received")},
+                  alt="Learning gaps by service area")
     total = int(by_area["gaps"].sum())
     offset = widgets.pager(total, GAPS_PAGE_SIZE, "learning_gaps_page", "complaints")
     gaps, _ = learning_and_actions.learning_gaps(db, service_area_ids=filters.service_area_ids, limit=GAPS_PAGE_SIZE, offset=offset)
-    st.dataframe(gaps, hide_index=True, column_config=COMPLAINT_COLUMNS)
+    widgets.table(gaps, COMPLAINT_COLUMNS, alt="Complaints with a learning gap")
     if permissions.records_learning(actor):
         chosen = st.selectbox("Record the learning for", gaps["reference"].tolist(), key="learning_gap_pick")
         st.page_link("pages/record_learning.py", label=f"Record learning for {md_escape(chosen)}", icon=":material/edit_note:",

@@ -52,20 +52,15 @@ def action_label(row) -> str:
 
 def action_table(frame) -> None:
     shown = frame.assign(when=[learning_and_actions.due_text(d, s, today) for d, s in zip(frame["due_on"], frame["status"])])
-    st.dataframe(
+    widgets.table(
         shown[["id", "when", "due_on", "description", "status", "priority", "service_area", "owner", "complaints"]],
-        hide_index=True,
-        column_config={**widgets.ACTION_TABLE_COLUMNS, "complaints": "From complaints"},
+        {**widgets.ACTION_TABLE_COLUMNS, "complaints": "From complaints"}, alt="Actions, overdue first",
     )
 
 
 def choose(frame, key: str) -> int:
     """The action picked from this page of the list (the first, the most urgent, by default)."""
-    ids = [int(i) for i in frame["id"]]
-    if st.session_state.get(key) not in ids:
-        st.session_state.pop(key, None)
-    labels = {int(row.id): action_label(row) for row in frame.itertuples()}
-    return st.selectbox("Action", ids, format_func=labels.get, key=key)
+    return widgets.choose("Action", {int(row.id): action_label(row) for row in frame.itertuples()}, key)
 
 
 def details(action: dict, key: str) -> None:
@@ -101,43 +96,44 @@ def update_forms(action: dict, read_version: int) -> None:
             st.info(f"This action is {status}." + (" The complaints officer verifies it or sends it back."
                                                    if status == vocabulary.COMPLETED else ""))
         else:
-            with st.form(f"status-form-{action_id}"):
-                new = st.selectbox("New status", options, key=f"status-{action_id}", format_func=lambda s: (
+            with widgets.form(f"status-form-{action_id}") as form:
+                # Nothing chosen for the user: "Save status" with a status nobody picked would be a wrong record.
+                new = st.selectbox("New status", options, index=None, key=form.field(f"status-{action_id}"),
+                                   placeholder="Choose the new status", format_func=lambda s: (
                     f"{s} (send back)" if status == vocabulary.COMPLETED and s == vocabulary.IN_PROGRESS else s))
-                note = st.text_area("Note (needed to cancel or send back)", key=f"status-note-{action_id}")
+                note = st.text_area("Note (needed to cancel or send back)", key=form.field(f"status-note-{action_id}"))
                 if st.form_submit_button("Save status", type="primary"):
                     widgets.save(lambda: action_services.change_status(
                         db, actor, action_id, read_version, parse(StatusChange, {"status": new, "note": note})),
-                        f"Action {action_id} is now {new}.", (f"status-note-{action_id}",), free_text={"Note": note})
-    with note_tab, st.form(f"note-form-{action_id}"):
-        note = st.text_area("Progress note", key=f"note-{action_id}")
+                        f"Action {action_id} is now {new}.", form, free_text={"Note": note})
+    with note_tab, widgets.form(f"note-form-{action_id}") as form:
+        note = st.text_area("Progress note", key=form.field(f"note-{action_id}"))
         if st.form_submit_button("Add note", type="primary"):
             widgets.save(lambda: action_services.add_note(db, actor, action_id, note),
-                 f"Note added to action {action_id}.", (f"note-{action_id}",), free_text={"Progress note": note})
-    with due_tab, st.form(f"due-form-{action_id}"):
-        due_on = st.date_input("New due date", value=date.fromisoformat(action["due_on"]), key=f"due-{action_id}",
-                               format="DD/MM/YYYY")
-        reason = st.text_input("Reason for moving it", key=f"due-reason-{action_id}")
+                         f"Note added to action {action_id}.", form, free_text={"Progress note": note})
+    with due_tab, widgets.form(f"due-form-{action_id}") as form:
+        due_on = st.date_input("New due date", value=date.fromisoformat(action["due_on"]),
+                               key=form.field(f"due-{action_id}"), format="DD/MM/YYYY")
+        reason = st.text_input("Reason for moving it", key=form.field(f"due-reason-{action_id}"))
         if st.form_submit_button("Move due date", type="primary"):
             widgets.save(lambda: action_services.change_due_date(
                 db, actor, action_id, read_version, parse(DueDateChange, {"due_on": due_on, "reason": reason})),
-                f"Action {action_id} is now due on {due_on:%d %B %Y}.", (f"due-{action_id}", f"due-reason-{action_id}"),
+                f"Action {action_id} is now due on {widgets.long_date(due_on)}.", form,
                 free_text={"Reason for moving it": reason})
     with evidence_tab:
         limit = int(config.setting(db, "evidence_max_bytes"))
-        with st.form(f"evidence-form-{action_id}"):
-            description = st.text_input("What the evidence shows", key=f"evidence-description-{action_id}")
-            link = st.text_input("Link (intranet or shared drive)", key=f"evidence-link-{action_id}")
+        with widgets.form(f"evidence-form-{action_id}") as form:
+            description = st.text_input("What the evidence shows", key=form.field(f"evidence-description-{action_id}"))
+            link = st.text_input("Link (intranet or shared drive)", key=form.field(f"evidence-link-{action_id}"))
             upload = st.file_uploader(
-                f"Or a file (at most {action_services.file_size(limit)})", key=f"evidence-file-{action_id}",
+                f"Or a file (at most {action_services.file_size(limit)})", key=form.field(f"evidence-file-{action_id}"),
                 max_upload_size=max(1, math.ceil(limit / (1024 * 1024))),
             )
             if st.form_submit_button("Add evidence", type="primary"):
                 evidence = {"description": description, "link": link,
                             "filename": upload.name if upload else None, "content": upload.getvalue() if upload else None}
                 widgets.save(lambda: action_services.add_evidence(db, actor, action_id, parse(Evidence, evidence)),
-                     f"Evidence added to action {action_id}.",
-                     (f"evidence-description-{action_id}", f"evidence-link-{action_id}", f"evidence-file-{action_id}"),
+                     f"Evidence added to action {action_id}.", form,
                      free_text={"What the evidence shows": description, "Link": link,
                                 "File name": upload.name if upload else None})
 
@@ -151,7 +147,7 @@ def pick_action(filters: Filters, nothing: str, key: str, heading: str, details_
     offset = widgets.pager(total, PAGE_SIZE, f"{key}_page", "actions")
     frame, _ = learning_and_actions.actions(db, filters, today, limit=PAGE_SIZE, offset=offset)
     action_table(frame)
-    st.subheader(heading)
+    st.header(heading)
     action_id = choose(frame, f"{key}_selected")
     action = learning_and_actions.action(db, action_id, today)
     read_version = widgets.version_read(f"{key}:{action_id}", action["version"])
@@ -160,11 +156,14 @@ def pick_action(filters: Filters, nothing: str, key: str, heading: str, details_
 
 
 def my_actions() -> None:
-    left, right = st.columns(2)
+    left, middle, right = st.columns([2, 1, 2])
     statuses = left.multiselect("Status", vocabulary.ACTION_STATUSES, default=list(vocabulary.UNFINISHED_ACTION_STATUSES),
                                 key="my_actions_status")
-    window = right.selectbox("Due", [ANY_TIME, *learning_and_actions.DUE_WINDOWS], key="my_actions_due")
-    filters = Filters(statuses=tuple(statuses), due_window=None if window == ANY_TIME else window, responsible=responsible)
+    window = middle.selectbox("Due", [ANY_TIME, *learning_and_actions.DUE_WINDOWS], key="my_actions_due")
+    search = right.text_input("Find an action (its number or words from it)", key="my_actions_search",
+                              placeholder="e.g. 173 or supervision")
+    filters = Filters(statuses=tuple(statuses), due_window=None if window == ANY_TIME else window, responsible=responsible,
+                      search=search)
     picked = pick_action(filters, "No actions match. Actions come from the learning recorded on the Record learning page.",
                          "my_actions", "Update an action", "my")
     if picked:
@@ -180,17 +179,17 @@ def awaiting_verification() -> None:
     action_id = action["id"]
     st.caption(f"Completed on {widgets.long_date(action['completed_on'])}. Check the evidence under "
                "\"History and evidence\" before verifying.")
-    with st.form(f"verify-form-{action_id}"):
-        note = st.text_area("Note (needed to send it back: what is missing)", key=f"verify-note-{action_id}")
+    with widgets.form(f"verify-form-{action_id}") as form:
+        note = st.text_area("Note (needed to send it back: what is missing)", key=form.field(f"verify-note-{action_id}"))
         verify, send_back = st.columns(2)
-        if verify.form_submit_button("Verify", type="primary", key=f"verify-{action_id}"):
+        if verify.form_submit_button("Verify", type="primary", key=form.field(f"verify-{action_id}")):
             widgets.save(lambda: action_services.change_status(
                 db, actor, action_id, read_version, parse(StatusChange, {"status": vocabulary.VERIFIED, "note": note})),
-                f"Action {action_id} is verified.", (f"verify-note-{action_id}",), free_text={"Note": note})
-        if send_back.form_submit_button("Send back", key=f"send-back-{action_id}"):
+                f"Action {action_id} is verified.", form, free_text={"Note": note})
+        if send_back.form_submit_button("Send back", key=form.field(f"send-back-{action_id}")):
             widgets.save(lambda: action_services.change_status(
                 db, actor, action_id, read_version, parse(StatusChange, {"status": vocabulary.IN_PROGRESS, "note": note})),
-                f"Action {action_id} was sent back to its owner.", (f"verify-note-{action_id}",), free_text={"Note": note})
+                f"Action {action_id} was sent back to its owner.", form, free_text={"Note": note})
 
 
 if permissions.verifies_actions(actor):

@@ -19,7 +19,7 @@ if not years:
 year = st.selectbox("Financial year", years, format_func=periods.year_label, help="April to March", key="overview_year")
 previous = periods.previous_financial_year(year)
 facts = key_facts.key_facts(db, year, as_of=date.today())
-st.caption(f"Key facts for {year.replace('-', '/')}, computed from the records as of {date.today():%d %B %Y}; "
+st.caption(f"Key facts for {year.replace('-', '/')}, computed from the records as of {periods.long_date(date.today())}; "
            f"the smaller figure is {previous.replace('-', '/')}'s where that year holds records.")
 
 columns = st.columns(4)

@@ -9,6 +9,7 @@ from learning_tracker import config, ui, widgets
 from learning_tracker.reports import rag
 from learning_tracker.services import permissions
 from learning_tracker.services.core import service_area_name
+from learning_tracker.rules import periods
 from learning_tracker.rules import rag as rag_rule
 from learning_tracker.read import open_stages
 from learning_tracker.escaping import md_escape
@@ -53,7 +54,7 @@ downloads[1].download_button(
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:", key="rag_xlsx")
 
 if not rows:
-    st.info(f"No complaint stage is open on {as_of:%d %B %Y}.")
+    st.info(f"No complaint stage is open on {periods.long_date(as_of)}.")
     st.stop()
 
 frame = rag.rag_frame(rows)
@@ -61,12 +62,9 @@ shown = [rag.HEADINGS[c] for c in open_stages.COLUMNS if c != "service_area"]
 for area, group in frame.groupby("Service area", sort=False):
     group_counts = group["RAG"].value_counts()
     summary = " · ".join(f":{rag_rule.RAG_MARKDOWN_COLOURS[c]}[{group_counts[c]} {c}]" for c in rag_rule.RAG_ORDER if c in group_counts)
-    st.markdown(f"**{md_escape(area)}** · {summary}")
-    st.dataframe(
-        rag.styled(group[shown]),
-        hide_index=True,
-        key=f"rag_table_{area}",
-        column_config={"Stage": st.column_config.NumberColumn(format="%d"),
-                       "Clock started": widgets.date_column("Clock started"), "Due": widgets.date_column("Due"),
-                       "Working days left": st.column_config.NumberColumn(format="%d")},
-    )
+    st.header(md_escape(area))
+    st.markdown(summary)
+    widgets.table(group[shown], {"Stage": widgets.number_column("Stage"),
+                                 "Clock started": widgets.date_column("Clock started"), "Due": widgets.date_column("Due"),
+                                 "Working days left": widgets.Column("Working days left", "count")},
+                  alt=f"Open stages of {area}", style=rag.styled)

@@ -42,8 +42,7 @@ st.caption(
     "Compliments follow the years and service areas chosen (a compliment has no procedure)."
 )
 
-PERCENT = st.column_config.NumberColumn(format="percent")
-SHARES = {themes.SHARE: PERCENT, themes.UPHELD_RATE: PERCENT}
+SHARES = {themes.SHARE: widgets.percent_column(themes.SHARE), themes.UPHELD_RATE: widgets.percent_column(themes.UPHELD_RATE)}
 
 
 def show(key: str, chart, table, reading: str, column_config: dict | None = None) -> None:
@@ -55,7 +54,7 @@ def show(key: str, chart, table, reading: str, column_config: dict | None = None
     st.altair_chart(chart, width="stretch")
     st.markdown(md_escape(reading))
     with st.expander("The figures"):
-        st.dataframe(table, hide_index=True, column_config=column_config or {})
+        widgets.table(table, column_config)
     buttons = st.columns(3)
     # PNG and SVG are rendered only when asked for (vl-convert takes a moment per chart).
     def data(build, suffix: str, what: str):
@@ -80,13 +79,13 @@ concerns_tab, time_tab, areas_tab, timeliness_tab, compliments_tab = st.tabs(
 )
 
 with concerns_tab:
-    st.subheader("Concern category against outcome")
+    st.header("Concern category against outcome")
     frame = themes.concerns_by_category_and_outcome(db, filters)
     show("concerns-by-outcome", charts.category_outcome_chart(frame), frame,
          themes.reading_category_outcomes(frame, filters.years), SHARES)
 
 with time_tab:
-    st.subheader("Concerns by category over time")
+    st.header("Concerns by category over time")
     period = st.radio("By", ["quarter", "year"], horizontal=True, key="themes_period",
                       format_func=lambda p: f"By {p}", label_visibility="collapsed")
     frame = themes.concerns_over_time(db, filters, period)
@@ -95,23 +94,23 @@ with time_tab:
          themes.reading_concerns_over_time(frame))
 
 with areas_tab:
-    st.subheader("Service area against concern category")
+    st.header("Service area against concern category")
     frame = themes.concerns_by_service_area(db, filters)
     show("concerns-by-service-area", charts.service_area_category_chart(frame),
          themes.crosstab(frame, themes.SERVICE_AREA, themes.CATEGORY, themes.RAISED) if not frame.empty else frame,
          themes.reading_service_area_categories(frame))
-    st.subheader("Outcomes by service area")
+    st.header("Outcomes by service area")
     frame = themes.outcomes_by_service_area(db, filters)
     show("outcomes-by-service-area", charts.outcomes_by_service_area_chart(frame), frame,
          themes.reading_outcomes_by_service_area(frame), SHARES)
 
 with timeliness_tab:
-    st.subheader("Statutory stage 1 and stage 2: average working days by quarter")
+    st.header("Statutory stage 1 and stage 2: average working days by quarter")
     st.caption("A stage counts when it is the complaint's final statutory stage and was answered, as in the annual "
                "report; the dashed lines are the statutory limits.")
     frame = themes.stage_times_by_quarter(db, filters)
     show("stage-times-by-quarter", charts.stage_times_chart(frame), frame, themes.reading_stage_times(frame),
-         {themes.AVERAGE_DAYS: st.column_config.NumberColumn(format="%.1f")})
+         {themes.AVERAGE_DAYS: widgets.decimal_column(themes.AVERAGE_DAYS)})
 
 with compliments_tab:
     for key, label, title, query in [
@@ -119,10 +118,10 @@ with compliments_tab:
         ("compliments-by-source", themes.SOURCE, "Compliments by source", themes.compliments_by_source),
         ("compliments-by-service-area", themes.SERVICE_AREA, "Compliments by service area", themes.compliments_by_service_area),
     ]:
-        st.subheader(title)
+        st.header(title)
         frame = query(db, filters)
         show(key, charts.compliments_chart(frame, label, title), frame, themes.reading_compliments(frame, label))
-    st.subheader("Compliments against complaints by service area")
+    st.header("Compliments against complaints by service area")
     frame = themes.compliments_and_complaints_by_service_area(db, filters)
     show("compliments-and-complaints", charts.compliments_and_complaints_chart(frame), frame,
          themes.reading_compliments_and_complaints(frame))

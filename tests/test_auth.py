@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from learning_tracker import cli, demo_mode, navigation, ui
+from learning_tracker import cli, navigation, ui
 from learning_tracker.services import auth
 from learning_tracker.errors import InvalidInput, Refused
 from learning_tracker.services import users
@@ -293,18 +293,6 @@ def test_the_demo_database_is_always_bannered_whatever_the_provider(demo_db_path
     at.run()
     assert at.warning[0].value.startswith("Demo data")
     assert [t.label for t in at.text_input] == ["Email", "Password"]
-
-
-def test_the_person_picked_in_the_demo_stays_picked_on_every_other_page(demo_db_path, monkeypatch):
-    at = _app(demo_db_path, monkeypatch)
-    at.run()
-    director = next(user_id for user_id, _name, role in demo_mode.demo_users(ui.open_db()) if role == "viewer")
-    at.sidebar.selectbox(key=ui.USER_KEY).set_value(director).run()
-    for page in ("dashboard.py", "complaints.py", "overview.py"):
-        at.switch_page(str(ROOT / "pages" / page)).run()
-        assert at.session_state[ui.USER_KEY] == director
-        assert at.sidebar.selectbox(key=ui.USER_KEY).value == director
-    assert not at.exception
 
 
 # --- single sign-on ----------------------------------------------------------------------------------

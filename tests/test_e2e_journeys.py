@@ -1,9 +1,9 @@
 """End to end: each role's main journey through the app in a real browser (Playwright driving Debian's
 Chromium against the app served by Streamlit on a copy of the demo database).
 
-One test per journey. They use the page's own controls only; a table (a canvas, not text in the page)
-is read through its own "Download as CSV" button (turned on for the journey that needs it; users have none). The database is checked at the end of the journeys
-that write, so a message on screen that lies would not pass.
+One test per journey. They use the page's own controls only; a table is read as a screen reader reads it,
+cell by cell under its headings (``tests.tables.browser_rows``). The database is checked at the end of the
+journeys that write, so a message on screen that lies would not pass.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from playwright.sync_api import Locator, Page, expect
 
 from learning_tracker import db as database
 from learning_tracker.demo import DEMO_USERS_BY_ROLE
+from learning_tracker.rules.periods import long_date
 
 from .browser import running_app, wait_until_idle
+from .tables import browser_rows
 
 pytestmark = pytest.mark.browser
 
@@ -28,16 +30,10 @@ MANAGER = "Service Manager, Through Care (service manager)"
 FORUM_CHAIR = "Practice Improvement Forum Chair (forum member)"
 VIEWER = "Director of Children's Services (viewer)"
 
-# Streamlit saves a table's CSV through the File System Access API when the browser has it, which opens a
-# save dialog; without it, it falls back to an ordinary download, which Playwright can catch.
-NO_SAVE_PICKER = "delete Window.prototype.showSaveFilePicker; delete window.showSaveFilePicker;"
-
-
 # --- driving the app ----------------------------------------------------------------------------------
 
 
 def _start(page: Page, url: str) -> None:
-    page.add_init_script(NO_SAVE_PICKER)
     page.goto(url)
     wait_until_idle(page)
     expect(page.get_by_role("heading", name="Overview", level=1)).to_be_visible()
@@ -103,16 +99,6 @@ def _download(page: Page, button: Locator):
     return info.value
 
 
-def _table(page: Page, table: Locator) -> list[dict[str, str]]:
-    """The rows of an st.dataframe, through its own toolbar's "Download as CSV"."""
-    # In the middle of the window: at its top edge the toolbar drops over the grid, which takes the click.
-    table.evaluate("element => element.scrollIntoView({block: 'center'})")
-    table.hover()
-    download = _download(page, table.get_by_role("button", name="Download as CSV"))
-    with open(download.path(), encoding="utf-8-sig") as file:
-        return list(csv.DictReader(file))
-
-
 def _figures(page: Page, scope: Locator) -> list[dict[str, str]]:
     """A chart's figures, from its "Data as CSV" download (Themes and outcomes)."""
     download = _download(page, scope.get_by_role("button", name="Data as CSV"))
@@ -155,7 +141,7 @@ def test_the_complaints_officer_records_a_complaint_its_learning_and_builds_the_
         _choose(form, "Service area", "Through Care", idle=False)
         _choose(form, "How it was received", "email", idle=False)
         _submit(form, "Record the complaint")
-        _saved(page, f"Complaint {reference} recorded; its stage 1 clock started on {received:%d %B %Y}.")
+        _saved(page, f"Complaint {reference} recorded; its stage 1 clock started on {long_date(received)}.")
         expect(page.get_by_role("heading", name=reference)).to_be_visible()
 
         # The weekly RAG report lists its stage 1 while it waits for the response.
@@ -309,7 +295,7 @@ def test_a_service_manager_progresses_and_completes_an_action_with_evidence_and_
         db.close()
 
 
-def test_a_forum_member_records_a_decision_on_an_item_of_the_pack(demo_db_path, browser_page, monkeypatch):
+def test_a_forum_member_records_a_decision_on_an_item_of_the_pack(demo_db_path, browser_page):
     db = database.connect(demo_db_path)
     try:
         meeting_id, held_on, decisions = db.execute(
@@ -320,9 +306,6 @@ def test_a_forum_member_records_a_decision_on_an_item_of_the_pack(demo_db_path, 
     meeting = f"{date.fromisoformat(held_on):%-d %B %Y}"
     note = "Ask the Head of Service to report on calls returned within two working days."
     page = browser_page
-    # The journey reads the decisions table through the table's own CSV, which the app turns off for its
-    # users (client.disableDataExport, tests/test_security_outputs.py); this server alone keeps it on.
-    monkeypatch.setenv("STREAMLIT_CLIENT_DISABLE_DATA_EXPORT", "false")
     with running_app(demo_db_path) as url:
         _start(page, url)
         _use_app_as(page, FORUM_CHAIR)
@@ -341,7 +324,7 @@ def test_a_forum_member_records_a_decision_on_an_item_of_the_pack(demo_db_path, 
         _submit(form, "Record the decision")
         _saved(page, f"Recorded for learning point {learning_point}: escalate to senior leadership.")
 
-        shown = _table(page, page.get_by_test_id("stDataFrame").first)  # the meeting's decisions, under "Decisions"
+        shown = browser_rows(page.get_by_role("table", name="Decisions recorded at this meeting"))
         assert len(shown) == decisions + 1
         assert [(row["Decision"], row["Note"], row["Recorded by"]) for row in shown
                 if row["Item"].startswith(f"Learning point {learning_point}:")] == [

@@ -9,6 +9,8 @@ from learning_tracker import db as database
 from learning_tracker import navigation
 from learning_tracker.demo import DEMO_USERS_BY_ROLE
 
+from . import tables
+
 ROOT = navigation.ROOT
 PAGE = "import_export.py"
 
@@ -113,12 +115,11 @@ def test_a_file_with_errors_lists_them_offers_the_report_and_imports_nothing(dem
     assert not at.exception, at.exception
     assert at.success[0].value == "The columns of bad.csv are the complaints template's."
     assert at.error[0].value.startswith("2 problems found: nothing will be imported")
-    errors = at.dataframe[-1].value
-    assert errors.to_dict("records") == [
-        {"row": 2, "column": "service_area", "value": "Team Wets",
-         "problem": "is not known; did you mean 'Team West'?"},
-        {"row": 3, "column": "received_on", "value": "31/02/2021",
-         "problem": "is not a date in the calendar; must be a date such as 2021-04-06 or 06/04/2021"},
+    assert tables.rows(at.table[-1]) == [
+        {"Row": "2", "Column": "service_area", "Value": "Team Wets",
+         "Problem": "is not known; did you mean 'Team West'?"},
+        {"Row": "3", "Column": "received_on", "Value": "31/02/2021",
+         "Problem": "is not a date in the calendar; must be a date such as 2021-04-06 or 06/04/2021"},
     ]
     assert "Download the error report (CSV)" in [d.proto.label for d in at.get("download_button")]
     assert not [b for b in at.button if b.key == "import_confirm"]

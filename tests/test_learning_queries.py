@@ -58,12 +58,12 @@ def rows(frame):
     return [[None if pd.isna(v) else v for v in row] for row in frame.values.tolist()]
 
 
-def test_learning_gaps_are_upheld_complaints_without_learning_or_a_no_learning_decision_by_area_oldest_first(world):
+def test_learning_gaps_are_upheld_complaints_without_learning_or_a_no_learning_decision_oldest_first(world):
     frame, total = learning_and_actions.learning_gaps(world.db)
     assert total == 3
     assert frame[["reference", "service_area", "received_on", "outcome"]].values.tolist() == [
-        ["E-1", "Team East", "2026-01-15", "partly upheld"],
         ["W-2", "Team West", "2025-10-01", "partly upheld"],
+        ["E-1", "Team East", "2026-01-15", "partly upheld"],
         ["W-3", "Team West", "2026-02-02", "upheld"],
     ]
     assert learning_and_actions.learning_gaps_by_area(world.db).values.tolist() == [
@@ -104,13 +104,22 @@ def test_the_actions_list_puts_overdue_first_then_due_soonest_then_the_closed_on
         (Filters(complaint_reference=" w-1 "), ["later", "late", "due_today", "soon", "action", "done", "cancelled"]),
         (Filters(complaint_reference="W-2"), []),
         (Filters(service_area_ids=(1,), due_window="overdue", statuses=("in progress",)), ["late"]),
+        (Filters(search=" one "), ["later", "late", "done"]),  # "Done late" holds "one" too
+        (Filters(search="100%"), []),
     ],
-    ids=["overdue", "7 days", "30 days", "area", "theme", "status", "owner", "complaint", "no such learning", "combined"],
+    ids=["overdue", "7 days", "30 days", "area", "theme", "status", "owner", "complaint", "no such learning", "combined",
+         "words", "wildcards taken literally"],
 )
 def test_the_actions_list_filters(world, filters, expected):
     frame, total = learning_and_actions.actions(world.db, filters, AS_OF)
     assert ids(frame) == [getattr(world, name) for name in expected]
     assert total == len(expected)
+
+
+def test_an_action_is_found_by_its_number(world):
+    for search in (str(world.soon), f"#{world.soon}"):
+        frame, total = learning_and_actions.actions(world.db, Filters(search=search), AS_OF)
+        assert (ids(frame), total) == ([world.soon], 1)
 
 
 def test_my_actions_are_those_i_own_and_those_of_my_areas(world):

@@ -32,5 +32,5 @@ def test_the_overview_shows_the_reference_years_key_facts(demo_db_path, monkeypa
 
 def test_the_sidebar_offers_one_demo_user_per_role(demo_db_path, monkeypatch):
     at = open_page(demo_db_path, monkeypatch, "complaints_officer")
-    picker = at.sidebar.selectbox(key="user_id")
+    picker = at.sidebar.selectbox(key=f"_demo_picker_{at.session_state['user_id']}")
     assert len(picker.options) == 4

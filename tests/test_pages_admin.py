@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
@@ -9,6 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from learning_tracker import navigation
 from learning_tracker.demo import DEMO_USERS_BY_ROLE
+
+from . import tables
 
 ROOT = navigation.ROOT
 
@@ -34,11 +37,11 @@ def officer_app(demo_db_path, monkeypatch):
 def test_adding_a_user_on_the_users_page(officer_app, demo_db_path):
     at, open_page = officer_app
     open_page("admin_users.py")
-    at.text_input(key="new_user_email").input("new.manager@demo.invalid")
-    at.text_input(key="new_user_name").input("New Manager")
-    at.selectbox(key="new_user_role").set_value("service_manager")
-    at.multiselect(key="new_user_areas").set_value(["Team West"])
-    at.button(key="FormSubmitter:add_user-Add user").click().run()
+    at.text_input(key="new_user_email#0").input("new.manager@demo.invalid")
+    at.text_input(key="new_user_name#0").input("New Manager")
+    at.selectbox(key="new_user_role#0").set_value("service_manager")
+    at.multiselect(key="new_user_areas#0").set_value(["Team West"])
+    at.button(key="FormSubmitter:add_user#0-Add user").click().run()
     assert [s.value for s in at.success] == ["Added New Manager as a service manager."]
     with sqlite3.connect(demo_db_path) as connection:
         assert connection.execute("SELECT name, role FROM users WHERE email = 'new.manager@demo.invalid'").fetchone() == (
@@ -48,10 +51,10 @@ def test_adding_a_user_on_the_users_page(officer_app, demo_db_path):
 def test_a_wrong_user_is_explained_and_nothing_is_saved(officer_app, demo_db_path):
     at, open_page = officer_app
     open_page("admin_users.py")
-    at.text_input(key="new_user_email").input(DEMO_USERS_BY_ROLE["viewer"])
-    at.text_input(key="new_user_name").input("Twin")
-    at.selectbox(key="new_user_role").set_value("service_manager")
-    at.button(key="FormSubmitter:add_user-Add user").click().run()
+    at.text_input(key="new_user_email#0").input(DEMO_USERS_BY_ROLE["viewer"])
+    at.text_input(key="new_user_name#0").input("Twin")
+    at.selectbox(key="new_user_role#0").set_value("service_manager")
+    at.button(key="FormSubmitter:add_user#0-Add user").click().run()
     assert [e.value for e in at.error] == [
         "Nothing was saved. Please correct:\n\n"
         f"- email ('{DEMO_USERS_BY_ROLE['viewer']}') already belongs to a user\n"
@@ -61,12 +64,12 @@ def test_a_wrong_user_is_explained_and_nothing_is_saved(officer_app, demo_db_pat
 def test_adding_a_service_area_and_changing_the_amber_threshold(officer_app, demo_db_path):
     at, open_page = officer_app
     open_page("admin_service_areas.py")
-    at.text_input(key="new_area_name").input("Team North")
-    at.button(key="FormSubmitter:add_area-Add service area").click().run()
+    at.text_input(key="new_area_name#0").input("Team North")
+    at.button(key="FormSubmitter:add_area#0-Add service area").click().run()
     assert [s.value for s in at.success] == ["Added the service area Team North."]
     open_page("admin_settings.py")
     at.number_input[-1].set_value(4)
-    at.button(key="FormSubmitter:amber_threshold-Save threshold").click().run()
+    at.button(key="FormSubmitter:amber_threshold#0-Save threshold").click().run()
     assert [s.value for s in at.success] == ["Open stages now turn Amber 4 working days before they are due."]
     with sqlite3.connect(demo_db_path) as connection:
         assert connection.execute("SELECT value FROM settings WHERE key = 'rag_amber_working_days'").fetchone() == ("4",)
@@ -75,13 +78,14 @@ def test_adding_a_service_area_and_changing_the_amber_threshold(officer_app, dem
 def test_the_audit_log_shows_what_was_done_and_offers_it_as_csv(officer_app):
     at, open_page = officer_app
     open_page("admin_service_areas.py")
-    at.text_input(key="new_area_name").input("Team North")
-    at.button(key="FormSubmitter:add_area-Add service area").click().run()
+    at.text_input(key="new_area_name#0").input("Team North")
+    at.button(key="FormSubmitter:add_area#0-Add service area").click().run()
     open_page("admin_audit.py")
     at.selectbox(key="audit_entity").set_value("service_area").run()
     assert not at.exception
-    frame = at.dataframe[0].value
-    assert list(frame["event"]) == ["add service area"]
+    [event] = tables.rows(at.table[0])
+    assert (event["What"], event["Record"], event["Outcome"]) == ("add service area", "service area", "done")
+    assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", event["When"]), "in UK time, as the users write it"
     assert at.get("download_button")[0].proto.label == "Export this event as CSV"
 
 
@@ -97,6 +101,6 @@ def test_an_empty_audit_log_says_it_is_empty_rather_than_blaming_the_filters(off
 def test_a_timescale_without_an_extension_says_so(officer_app):
     at, open_page = officer_app
     open_page("admin_settings.py")
-    frame = at.dataframe[0].value
-    limits = dict(zip(zip(frame["procedure"], frame["stage"]), frame["max_working_days"]))
+    frame = tables.frame(at.table[0])
+    limits = dict(zip(zip(frame["Procedure"], frame["Stage"].astype(int)), frame["Extended at most to"]))
     assert (limits[("statutory", 1)], limits[("statutory", 3)], limits[("informal", 1)]) == ("20", "no extension", "no extension")

@@ -4,9 +4,8 @@ on the demo database as each demo role."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -15,9 +14,11 @@ from learning_tracker import db as database
 from learning_tracker.demo import DEMO_USERS_BY_ROLE
 from learning_tracker.read import open_stages
 
+from . import tables
+
 ROOT = navigation.ROOT
 ROLES = list(DEMO_USERS_BY_ROLE)
-CREATE_BUTTON = "FormSubmitter:new_complaint-Record the complaint"
+CREATE_BUTTON = "FormSubmitter:new_complaint#0-Record the complaint"
 
 
 def connect(path):
@@ -72,31 +73,37 @@ def form_keys(at: AppTest) -> set[str]:
 @pytest.mark.parametrize("role", ROLES)
 def test_every_role_reads_the_register_and_only_the_officer_is_offered_the_new_complaint_form(demo_db_path, monkeypatch, role):
     at = open_page(demo_db_path, monkeypatch, role, "complaints.py")
-    register = at.dataframe[0].value
+    register = tables.frame(at.table[0])
     assert list(register.columns) == ["Reference", "Received", "Procedure", "Current stage", "Service area", "Outcome",
                                       "Due", "Answered", "RAG", "Concerns"]
     assert len(register) == 50
+    # Dates as the users write them; a stage not answered yet is blank, never "None".
+    assert all(datetime.strptime(d, "%d/%m/%Y") for d in register["Received"])
+    assert "None" not in register.to_numpy() and "nan" not in register.to_numpy()
+    assert set(register.loc[register["Outcome"] == "open", "Answered"]) == {""}
     assert (CREATE_BUTTON in form_keys(at)) == (role == "complaints_officer")
 
 
 def test_the_officer_records_a_complaint_through_the_form_and_finds_it_in_the_register(demo_db_path, monkeypatch):
     at = open_page(demo_db_path, monkeypatch, "complaints_officer", "complaints.py")
-    at.text_input(key="new_reference").set_value("CS-TEST-0001")
-    at.date_input(key="new_received_on").set_value(date.today())
-    at.selectbox(key="new_procedure").set_value("corporate")
-    at.selectbox(key="new_area").set_value("Team West")
-    at.selectbox(key="new_via").set_value("email")
-    at.multiselect(key="new_concerns").set_value(["Communication"])
+    at.text_input(key="new_reference#0").set_value("CS-TEST-0001")
+    at.date_input(key="new_received_on#0").set_value(date.today())
+    at.selectbox(key="new_procedure#0").set_value("corporate")
+    at.selectbox(key="new_area#0").set_value("Team West")
+    at.selectbox(key="new_via#0").set_value("email")
+    at.multiselect(key="new_concerns#0").set_value(["Communication"])
     at.button(key=CREATE_BUTTON).click().run()
     assert not at.exception and not at.error
     assert at.success[0].value.startswith("Complaint CS-TEST-0001 recorded")
     # Newest first: received today, it heads the register; its detail is open.
-    first = at.dataframe[0].value.iloc[0]
-    assert (first["Reference"], first["Procedure"], first["Current stage"], first["Service area"], first["Outcome"],
-            first["Concerns"]) == ("CS-TEST-0001", "corporate", "corporate stage 1", "Team West", "open", "Communication")
+    first = tables.rows(at.table[0])[0]
+    assert (first["Reference"], first["Received"], first["Procedure"], first["Current stage"], first["Service area"],
+            first["Outcome"], first["Answered"], first["Concerns"]) == (
+        "CS-TEST-0001", f"{date.today():%d/%m/%Y}", "corporate", "corporate stage 1", "Team West", "open", "",
+        "Communication")
     assert at.text_input(key="complaint_reference").value == "CS-TEST-0001"
     at.text_input(key="register_search").set_value("test-0001").run()
-    assert list(at.dataframe[0].value["Reference"]) == ["CS-TEST-0001"]
+    assert tables.column(at.table[0], "Reference") == ["CS-TEST-0001"]
 
 
 def test_a_duplicate_reference_is_shown_as_an_error_and_nothing_is_written(demo_db_path, monkeypatch):
@@ -105,8 +112,8 @@ def test_a_duplicate_reference_is_shown_as_an_error_and_nothing_is_written(demo_
     before = db["complaints"].count
     db.close()
     at = open_page(demo_db_path, monkeypatch, "complaints_officer", "complaints.py")
-    at.text_input(key="new_reference").set_value(existing)
-    at.selectbox(key="new_area").set_value("Team West")
+    at.text_input(key="new_reference#0").set_value(existing)
+    at.selectbox(key="new_area#0").set_value("Team West")
     at.button(key=CREATE_BUTTON).click().run()
     assert f"reference ('{existing}') is already used by another complaint" in at.error[0].value
     db = connect(demo_db_path)
@@ -120,8 +127,20 @@ def test_the_register_filters_narrow_the_list(demo_db_path, monkeypatch):
     at.selectbox(key="register_procedure").set_value("statutory")
     at.selectbox(key="register_outcome").set_value("upheld").run()
     assert "11 complaints" in [c.value for c in at.caption]
-    shown = at.dataframe[0].value
+    shown = tables.frame(at.table[0])
     assert set(shown["Outcome"]) == {"upheld"} and len(shown) == 11
+
+
+def test_a_complaint_of_the_register_opens_from_its_select_box(demo_db_path, monkeypatch):
+    # The register is a table a screen reader can read; the complaint is opened from a select box (keyboard too).
+    at = open_page(demo_db_path, monkeypatch, "viewer", "complaints.py")
+    references = tables.column(at.table[0], "Reference")
+    assert at.selectbox(key="register_pick").options == references
+    at.selectbox(key="register_pick").set_value(references[2]).run()
+    assert at.text_input(key="complaint_reference").value == references[2]
+    assert [h.value for h in at.subheader] == [references[2]]
+    facts = dict(tables.frame(at.table[1]).itertuples(index=False))
+    assert facts["Service area"] == tables.rows(at.table[0])[2]["Service area"]
 
 
 def test_the_officer_sees_every_form_for_an_open_complaint(demo_db_path, monkeypatch):
@@ -142,8 +161,8 @@ def test_a_service_manager_records_their_own_areas_stage_one_response_and_sees_o
     db = connect(demo_db_path)
     complaint_id = db.execute("SELECT id FROM complaints WHERE reference = ?", [reference]).fetchone()[0]
     db.close()
-    at.selectbox(key=f"response-outcome-c{complaint_id}").set_value("partly upheld")
-    at.button(key=f"FormSubmitter:response-c{complaint_id}-Record the response").click().run()
+    at.selectbox(key=f"response-outcome-c{complaint_id}#0").set_value("partly upheld")
+    at.button(key=f"FormSubmitter:response-c{complaint_id}#0-Record the response").click().run()
     assert not at.error, [e.value for e in at.error]
     assert "response is recorded" in at.success[0].value
     db = connect(demo_db_path)
@@ -162,12 +181,39 @@ def test_the_officer_extends_a_stage_and_the_confirmation_gives_the_new_date_in_
     db.close()
     extended = date.fromisoformat(due_on) + timedelta(days=7)
     at = open_page(demo_db_path, monkeypatch, "complaints_officer", "complaints.py", complaint_reference=reference)
-    at.date_input(key=f"extended-c{complaint_id}").set_value(extended)
-    at.text_input(key=f"extension-reason-c{complaint_id}").input("Waiting for the social worker's account")
-    at.button(key=f"FormSubmitter:extension-c{complaint_id}-Extend").click().run()
+    at.date_input(key=f"extended-c{complaint_id}#0").set_value(extended)
+    at.text_input(key=f"extension-reason-c{complaint_id}#0").input("Waiting for the social worker's account")
+    at.button(key=f"FormSubmitter:extension-c{complaint_id}#0-Extend").click().run()
     assert not at.error, [e.value for e in at.error]
     assert at.success[0].value == (f"{reference}: the statutory stage 1 is now due on "
                                    f"{extended.day} {extended:%B %Y}.")
+
+
+def test_each_stage_shows_its_outcome_and_the_register_what_the_stage_before_an_escalation_decided(
+        demo_db_path, monkeypatch):
+    from learning_tracker.models import Escalation, NewComplaint, StageResponse
+    from learning_tracker.services import complaints
+    from learning_tracker.services.core import actor_by_email
+
+    db = connect(demo_db_path)
+    try:
+        officer = actor_by_email(db, DEMO_USERS_BY_ROLE["complaints_officer"])
+        complaint_id = complaints.create_complaint(db, officer, NewComplaint(
+            reference="CS-TEST-0002", received_on=date(2024, 4, 2), procedure="statutory", service_area="Team West"))
+        complaints.record_response(db, officer, complaint_id, 1,
+                                   StageResponse(responded_on=date(2024, 4, 10), outcome="not upheld"))
+        complaints.escalate(db, officer, complaint_id, 2,
+                            Escalation(procedure="statutory", stage=2, requested_on=date(2024, 4, 22)))
+    finally:
+        db.close()
+    at = open_page(demo_db_path, monkeypatch, "viewer", "complaints.py", complaint_reference="CS-TEST-0002")
+    shown = [m.value for m in at.markdown]
+    assert "Statutory stage 1: not upheld on 10 April 2024" in shown
+    assert "Statutory stage 2: not answered yet" in shown
+    assert not [m for m in shown if "None" in m]
+    at.text_input(key="register_search").set_value("test-0002").run()
+    [row] = tables.rows(at.table[0])
+    assert (row["Current stage"], row["Outcome"]) == ("statutory stage 2", "open (statutory stage 1: not upheld)")
 
 
 @pytest.mark.parametrize("role", ["service_manager", "forum_member", "viewer"])
@@ -185,16 +231,20 @@ def test_others_read_a_complaint_without_forms(demo_db_path, monkeypatch, role):
 
 
 def rag_table(at: AppTest) -> list[dict]:
-    """The page's per-area tables as rows with the report's keys (service area from each table's heading)."""
-    frames = [df.value for df in at.dataframe]
-    headings = [m.value.split(" · ")[0].strip("*").replace("\\", "") for m in at.markdown if " · :" in m.value]
+    """The page's per-area tables as rows with the report's keys (service area from each table's heading;
+    dates as shown, 07/04/2021, back to ISO)."""
+    def iso(shown: str) -> str:
+        return datetime.strptime(shown, "%d/%m/%Y").date().isoformat()
+
+    headings = [tables.unescape(h.value) for h in at.header]
+    assert len(headings) == len(at.table)
     rows = []
-    for area, frame in zip(headings, frames):
-        for record in frame.to_dict("records"):
+    for area, table in zip(headings, at.table):
+        for record in tables.rows(table):
             rows.append({
                 "reference": record["Reference"], "procedure": record["Procedure"], "stage": int(record["Stage"]),
-                "service_area": area, "clock_started_on": str(record["Clock started"]), "due_on": str(record["Due"]),
-                "working_days_remaining": int(record["Working days left"]), "rag": record["RAG"],
+                "service_area": area, "clock_started_on": iso(record["Clock started"]), "due_on": iso(record["Due"]),
+                "working_days_remaining": tables.count(record["Working days left"]), "rag": record["RAG"],
             })
     return rows
 
@@ -266,13 +316,13 @@ def test_every_role_reads_the_dashboard_metrics_and_charts(demo_db_path, monkeyp
                                              ("forum_member", False), ("viewer", False)])
 def test_only_the_officer_and_service_managers_are_offered_the_compliment_form(demo_db_path, monkeypatch, role, may_record):
     at = open_page(demo_db_path, monkeypatch, role, "compliments.py")
-    assert ("FormSubmitter:new_compliment-Record the compliment" in form_keys(at)) == may_record
+    assert ("FormSubmitter:new_compliment#0-Record the compliment" in form_keys(at)) == may_record
     assert [t.label for t in at.tabs] == ["By category", "By source", "By service area", "List"]
 
 
 def test_a_service_manager_records_a_compliment_for_their_own_area(demo_db_path, monkeypatch):
     at = open_page(demo_db_path, monkeypatch, "service_manager", "compliments.py")
-    areas = at.selectbox(key="compliment_area").options
+    areas = at.selectbox(key="compliment_area#0").options
     db = connect(demo_db_path)
     own = sorted(r[0] for r in db.execute(
         "SELECT sa.name FROM user_service_areas u JOIN users us ON us.id = u.user_id"
@@ -280,27 +330,28 @@ def test_a_service_manager_records_a_compliment_for_their_own_area(demo_db_path,
     before = db["compliments"].count
     db.close()
     assert sorted(areas) == own
-    at.selectbox(key="compliment_area").set_value(own[0])
-    at.selectbox(key="compliment_source").set_value("foster carer")
-    at.multiselect(key="compliment_categories").set_value(["good child focus"])
-    at.text_area(key="compliment_summary").set_value("Thanked the team for the support during the placement move")
-    at.button(key="FormSubmitter:new_compliment-Record the compliment").click().run()
+    at.selectbox(key="compliment_area#0").set_value(own[0])
+    at.selectbox(key="compliment_source#0").set_value("foster carer")
+    at.multiselect(key="compliment_categories#0").set_value(["good child focus"])
+    at.text_area(key="compliment_summary#0").set_value("Thanked the team for the support during the placement move")
+    at.button(key="FormSubmitter:new_compliment#0-Record the compliment").click().run()
     assert not at.error, [e.value for e in at.error]
     db = connect(demo_db_path)
     assert db["compliments"].count == before + 1
     db.close()
-    listed = at.dataframe[-1].value
-    assert isinstance(listed, pd.DataFrame)
+    listed = tables.rows(at.table[-1])
+    assert listed[0]["Summary"] == "Thanked the team for the support during the placement move"
+    assert listed[0]["Received"] == f"{date.today():%d/%m/%Y}"
 
 
 def test_changing_a_filter_goes_back_to_the_first_page(demo_db_path, monkeypatch):
     at = open_page(demo_db_path, monkeypatch, "viewer", "complaints.py")
     at.number_input(key="register_page").set_value(3).run()
-    third = list(at.dataframe[0].value["Reference"])
+    third = tables.column(at.table[0], "Reference")
     assert at.number_input(key="register_page").value == 3
     at.selectbox(key="register_procedure").set_value("statutory").run()
     assert at.number_input(key="register_page").value == 1
-    assert list(at.dataframe[0].value["Reference"]) != third
+    assert tables.column(at.table[0], "Reference") != third
 
 
 def test_the_officer_codes_a_concern_raised_twice(demo_db_path, monkeypatch):
@@ -312,14 +363,14 @@ def test_the_officer_codes_a_concern_raised_twice(demo_db_path, monkeypatch):
     for number in at.number_input:
         if number.key and number.key.startswith(f"concern-c{complaint_id}-"):
             number.set_value({"Communication": 2, "Finance": 1}.get(number.label, 0))
-    at.button(key=f"FormSubmitter:concerns-c{complaint_id}-Save the concerns").click().run()
+    at.button(key=f"FormSubmitter:concerns-c{complaint_id}#0-Save the concerns").click().run()
     assert not at.error, [e.value for e in at.error]
     db = connect(demo_db_path)
     from learning_tracker.services.complaints import concern_texts
 
     assert concern_texts(db, complaint_id) == ["Communication", "Communication", "Finance"]
     db.close()
-    facts = dict(zip(at.dataframe[1].value["Detail"], at.dataframe[1].value["Recorded"]))
+    facts = dict(tables.frame(at.table[1]).itertuples(index=False))
     assert facts["Concerns"] == "Communication ×2; Finance"
 
 
@@ -331,4 +382,4 @@ def test_the_register_opens_again_after_a_visit_to_another_page(demo_db_path, mo
     at.switch_page(str(ROOT / "pages" / "complaints.py")).run()
     assert not at.exception, at.exception
     assert at.number_input(key="register_page").value == 1
-    assert len(at.dataframe[0].value) > 0
+    assert len(tables.rows(at.table[0])) > 0

@@ -41,6 +41,7 @@ from learning_tracker.services import (
 )
 from learning_tracker.services.importing import import_file
 
+from . import tables
 from .factories import build_world, record_complaint
 
 ROOT = navigation.ROOT
@@ -309,11 +310,13 @@ def test_finding_retention_page_lists_what_is_due_and_anonymises_on_confirmation
     assert len(due) > 0, "the demo holds complaints closed more than six years ago"
     at = _officer_app(demo_db_path, monkeypatch)
     assert [t.value for t in at.title] == ["Retention"]
-    assert sorted(at.dataframe[0].value["reference"]) == sorted(due["reference"])
-    at.button(key="FormSubmitter:apply_retention-Anonymise").click().run()
+    shown = tables.frame(at.table[0])
+    assert sorted(shown["Reference"]) == sorted(due["reference"])
+    assert set(shown["Due for retention"]) == {f"{date.fromisoformat(d):%d/%m/%Y}" for d in due["due_on"]}
+    at.button(key="FormSubmitter:apply_retention#0-Anonymise").click().run()
     assert at.error[0].value.endswith("tick the box to confirm the anonymisation")
-    at.checkbox(key="retention_confirmed").check()
-    at.button(key="FormSubmitter:apply_retention-Anonymise").click().run()
+    at.checkbox(key="retention_confirmed#0").check()
+    at.button(key="FormSubmitter:apply_retention#0-Anonymise").click().run()
     assert at.success[0].value.startswith(f"Anonymised {len(due)} complaints closed more than 6 years before")
     db = database.connect(demo_db_path)
     try:

@@ -27,6 +27,7 @@ from learning_tracker.reports import annual, rag, render
 from learning_tracker.services import actions as action_services
 from learning_tracker.services import audit_log, exporting
 from learning_tracker.services.core import actor_by_email, record_audit
+from tests import tables
 from tests.factories import build_world, record_complaint
 
 HYPERLINK = '=HYPERLINK("http://example.invalid","x")'
@@ -235,12 +236,16 @@ def _markdown_strings(message, out: list[str]) -> None:
 
 def markdown_shown(at: AppTest) -> list[str]:
     """Everything the page hands to Streamlit's Markdown: text, captions, headings, alerts, metric labels and
-    values, widget labels and help, tab and expander labels, button and link labels (not st.text, not the
-    options of a select box, not tables: those are shown as plain text)."""
+    values, widget labels and help, tab and expander labels, button and link labels, and every heading and
+    cell of a table (st.table reads its cells as Markdown); not st.text, not the options of a select box."""
     out: list[str] = []
     for node in at._tree:
         proto = getattr(node, "proto", None)
-        if proto is not None and getattr(node, "type", None) not in ("text", "code"):
+        if getattr(node, "type", None) == "table":
+            frame = node.value
+            out.extend(str(c) for c in frame.columns)
+            out.extend(str(v) for v in frame.to_numpy().ravel())
+        elif proto is not None and getattr(node, "type", None) not in ("text", "code"):
             _markdown_strings(proto, out)
     return out
 
@@ -280,8 +285,8 @@ def test_finding_markdown_injection_complaint_reference_and_concern_code_show_as
     update(demo_db_path, "UPDATE concern_codes SET category = ? WHERE category = 'Communication'", [PAYLOAD])
     at = open_page(demo_db_path, monkeypatch, "complaints_officer", "complaints.py",
                    state={"complaint_reference": PAYLOAD})
-    escaped = assert_shown_as_written(at, times=2)
-    assert f"#### {ESCAPED}" in escaped, "the complaint's heading"
+    assert_shown_as_written(at, times=2)
+    assert ESCAPED in [h.value for h in at.subheader], "the complaint's heading"
     assert ESCAPED in [n.label for n in at.number_input], "the concern code labels its count on the Concerns tab"
 
 
@@ -293,6 +298,11 @@ def test_finding_markdown_injection_service_area_name_shows_as_written(demo_db_p
     assert f"Your service areas: {ESCAPED}." in assert_shown_as_written(at, times=3)
     at = open_page(demo_db_path, monkeypatch, "service_manager", "my_actions.py")
     assert f"The actions you own and those of {ESCAPED}." in assert_shown_as_written(at)
+    # A table's cells are Markdown too (st.table): the Service areas page lists the name as written.
+    at = open_page(demo_db_path, monkeypatch, "complaints_officer", "admin_service_areas.py")
+    assert ESCAPED in at.table[0].value["Service area"].tolist()
+    assert PAYLOAD in tables.column(at.table[0], "Service area"), "what a reader sees is the name as typed"
+    assert_shown_as_written(at)
     # Record learning names the complaint's area in a metric.
     at = open_page(demo_db_path, monkeypatch, "complaints_officer", "record_learning.py",
                    query_params={"complaint": reference})

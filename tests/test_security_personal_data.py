@@ -202,13 +202,13 @@ def warnings(at: AppTest) -> list[str]:
 
 def test_finding_free_text_warnings_a_saved_progress_note_with_a_phone_number_is_warned_about(demo_db_path, monkeypatch):
     at = _app(demo_db_path, monkeypatch, "service_manager", "my_actions.py")
-    action_id = at.selectbox(key="my_actions_selected").value
-    at.text_area(key=f"note-{action_id}").input("Spoke to Jo's mum on 07700 900123; she is happy")
+    action_id = at.session_state["my_actions_selected"]
+    at.text_area(key=f"note-{action_id}#0").input("Spoke to Jo's mum on 07700 900123; she is happy")
     [add] = [b for b in at.button if b.label == "Add note"]
     add.click().run()
     assert [s.value for s in at.success] == [f"Note added to action {action_id}."], "a warning, not a refusal"
     assert warnings(at) == [f"'Progress note' seems to hold a phone number. {personal_data.WHY_IT_MATTERS}"]
-    at.text_area(key=f"note-{action_id}").input("Chased the team again")
+    at.text_area(key=f"note-{action_id}#1").input("Chased the team again")
     [add] = [b for b in at.button if b.label == "Add note"]
     add.click().run()
     with sqlite3.connect(demo_db_path) as connection:
@@ -221,13 +221,13 @@ def test_finding_free_text_warnings_a_saved_progress_note_with_a_phone_number_is
 
 def test_finding_reference_pattern_the_settings_page_shows_and_saves_it(demo_db_path, monkeypatch):
     at = _app(demo_db_path, monkeypatch, "complaints_officer", "admin_settings.py")
-    assert at.text_input(key="reference_pattern").value == personal_data.DEFAULT_REFERENCE_PATTERN
-    at.text_input(key="reference_pattern").input("[A-Z")
-    at.button(key="FormSubmitter:reference_pattern-Save reference pattern").click().run()
+    assert at.text_input(key="reference_pattern#0").value == personal_data.DEFAULT_REFERENCE_PATTERN
+    at.text_input(key="reference_pattern#0").input("[A-Z")
+    at.button(key="FormSubmitter:reference_pattern#0-Save reference pattern").click().run()
     assert at.error[0].value.startswith(
         "Nothing was saved. Please correct:\n\n- reference pattern ('\\[A-Z') is not a regular expression")
-    at.text_input(key="reference_pattern").input(r"[A-Z0-9-]{1,20}")
-    at.button(key="FormSubmitter:reference_pattern-Save reference pattern").click().run()
+    at.text_input(key="reference_pattern#0").input(r"[A-Z0-9-]{1,20}")
+    at.button(key="FormSubmitter:reference_pattern#0-Save reference pattern").click().run()
     assert [s.value for s in at.success] == [
         "New references may hold only capital letters, digits and '-', at most 20 characters."]
     with sqlite3.connect(demo_db_path) as connection:

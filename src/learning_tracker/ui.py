@@ -129,7 +129,8 @@ def auth_settings(db: sqlite_utils.Database) -> auth.AuthSettings:
 
 
 def signed_in_role(db: sqlite_utils.Database) -> str | None:
-    """The role of whoever is signed in, for the entry point's menu; renders nothing.
+    """The role of whoever is signed in, for the entry point's menu. On the demo database it draws the
+    demo picker first, so the menu is always the role of the person the picker shows.
 
     The sign-in itself (forms, idle time-out, refusals) happens in ``gate``, which every page runs
     through ``page_context``: Streamlit runs a page straight from the pages/ folder, without the entry
@@ -140,7 +141,7 @@ def signed_in_role(db: sqlite_utils.Database) -> str | None:
     except DomainError:
         return None
     if settings.provider == auth.DEMO:
-        _preselect_demo_user(db)
+        _demo_picker(db)
     actor = current_actor(db)
     return actor.role if actor else None
 
@@ -168,7 +169,8 @@ def _sign_in_state(db: sqlite_utils.Database) -> SignIn:
     except DomainError as problem:
         return SignIn(None, None, problem, demo)
     if settings.provider == auth.DEMO:
-        return SignIn(settings, _demo_user(db), None, demo)
+        _preselect_demo_user(db)  # a page run without the entry point (AppTest) has no picker
+        return SignIn(settings, current_actor(db), None, demo)
     now = datetime.now(timezone.utc)
     if st.session_state.get(USER_KEY) is not None:
         last = st.session_state.get(LAST_ACTIVITY_KEY)
@@ -202,19 +204,28 @@ def _preselect_demo_user(db: sqlite_utils.Database) -> dict[int, str]:
     return labels
 
 
-def _demo_user(db: sqlite_utils.Database) -> Actor | None:
-    """The demo picker: one made-up person per role, only ever on the demo database."""
+def _demo_picker(db: sqlite_utils.Database) -> None:
+    """The demo picker: one made-up person per role, only ever on the demo database.
+
+    Drawn by the entry point alone, once per run and before the menu is built, so the menu is always that
+    of the person the picker shows, and a page the new person's role may not open is refused (not drawn with
+    a second picker). The picker does not hold who is signed in: its change copies the person into
+    ``USER_KEY``, and its key names the person shown, so a new pick always draws a picker showing that person.
+    (Bound to ``USER_KEY`` itself, a pick was lost whenever Streamlit saw the picker as a different widget,
+    as on the first run of a new server.)"""
     labels = _preselect_demo_user(db)
     if not labels:
-        return None
-    with st.sidebar:
-        # The picker is drawn by each page, so Streamlit sees a different widget on every page and would drop
-        # its value (the chosen person) at a page switch; persist_state keeps it for the whole session.
-        st.selectbox(
-            "Using the app as", list(labels), format_func=labels.get, key=USER_KEY, persist_state="session",
-            help="Demo mode: pick a person to see the app as their role does.",
-        )
-    return current_actor(db)
+        return
+    current = st.session_state[USER_KEY]
+    picker_key = f"_demo_picker_{current}"
+
+    def picked() -> None:
+        st.session_state[USER_KEY] = st.session_state[picker_key]
+
+    st.sidebar.selectbox(
+        "Using the app as", list(labels), index=list(labels).index(current), format_func=labels.get, key=picker_key,
+        on_change=picked, help="Demo mode: pick a person to see the app as their role does.",
+    )
 
 
 def _sso_user(db: sqlite_utils.Database, settings: auth.AuthSettings) -> DomainError | None:

@@ -31,7 +31,8 @@ class Filters:
     """What the actions list and the learning points list are narrowed to; empty means everything.
 
     ``responsible`` is (user id, that user's service area ids): the actions a user owns or that belong to
-    their areas ("My actions"). On the learning points list, action fields (statuses, owner, due window,
+    their areas ("My actions"). ``search`` finds actions by number or by words of their description. On the
+    learning points list, action fields (statuses, owner, due window,
     responsible) keep the learning points that have at least one matching action.
     """
 
@@ -43,6 +44,7 @@ class Filters:
     complaint_reference: str | None = None
     learning_statuses: tuple[str, ...] = ()
     responsible: tuple[int, tuple[int, ...]] | None = None
+    search: str | None = None
 
     def __post_init__(self):
         if self.due_window is not None and self.due_window not in DUE_WINDOWS:
@@ -50,7 +52,8 @@ class Filters:
 
     @property
     def narrows_actions(self) -> bool:
-        return bool(self.statuses or self.owner_id is not None or self.due_window or self.responsible)
+        return bool(self.statuses or self.owner_id is not None or self.due_window or self.responsible
+                    or (self.search or "").strip())
 
 
 def _action_conditions(filters: Filters, as_of: date, alias: str = "a") -> tuple[list[str], list[Any]]:
@@ -80,6 +83,11 @@ def _action_conditions(filters: Filters, as_of: date, alias: str = "a") -> tuple
         else:
             where.append(f"{alias}.owner_id = ?")
             params.append(user_id)
+    words = (filters.search or "").strip().removeprefix("#")
+    if words:
+        # A number finds that action (and any whose words contain it); anything else, the actions whose words do.
+        where.append(f"({alias}.id = ? OR {alias}.description LIKE ? ESCAPE '\\')")
+        params += [int(words) if words.isdigit() else None, query.contains(words)]
     return where, params
 
 
@@ -460,7 +468,7 @@ def learning_gaps_by_area(db: sqlite_utils.Database, service_area_ids: tuple[int
 def learning_gaps(
     db: sqlite_utils.Database, *, service_area_ids: tuple[int, ...] = (), limit: int = 50, offset: int = 0
 ) -> tuple[pd.DataFrame, int]:
-    """One page of learning gaps, by service area and oldest first, and how many there are in all."""
+    """One page of learning gaps, oldest first (by the date received), and how many there are in all."""
     where, params = "", []
     if service_area_ids:
         sql, params = query.in_list("c.service_area_id", service_area_ids)
@@ -470,7 +478,7 @@ def learning_gaps(
         db,
         f"""SELECT c.reference, sa.name AS service_area, c.received_on, c.procedure, c.outcome, c.outcome_on
             {_GAP.replace('FROM complaints c', 'FROM complaints c JOIN service_areas sa ON sa.id = c.service_area_id')}{where}
-            ORDER BY sa.name, c.received_on, c.reference LIMIT ? OFFSET ?""",
+            ORDER BY c.received_on, c.reference LIMIT ? OFFSET ?""",
         [*params, limit, offset],
     )
     return frame, total
