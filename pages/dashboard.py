@@ -27,9 +27,9 @@ def percent(value: float | None) -> str:
 
 
 columns = st.columns(4)
-columns[0].metric("Open stages", figures["open"], border=True)
-columns[1].metric("Overdue (Red)", figures["overdue"], border=True)
-columns[2].metric("Due this week", figures["due_this_week"], border=True,
+columns[0].metric("Open stages", f"{figures['open']:,}", border=True)
+columns[1].metric("Overdue (Red)", f"{figures['overdue']:,}", border=True)
+columns[2].metric("Due this week", f"{figures['due_this_week']:,}", border=True,
                   help=f"Open stages due from {periods.long_date(as_of)} to {periods.long_date(monitoring.end_of_week(as_of))}.")
 columns[3].metric(
     f"Escalated to stage 2, {periods.year_label(year)}", percent(rate["rate"]), border=True,

@@ -52,10 +52,10 @@ filters = Filters(
 
 counts = learning_and_actions.action_counts(db, filters, today)
 metrics = st.columns(4)
-metrics[0].metric("Open actions", counts["open"], border=True)
-metrics[1].metric("Overdue", counts["overdue"], border=True)
-metrics[2].metric("Due within 7 days", counts["due_in_7_days"], border=True)
-metrics[3].metric("Completed, awaiting verification", counts["awaiting_verification"], border=True)
+metrics[0].metric("Open actions", f"{counts['open']:,}", border=True)
+metrics[1].metric("Overdue", f"{counts['overdue']:,}", border=True)
+metrics[2].metric("Due within 7 days", f"{counts['due_in_7_days']:,}", border=True)
+metrics[3].metric("Completed, awaiting verification", f"{counts['awaiting_verification']:,}", border=True)
 
 def with_when(frame):
     return frame.assign(when=[learning_and_actions.due_text(d, s, today) for d, s in zip(frame["due_on"], frame["status"])])

@@ -40,10 +40,10 @@ else:
 
 counts = learning_and_actions.action_counts(db, Filters(responsible=responsible), today)
 columns = st.columns(4)
-columns[0].metric("Open", counts["open"], border=True)
-columns[1].metric("Overdue", counts["overdue"], border=True)
-columns[2].metric("Due within 7 days", counts["due_in_7_days"], border=True)
-columns[3].metric("Completed, awaiting verification", counts["awaiting_verification"], border=True)
+columns[0].metric("Open", f"{counts['open']:,}", border=True)
+columns[1].metric("Overdue", f"{counts['overdue']:,}", border=True)
+columns[2].metric("Due within 7 days", f"{counts['due_in_7_days']:,}", border=True)
+columns[3].metric("Completed, awaiting verification", f"{counts['awaiting_verification']:,}", border=True)
 
 
 def action_label(row) -> str:

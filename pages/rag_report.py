@@ -35,9 +35,9 @@ if own_areas:
 rows = open_stages.rag_rows(db, as_of, area_ids)
 counts = open_stages.rag_counts(rows)
 metrics = st.columns(4)
-metrics[0].metric("Open stages", len(rows), border=True)
+metrics[0].metric("Open stages", f"{len(rows):,}", border=True)
 for column, colour in zip(metrics[1:], rag_rule.RAG_ORDER):
-    column.metric(f":{rag_rule.RAG_MARKDOWN_COLOURS[colour]}[{colour}]", counts[colour], border=True)
+    column.metric(f":{rag_rule.RAG_MARKDOWN_COLOURS[colour]}[{colour}]", f"{counts[colour]:,}", border=True)
 
 stamp = as_of.isoformat()
 downloads = st.columns(2)

@@ -129,12 +129,12 @@ def due_text(due_on: str, status: str, as_of: date) -> str:
         return status
     days = (date.fromisoformat(due_on) - as_of).days
     if days < 0:
-        return f"{-days} day{'s' if days != -1 else ''} overdue"
+        return f"{-days:,} day{'s' if days != -1 else ''} overdue"
     if days == 0:
         return "due today"
     if days == 1:
         return "due tomorrow"
-    return f"due in {days} days"
+    return f"due in {days:,} days"
 
 
 def actions(
