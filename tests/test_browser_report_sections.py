@@ -1,6 +1,6 @@
 """The annual report's sections in a real browser: the complaints officer's text is saved when they leave
 the box, stays through the suppression toggle and a reload (a new session), and is in the Word download,
-even one clicked straight after typing."""
+even one clicked straight after typing; a viewer reads it and has nothing to edit."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from .browser import running_app, wait_until_idle
 pytestmark = pytest.mark.browser
 
 OFFICER = "Complaints Officer (complaints officer)"
+VIEWER = "Director of Children's Services (viewer)"
 EAST = "Text of the learning section of Team East"
 
 
@@ -78,6 +79,13 @@ def test_the_officers_section_is_saved_kept_through_the_toggle_and_a_reload_and_
         paragraphs = _word_paragraphs(page)
         assert again in paragraphs and text not in paragraphs
         wait_until_idle(page)
+
+        # The director (a viewer) reads the saved text, and is offered no box to edit any section.
+        _choose(page, "Using the app as", VIEWER)
+        expect(page.get_by_role("heading", name="Reports", level=1)).to_be_visible()
+        _choose(page, "Financial year", "2021/22")
+        expect(page.get_by_text(again, exact=True)).to_be_visible()
+        expect(page.get_by_role("textbox")).to_have_count(0)
 
     db = database.connect(demo_db_path)
     try:
