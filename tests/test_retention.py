@@ -36,6 +36,7 @@ from learning_tracker.services import (
     complaints,
     forum,
     learning_points,
+    report_sections,
     retention,
     subject_access,
 )
@@ -84,6 +85,11 @@ def world(tmp_path):
         learning_point_id=point, description="Brief the team on call-backs", owner_email="west@test.invalid",
         service_area="Team West", due_on=date(2018, 9, 1)))
     actions.add_note(db, officer, action, "Discussed ZQX-1801-0007 at the team meeting")
+    # The annual report's prose names a reference too, in its text, what it was based on and its versions.
+    report_sections.save_text(db, officer, "2018-19", "summary", None, "After ZQX-1801-0013 we changed call-backs.", 0,
+                              based_on="Complaint ZQX-1801-0007 was upheld.")
+    report_sections.save_text(db, officer, "2018-19", "summary", None, "After ZQX-1801-0013, call-backs are in writing.", 1,
+                              based_on="Complaint ZQX-1801-0007 was upheld.")
     # Upheld with "no learning identified" kept: it still counts in the reports afterwards.
     b = record_complaint(w, "ZQX-1801-0011", "2018-06-01", responded_on="2018-06-11", outcome="upheld")
     learning_points.record_no_learning(db, officer, "ZQX-1801-0011", _version(db, b), NoLearningDecision(reason=REMOVED_TEXTS[2]))
@@ -191,7 +197,13 @@ def test_finding_retention_every_annual_report_is_the_same_before_and_after(worl
     assert {"2018-19", "2019-20", "2024-25"} <= set(before)
     assert json.loads(before["2018-19"])["service_improvements"], "the year's learning is in the report"
     retention.apply_retention(world.db, world.officer, AS_OF)
-    assert _annual_reports(world.db) == before
+    after = _annual_reports(world.db)
+    # Every figure is the same; only the reference written into the saved summary is now its token.
+    token = world.db.execute("SELECT reference FROM complaints ORDER BY id LIMIT 1 OFFSET 2").fetchone()[0]
+    assert json.loads(after["2018-19"])["summary"]["draft"] == f"After {token}, call-backs are in writing."
+    assert {year: json.loads(report) for year, report in after.items()} == {
+        year: {**json.loads(report), "summary": json.loads(after[year])["summary"]} if year == "2018-19"
+        else json.loads(report) for year, report in before.items()}
 
 
 def test_finding_retention_leaves_a_longer_reference_that_starts_with_an_anonymised_one(tmp_path):

@@ -84,6 +84,11 @@ LEARNING_TEXT_COLUMNS = [
     ("forum_decisions", "note"),
     ("forum_meetings", "attendees"),
     ("compliments", "summary"),
+    # The annual report's prose, every version of it, and the drafts it was written from.
+    ("report_sections", "text"),
+    ("report_sections", "based_on"),
+    ("report_section_versions", "text"),
+    ("report_section_versions", "based_on"),
 ]
 
 
