@@ -116,7 +116,8 @@ new_tab, link_tab, none_tab, action_tab = st.tabs(
 
 with new_tab, widgets.form("new_learning_point") as form:
     area = st.selectbox("Service area", areas, key=form.field("new_point_area"),
-                        index=areas.index(complaint["service_area"]) if complaint["service_area"] in areas else 0)
+                        index=areas.index(complaint["service_area"]) if complaint["service_area"] in areas else None,
+                        placeholder="Choose a service area")
     theme = st.selectbox("Theme", themes, index=None, key=form.field("new_point_theme"), placeholder="Choose a theme")
     description = st.text_area("What was learnt", key=form.field("new_point_description"),
                                help="In the service's words, e.g. 'Tell families in writing when their social worker changes.'")
@@ -169,7 +170,8 @@ with action_tab:
         new_action = widgets.Form("new_action")
         # Outside the form, so that the owners offered are always those of the area chosen.
         action_area = st.selectbox("Service area of the action", areas, key=new_action.field("action_area"),
-                                   index=areas.index(complaint["service_area"]) if complaint["service_area"] in areas else 0)
+                                   index=areas.index(complaint["service_area"]) if complaint["service_area"] in areas else None,
+                                   placeholder="Choose a service area")
         area_id = next(iter(learning_and_actions.service_area_ids(db, [action_area] if action_area else [])), None)
         owners = dict(learning_and_actions.possible_owners(db, area_id))
         # The area's service managers come first: the owner is one of them unless the user picks otherwise (a

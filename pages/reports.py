@@ -64,10 +64,20 @@ def downloads(figures: Callable[[Any], dict], document: Callable[[dict], render.
 
 _PENDING = "_report_section_pending"  # a section's text that did not save, kept on screen with why
 _NOTICE = "_report_section_notice"  # what the last change of a section left to say, shown once
+_MINE = "_report_section_mine"  # the version this session's own last change left, by box
+SIGNED_OUT_UNSAVED = ("This text was not saved: you were signed out before you left the box. It is back in the box: "
+                      "leave the box to save it, or go back to the saved text.")
 
 
-def _box(year: str, key: str) -> str:
-    return f"report_section|{year}|{key}"
+def _box(year: str, section: str, area_id: int | None) -> str:
+    # By the area's id, not its name: a name is the user's text, and a widget's key must not depend on it.
+    return f"report_section|{year}|{section}|{area_id or ''}"
+
+
+def _version(box: str, shown: int) -> int:
+    """The version a change of the box is made against: the one the page showed, or a newer one this session's
+    own last change left (a button clicked straight after leaving the box follows the box's save)."""
+    return max(shown, st.session_state.get(_MINE, {}).get(box, shown))
 
 
 def _change_section(box: str, call: Callable[[Any, Any], report_sections.SectionSaved], text: str | None = None,
@@ -79,7 +89,11 @@ def _change_section(box: str, call: Callable[[Any, Any], report_sections.Section
     try:
         actor = ui.session_actor(db, st.session_state)
         if actor is None:
-            return  # signed out: the run that follows says so
+            # Signed out (the run that follows says so): the text waits for the same person to sign in again.
+            user_id = st.session_state.get(ui.USER_KEY)
+            if text is not None and user_id is not None:
+                widgets.keep_unsaved(user_id, box, text)
+            return
         try:
             done = call(db, actor)
         except DomainError as error:
@@ -89,6 +103,7 @@ def _change_section(box: str, call: Callable[[Any, Any], report_sections.Section
                 st.session_state.setdefault(_NOTICE, {})[box] = (error, [])
         else:
             st.session_state.setdefault(_PENDING, {}).pop(box, None)
+            st.session_state.setdefault(_MINE, {})[box] = done.version
             warnings = personal_data_warnings({title: text}) if text is not None else []
             st.session_state.setdefault(_NOTICE, {})[box] = (done.message, warnings)
     finally:
@@ -100,12 +115,14 @@ def _save_box(year: str, section: str, area_id: int | None, box: str, read_versi
     """The box's ``on_change``: save the text the user left, against the version the page showed."""
     text = st.session_state.get(box, "")
     _change_section(box, lambda db, actor: report_sections.save_text(
-        db, actor, year, section, area_id, text, read_version, based_on), text, title)
+        db, actor, year, section, area_id, text, _version(box, read_version), based_on), text, title)
 
 
-def _step(step, year: str, section: str, area_id: int | None, box: str, read_version: int, draft: str) -> None:
+def _step(step, year: str, section: str, area_id: int | None, box: str, read_version: int, draft: str,
+          based_on: str) -> None:
     """A button's ``on_click``: mark the section reviewed or approve it (a section not written yet: its draft)."""
-    _change_section(box, lambda db, actor: step(db, actor, year, section, area_id, read_version, draft))
+    _change_section(box, lambda db, actor: step(db, actor, year, section, area_id, _version(box, read_version), draft,
+                                                based_on=based_on))
 
 
 def _drop_mine(box: str) -> None:
@@ -131,23 +148,27 @@ def _show_text(text: str) -> None:
 
 
 def report_section(actor, year: str, key: str, area_id: int | None, saved: dict | None, computed: str,
-                   shown: str) -> None:
+                   shown: str, as_of: date) -> None:
     """One section of the annual report. To someone who may write it: a box that saves when they leave it
     (checked against the version shown), its status and who did what when, a note when the figures under
     it have changed, and the steps they may take. To anyone else: the text the report prints, with its status.
 
     ``computed`` is the section's draft from the publishable figures as at the chosen date (a new text
-    starts from it and records it as what it was based on); ``shown`` the text this version of the report prints."""
+    starts from it and records its figures, ``annual.figures_of``, as what it was based on); ``shown`` the text
+    this version of the report prints."""
     section, area = vocabulary.split_report_section_key(key)
     status = saved["status"] if saved else vocabulary.SECTION_NOT_WRITTEN
     if not permissions.writes_report_section(actor, area_id):
         _show_text(shown)
         st.caption(md_escape(_status_line(saved)))
         return
-    box, version = _box(year, key), saved["version"] if saved else 0
+    box, version = _box(year, section, area_id), saved["version"] if saved else 0
+    basis = annual.figures_of(computed, as_of)
     title = {vocabulary.SUMMARY_SECTION: "the summary",
              vocabulary.PREVIOUS_ACTIONS_SECTION: "the progress of last year's actions"}.get(
-                 section, f"the learning section of {area}")
+                 section, f"the learning section of {md_escape(area)}")
+    if (lost := widgets.take_unsaved(actor.id, box)) is not None:
+        st.session_state.setdefault(_PENDING, {})[box] = {"text": lost, "error": DomainError(SIGNED_OUT_UNSAVED)}
     pending = st.session_state.get(_PENDING, {}).get(box)
     if pending is None:
         # The saved text (or the draft to start from) whatever the other choices: toggling suppression or
@@ -156,7 +177,7 @@ def report_section(actor, year: str, key: str, area_id: int | None, saved: dict 
     else:
         st.session_state.setdefault(box, pending["text"])
     st.text_area(f"Text of {title}", key=box, height=200, on_change=_save_box,
-                 args=(year, section, area_id, box, version, computed, f"Text of {title}"),
+                 args=(year, section, area_id, box, version, basis, f"Text of {title}"),
                  help="Saved when you leave the box. The Word, Markdown and JSON downloads use the saved text.")
     st.caption(md_escape(_status_line(saved)))
     if pending is not None:
@@ -175,7 +196,7 @@ def report_section(actor, year: str, key: str, area_id: int | None, saved: dict 
         st.success(md_escape(message), icon=":material/check_circle:")
     for warning in warnings:
         st.warning(warning, icon=":material/privacy_tip:")
-    if saved and saved["based_on"] != computed:
+    if saved and saved["based_on"] != basis:
         st.info("The figures under this section have changed since it was written.", icon=":material/update:")
         with st.expander("The draft from the figures now"):
             _show_text(computed)
@@ -184,8 +205,8 @@ def report_section(actor, year: str, key: str, area_id: int | None, saved: dict 
         columns = st.columns(len(steps) + 3)  # buttons of their own width, at the left
         for column, step in zip(columns, steps):
             call = report_sections.mark_reviewed if step == permissions.REVIEW_SECTION else report_sections.approve
-            column.button(step, key=f"{box}|{step}", on_click=_step, args=(call, year, section, area_id, box, version,
-                                                                         saved["text"] if saved else computed))
+            column.button(step, key=f"{box}|{step}", on_click=_step, args=(
+                call, year, section, area_id, box, version, saved["text"] if saved else computed, basis))
 
 
 def preview(document: render.Document, key: str, section: Callable[[render.Paragraph], None] | None = None) -> None:
@@ -241,7 +262,7 @@ def area_sections(db, actor, years: list[str]) -> None:
             st.caption(md_escape(f"{name} had no upheld or partly upheld complaints and no learning in "
                                  f"{periods.year_label(year)}, so the report has no section for it."))
             continue
-        report_section(actor, year, key, area_id, saved.get(key), computed[key], shown[key])
+        report_section(actor, year, key, area_id, saved.get(key), computed[key], shown[key], as_of)
 
 
 db, actor = ui.page_context()
@@ -295,7 +316,7 @@ if kind == "Annual report":
     def section(block: render.Paragraph) -> None:
         area = vocabulary.split_report_section_key(block.key)[1]
         report_section(actor, year, block.key, area_ids.get(area) if area else None, saved.get(block.key),
-                       computed[block.key], block.text)
+                       computed[block.key], block.text, as_of)
 
     preview(annual.annual_document(figures, include_checks=False), "annual", section)
 

@@ -12,13 +12,15 @@ from typing import Any
 
 import pandas as pd
 
+from learning_tracker.escaping import WORD_JOINER
+
 _ESCAPE = re.compile(r"\\(.)")
 
 
 def unescape(text: Any) -> str:
     """What a reader sees of a Markdown-escaped value (``escaping.md_escape`` puts a backslash before each
-    character that has a meaning in Markdown)."""
-    return _ESCAPE.sub(r"\1", str(text))
+    character that has a meaning in Markdown, and an invisible word joiner inside web addresses)."""
+    return _ESCAPE.sub(r"\1", str(text)).replace(WORD_JOINER, "")
 
 
 def frame(table) -> pd.DataFrame:

@@ -185,3 +185,22 @@ def test_a_complaint_and_a_compliment_clicked_twice_are_recorded_once(demo_db_pa
         _double_click(page, form, "Record the compliment")
         _saved(page, "Compliment for Through Care recorded.")
         assert _count(demo_db_path, compliments) == before + 1
+
+
+def test_web_and_email_addresses_typed_into_records_show_as_text_never_as_links(demo_db_path, browser_page):
+    db = database.connect(demo_db_path)
+    try:
+        with database.transaction(db):
+            db.execute("UPDATE service_areas SET name = 'Through Care www.evil.invalid' WHERE name = 'Through Care'")
+            db.execute("UPDATE actions SET description = 'See http://evil.invalid/x.png or write to jo@evil.invalid'"
+                       " WHERE service_area_id = (SELECT id FROM service_areas WHERE name LIKE 'Through Care%')")
+    finally:
+        db.close()
+    page = browser_page
+    with running_app(demo_db_path) as url:
+        _start(page, url)
+        for title in ("Service areas", "My actions", "Learning and actions"):
+            _open(page, title)
+            expect(page.get_by_text("evil.invalid").first).to_be_visible()
+            links = page.locator('[data-testid="stMain"] a').evaluate_all("links => links.map(a => a.href)")
+            assert not [link for link in links if "evil" in link], f"{title}: {links}"

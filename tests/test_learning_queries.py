@@ -106,9 +106,11 @@ def test_the_actions_list_puts_overdue_first_then_due_soonest_then_the_closed_on
         (Filters(service_area_ids=(1,), due_window="overdue", statuses=("in progress",)), ["late"]),
         (Filters(search=" one "), ["later", "late", "done"]),  # "Done late" holds "one" too
         (Filters(search="100%"), []),
+        (Filters(search="12345678901234567890"), []),
+        (Filters(search="²"), []),
     ],
     ids=["overdue", "7 days", "30 days", "area", "theme", "status", "owner", "complaint", "no such learning", "combined",
-         "words", "wildcards taken literally"],
+         "words", "wildcards taken literally", "a number too long", "a digit that is no number"],
 )
 def test_the_actions_list_filters(world, filters, expected):
     frame, total = learning_and_actions.actions(world.db, filters, AS_OF)

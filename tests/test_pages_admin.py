@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from learning_tracker import navigation
+from learning_tracker.escaping import md_escape
 from learning_tracker.demo import DEMO_USERS_BY_ROLE
 
 from . import tables
@@ -57,7 +58,7 @@ def test_a_wrong_user_is_explained_and_nothing_is_saved(officer_app, demo_db_pat
     at.button(key="FormSubmitter:add_user#0-Add user").click().run()
     assert [e.value for e in at.error] == [
         "Nothing was saved. Please correct:\n\n"
-        f"- email ('{DEMO_USERS_BY_ROLE['viewer']}') already belongs to a user\n"
+        f"- email ('{md_escape(DEMO_USERS_BY_ROLE['viewer'])}') already belongs to a user\n"
         "- service areas are required for a service manager: choose at least one"]
 
 

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from learning_tracker import db as database
 from learning_tracker import navigation
+from learning_tracker.escaping import md_escape
 from learning_tracker.demo import DEMO_USERS_BY_ROLE
 from learning_tracker.read.report_sections import local_day, saved_sections
 from learning_tracker.reports import annual, render
@@ -65,7 +66,14 @@ def test_a_difference_is_warned_at_the_top_of_the_page(demo_db_path, monkeypatch
 
 
 EAST = "Text of the learning section of Team East"
-EAST_BOX = "report_section|2021-22|learning:Team East"
+def box(path, area="Team East", year="2021-22") -> str:
+    """The key of an area's learning section's box (by the area's id, never its name)."""
+    db = database.connect(path)
+    try:
+        (area_id,) = db.execute("SELECT id FROM service_areas WHERE name = ?", [area]).fetchone()
+    finally:
+        db.close()
+    return f"report_section|{year}|learning|{area_id}"
 
 
 def saved_text(path, key="learning:Team East", year="2021-22"):
@@ -93,16 +101,16 @@ def today_in_words():
 
 def test_the_officers_edit_of_a_section_is_saved_and_goes_into_the_reports_outputs(demo_db_path, monkeypatch):
     at = open_reports(demo_db_path, monkeypatch)
-    box = at.text_area(key=EAST_BOX)
-    assert box.label == EAST and box.value.startswith("In 2021/22, Team East received ")
-    computed = box.value
-    box.set_value("Team East rewrote its reports in plain words.").run()
+    east = at.text_area(key=box(demo_db_path))
+    assert east.label == EAST and east.value.startswith("In 2021/22, Team East received ")
+    computed = east.value
+    east.set_value("Team East rewrote its reports in plain words.").run()
     assert not at.exception
     assert "Saved the learning section of Team East." in [m.value for m in at.success]
-    assert at.text_area(key=EAST_BOX).value == "Team East rewrote its reports in plain words."
+    assert at.text_area(key=box(demo_db_path)).value == "Team East rewrote its reports in plain words."
     saved = saved_text(demo_db_path)
     assert (saved["text"], saved["status"], saved["version"], saved["based_on"]) == (
-        "Team East rewrote its reports in plain words.", "draft", 1, computed)
+        "Team East rewrote its reports in plain words.", "draft", 1, annual.figures_of(computed, date.today()))
     assert f"Draft: written by Complaints Officer on {today_in_words()}." in [c.value for c in at.caption]
     assert not [i for i in at.info if i.value.startswith("The figures under this section have changed")]
     # The downloads build from the database at the click: the same report, with the saved text.
@@ -116,31 +124,31 @@ def test_the_officers_edit_of_a_section_is_saved_and_goes_into_the_reports_outpu
 
 def test_toggling_suppression_or_the_date_keeps_the_saved_text(demo_db_path, monkeypatch):
     at = open_reports(demo_db_path, monkeypatch)
-    at.text_area(key=EAST_BOX).set_value("Our words about Team East.").run()
-    summary_draft = at.text_area(key="report_section|2021-22|summary").value
+    at.text_area(key=box(demo_db_path)).set_value("Our words about Team East.").run()
+    summary_draft = at.text_area(key="report_section|2021-22|summary|").value
     at.toggle(key="annual_suppress").set_value(False).run()
-    assert at.text_area(key=EAST_BOX).value == "Our words about Team East."
+    assert at.text_area(key=box(demo_db_path)).value == "Our words about Team East."
     # A section not written starts from the publishable draft whatever the toggle: its text goes out as saved.
-    assert at.text_area(key="report_section|2021-22|summary").value == summary_draft
+    assert at.text_area(key="report_section|2021-22|summary|").value == summary_draft
     assert at.get("date_input")[0].label == "Figures as at"
     at.date_input(key="annual_as_of").set_value(date(2022, 6, 30)).run()
     assert not at.exception
-    assert at.text_area(key=EAST_BOX).value == "Our words about Team East."
+    assert at.text_area(key=box(demo_db_path)).value == "Our words about Team East."
     assert (saved_text(demo_db_path)["text"], saved_text(demo_db_path)["version"]) == ("Our words about Team East.", 1)
 
 
 def test_a_conflict_keeps_the_typed_text_on_screen_and_loses_nothing(demo_db_path, monkeypatch):
     at = open_reports(demo_db_path, monkeypatch)
     save_as(demo_db_path, "complaints_officer", "Saved meanwhile in another tab.")
-    at.text_area(key=EAST_BOX).set_value("Typed on the page opened before.").run()
+    at.text_area(key=box(demo_db_path)).set_value("Typed on the page opened before.").run()
     assert not at.exception
     assert any(w.value.startswith("Someone else saved the learning section of Team East after you opened it")
                for w in at.warning)
-    assert at.text_area(key=EAST_BOX).value == "Typed on the page opened before."
+    assert at.text_area(key=box(demo_db_path)).value == "Typed on the page opened before."
     assert "Saved meanwhile in another tab." in [m.value for m in at.markdown]
     assert saved_text(demo_db_path)["text"] == "Saved meanwhile in another tab."
     # Having seen theirs, a change of the box saves over it.
-    at.text_area(key=EAST_BOX).set_value("Typed before, revised after seeing theirs.").run()
+    at.text_area(key=box(demo_db_path)).set_value("Typed before, revised after seeing theirs.").run()
     assert (saved_text(demo_db_path)["text"], saved_text(demo_db_path)["version"]) == (
         "Typed before, revised after seeing theirs.", 2)
     assert not [w for w in at.warning if w.value.startswith("Someone else")]
@@ -149,26 +157,26 @@ def test_a_conflict_keeps_the_typed_text_on_screen_and_loses_nothing(demo_db_pat
 def test_empty_text_is_refused_and_the_saved_text_can_be_put_back(demo_db_path, monkeypatch):
     save_as(demo_db_path, "complaints_officer", "The saved text.")
     at = open_reports(demo_db_path, monkeypatch)
-    at.text_area(key=EAST_BOX).set_value("").run()
+    at.text_area(key=box(demo_db_path)).set_value("").run()
     assert at.error[0].value.startswith("Nothing was saved. Please correct:")
     assert "cannot be empty" in at.error[0].value
-    assert at.text_area(key=EAST_BOX).value == ""
-    at.button(key=f"{EAST_BOX}|drop").click().run()
-    assert at.text_area(key=EAST_BOX).value == "The saved text."
+    assert at.text_area(key=box(demo_db_path)).value == ""
+    at.button(key=f"{box(demo_db_path)}|drop").click().run()
+    assert at.text_area(key=box(demo_db_path)).value == "The saved text."
     assert saved_text(demo_db_path)["version"] == 1
 
 
 def test_the_officer_approves_a_section_and_sees_who_did_what_when(demo_db_path, monkeypatch):
     save_as(demo_db_path, "complaints_officer", "Team East's year.")
     at = open_reports(demo_db_path, monkeypatch)
-    assert [b.label for b in at.button if b.key.startswith(EAST_BOX)] == ["Approve"]
-    at.button(key=f"{EAST_BOX}|Approve").click().run()
+    assert [b.label for b in at.button if b.key.startswith(box(demo_db_path))] == ["Approve"]
+    at.button(key=f"{box(demo_db_path)}|Approve").click().run()
     assert not at.exception
     assert "The learning section of Team East is approved." in [m.value for m in at.success]
     day = today_in_words()
     assert (f"Approved: written by Complaints Officer on {day}; approved by Complaints Officer on {day}."
             in [c.value for c in at.caption])
-    assert not [b for b in at.button if b.key.startswith(EAST_BOX)]
+    assert not [b for b in at.button if b.key.startswith(box(demo_db_path))]
     assert saved_text(demo_db_path)["status"] == "approved"
 
 
@@ -196,11 +204,11 @@ def test_a_service_manager_writes_and_reviews_their_own_areas_section_only(demo_
     assert not at.exception, at.exception
     assert [t.label for t in at.text_area] == ["Text of the learning section of Through Care"]
     assert not at.table and not at.get("download_button") and not at.toggle
-    box = "report_section|2021-22|learning:Through Care"
-    at.text_area(key=box).set_value("Through Care now writes to young people when their worker changes.").run()
+    through_care = box(demo_db_path, "Through Care")
+    at.text_area(key=through_care).set_value("Through Care now writes to young people when their worker changes.").run()
     assert "Saved the learning section of Through Care." in [m.value for m in at.success]
     assert [b.label for b in at.button] == ["Mark as reviewed"]
-    at.button(key=f"{box}|Mark as reviewed").click().run()
+    at.button(key=f"{through_care}|Mark as reviewed").click().run()
     saved = saved_text(demo_db_path, "learning:Through Care")
     assert (saved["text"], saved["status"], saved["written_by"], saved["reviewed_by"]) == (
         "Through Care now writes to young people when their worker changes.", "reviewed",
@@ -259,3 +267,48 @@ def test_opening_reports_by_address_is_refused_for_other_roles(demo_db_path, mon
         return  # not registered in this role's navigation at all, so it cannot be opened
     # Registered hidden: refused (by the app's page access check, or the page's own) with no figures shown.
     assert len(at.error) == 1 and not at.table and not at.text_area and not at.get("download_button")
+
+
+def test_typed_then_approved_at_once_saves_the_text_then_approves_it_with_no_false_conflict(demo_db_path, monkeypatch):
+    at = open_reports(demo_db_path, monkeypatch)
+    at.text_area(key=box(demo_db_path)).set_value("Typed, then Approve clicked straight away.")
+    at.button(key=f"{box(demo_db_path)}|Approve").click().run()  # the box's save and the click in one run
+    assert not at.error and not at.warning[1:], [m.value for m in (*at.error, *at.warning)]
+    saved = saved_text(demo_db_path)
+    assert (saved["text"], saved["status"], saved["version"]) == ("Typed, then Approve clicked straight away.", "approved", 2)
+
+
+def test_a_section_typed_as_the_session_ends_is_given_back_to_the_same_person_only(demo_db_path, monkeypatch):
+    at = open_reports(demo_db_path, monkeypatch)
+    officer = at.session_state["user_id"]
+    db = database.connect(demo_db_path)
+    try:
+        with database.transaction(db):  # the session ends (here: the account is deactivated) while they type
+            db.execute("UPDATE users SET active = 0 WHERE id = ?", [officer])
+        at.text_area(key=box(demo_db_path)).set_value("Half an hour of writing.").run()
+        assert saved_text(demo_db_path) is None, "nothing is saved for a session that has ended"
+        with database.transaction(db):
+            db.execute("UPDATE users SET active = 1 WHERE id = ?", [officer])
+    finally:
+        db.close()
+    # Someone else signed in on this server does not get it; the officer, signed in again, does.
+    viewer = open_reports(demo_db_path, monkeypatch, "viewer")
+    assert "Half an hour of writing." not in [m.value for m in viewer.markdown]
+    again = open_reports(demo_db_path, monkeypatch)
+    assert again.text_area(key=box(demo_db_path)).value == "Half an hour of writing."
+    assert any(m.value.startswith("This text was not saved: you were signed out") for m in again.error)
+    again.text_area(key=box(demo_db_path)).set_value("Half an hour of writing, saved.").run()
+    assert saved_text(demo_db_path)["text"] == "Half an hour of writing, saved."
+
+
+def test_an_area_named_like_a_key_or_like_markdown_neither_breaks_nor_formats_the_page(demo_db_path, monkeypatch):
+    db = database.connect(demo_db_path)
+    try:
+        with database.transaction(db):
+            db.execute("UPDATE service_areas SET name = 'Team West|Approve [click](http://evil.invalid)'"
+                       " WHERE name = 'Team West'")
+    finally:
+        db.close()
+    at = open_reports(demo_db_path, monkeypatch)
+    labels = [t.label for t in at.text_area]
+    assert md_escape("Text of the learning section of Team West|Approve [click](http://evil.invalid)") in labels

@@ -38,7 +38,7 @@ AS_OF = date(2023, 1, 5)
 PAYLOAD = "[click](http://evil.invalid) ![x](http://evil.invalid/x.png)"
 # The same words as Markdown must be given them to show them as written: every link and image character
 # escaped, and the "://" broken so that GitHub's flavour does not link the bare address either.
-ESCAPED = r"\[click\](http\://evil.invalid) \!\[x\](http\://evil.invalid/x.png)"
+ESCAPED = "\\[click\\](http:\u2060//evil.invalid) \\!\\[x\\](http:\u2060//evil.invalid/x.png)"
 # Markdown that would still link or load: a "](" or "![" no backslash breaks (other than the evidence link the
 # app itself makes), or the probe's address where GitHub's flavour would link it bare.
 LIVE_MARKDOWN = re.compile(r"(?<!\\)\]\((?!https://intranet\.demo\.invalid/)|(?<!\\)!\[|(?<!\\)://evil")
@@ -363,11 +363,14 @@ def test_finding_markdown_injection_error_messages_show_what_was_typed_as_writte
 
 @pytest.mark.parametrize("text,shown", [
     (PAYLOAD, ESCAPED),
-    ("Sign in again at https://evil.invalid or www.evil.invalid", r"Sign in again at https\://evil.invalid or www\.evil.invalid"),
+    ("Sign in again at https://evil.invalid or www.evil.invalid", "Sign in again at https:\u2060//evil.invalid or www\u2060.evil.invalid"),
+    ("Write to jo@evil.invalid", "Write to jo\u2060@evil.invalid"),  # no mailto link
+    (":material/home: :blue[Overdue]", ":\u2060material/home: :\u2060blue\\[Overdue\\]"),  # no icon, no colour
+    ("Re: 10:30", "Re: 10:30"),  # an ordinary colon stays as it is
     ("<img src=x onerror=alert(1)>", r"\<img src=x onerror=alert(1)>"),  # "<" escaped: no tag
     ("Standards of service > delay", "Standards of service > delay"),  # a ">" inside text stays
     ("> quoted", r"\> quoted"),
-    (":red[Overdue] **bold** _it_ ~gone~ `code` $x$ | # \\", r":red\[Overdue\] \*\*bold\*\* \_it\_ \~gone\~ \`code\` \$x\$ \| \# \\"),
+    (":red[Overdue] **bold** _it_ ~gone~ `code` $x$ | # \\", ":\u2060red\\[Overdue\\] \\*\\*bold\\*\\* \\_it\\_ \\~gone\\~ \\`code\\` \\$x\\$ \\| \\# \\\\"),
     ("- a list", r"\- a list"), ("+ a list", r"\+ a list"), ("1. a list", r"1\. a list"), ("---", r"\---"),
     ("line one\nline two", "line one line two"),
     ("-12 and 7.0 stay as they are", "-12 and 7.0 stay as they are"),

@@ -86,7 +86,7 @@ def test_the_table_is_an_html_table_of_escaped_text_with_its_figures_on_the_righ
     assert not at.dataframe, "no canvas"
     assert table.proto.alt == "A trial table"
     # st.table reads every cell as Markdown: what is typed shows as typed, never as a link or bold text.
-    assert table.value["Reference"].tolist() == [r"\[click\](http\://evil.invalid)", r"CS-1\|2"]
+    assert table.value["Reference"].tolist() == ["\\[click\\](http:\u2060//evil.invalid)", r"CS-1\|2"]
     assert table.value["Note"].tolist() == [r"\*\*bold\*\* \_it\_", "-12 days"]
     assert tables.rows(table) == [
         {"Reference": "[click](http://evil.invalid)", "Received": "07/04/2021", "Times raised": "1,234",

@@ -105,9 +105,12 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<#|$~!])")
 # ones are escaped above). "-12" and "7.0" are no markers and stay as they are. A ">" inside the text
 # ("Standards of service > delay") means nothing to Markdown and stays, so labels read as written.
 _MD_LEADING_MARKER = re.compile(r"^(\s*)(?:([-+])(?=[\s-]|$)|(>)|(\d+)\.(?=\s|$))")
-# GitHub's flavour links a bare web address ("http://...", "www...."); breaking the "://" and "www." with an
-# escape shows the same text, unlinked.
-_MD_BARE_LINK = re.compile(r"(:)(?=//)|(www)\.", re.IGNORECASE)
+# What Streamlit's Markdown turns into a link or an icon after escapes are resolved: a bare web address
+# ("http://...", "www...."), an email address, and the ":material/icon:" and ":colour[...]" directives. An
+# invisible word joiner (U+2060) inside each ("http:\u2060//", "www\u2060.", "\u2060@", ":\u2060blue[") shows
+# the same text, unlinked and as written; a backslash escape does not stop them.
+WORD_JOINER = "\u2060"
+_MD_BARE_LINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)|(?<=:)(?=[a-z][\w/-]*\\?[:\[])", re.IGNORECASE)
 
 
 def md_escape(text: Any) -> str:
@@ -116,4 +119,4 @@ def md_escape(text: Any) -> str:
     escaped = _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\r", " ").replace("\n", " ")
     escaped = _MD_LEADING_MARKER.sub(
         lambda m: m[1] + (f"\\{m[2] or m[3]}" if m[2] or m[3] else f"{m[4]}\\."), escaped, count=1)
-    return _MD_BARE_LINK.sub(lambda m: "\\:" if m[1] else f"{m[2]}\\.", escaped)
+    return _MD_BARE_LINK.sub(WORD_JOINER, escaped)

@@ -285,6 +285,24 @@ def choose(label: str, labels: Mapping[Any, str], key: str, *, container: Any = 
     return st.session_state[key]
 
 
+#: Text a person typed but was signed out before it saved, by (user id, box): given back to them alone after they
+#: sign in again (in this server process), for a day at most.
+_UNSAVED: dict[tuple[int, str], tuple[float, str]] = {}
+UNSAVED_SECONDS = 24 * 60 * 60
+
+
+def keep_unsaved(user_id: int, box: str, text: str) -> None:
+    """Keep what ``user_id`` typed in ``box`` when their session ended before it saved (a sign-out clears the
+    session, and with it the box)."""
+    _UNSAVED[(user_id, box)] = (time.monotonic() + UNSAVED_SECONDS, text)
+
+
+def take_unsaved(user_id: int, box: str) -> str | None:
+    """What ``user_id`` typed in ``box`` and lost to a sign-out, once; None when nothing (or it is too old)."""
+    until, text = _UNSAVED.pop((user_id, box), (0.0, None))
+    return text if time.monotonic() < until else None
+
+
 def pager(total: int, page_size: int, key: str, what: str = "rows") -> int:
     """A page picker when ``total`` needs more than one page; return the offset of the chosen page."""
     pages = max(1, math.ceil(total / page_size))

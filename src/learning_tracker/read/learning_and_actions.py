@@ -87,7 +87,8 @@ def _action_conditions(filters: Filters, as_of: date, alias: str = "a") -> tuple
     if words:
         # A number finds that action (and any whose words contain it); anything else, the actions whose words do.
         where.append(f"({alias}.id = ? OR {alias}.description LIKE ? ESCAPE '\\')")
-        params += [int(words) if words.isdigit() else None, query.contains(words)]
+        number = int(words) if words.isascii() and words.isdecimal() and len(words) <= 18 else None  # fits SQLite's integer
+        params += [number, query.contains(words)]
     return where, params
 
 

@@ -195,15 +195,17 @@ def save_text(db: sqlite_utils.Database, actor: Actor, year: str, section: str, 
 
 
 def _step(db: sqlite_utils.Database, actor: Actor, year: str, section: str, service_area_id: int | None,
-          read_version: int, draft: str | None, status: str, change) -> SectionSaved:
-    """Move a section to ``status`` (reviewed or approved); a section not yet written takes ``draft``."""
+          read_version: int, draft: str | None, status: str, change, based_on: str | None) -> SectionSaved:
+    """Move a section to ``status`` (reviewed or approved); a section not yet written takes ``draft`` (written
+    from ``based_on``, by default the draft itself), and the audit event keeps that text."""
     title = section_title(db, section, service_area_id)
     row = _current(db, year, section, service_area_id, read_version)
     at = now_utc()
     if row is None:
         text = _text(draft, f"The draft of {title}")
-        change.entity_id = _insert(db, actor, year, section, service_area_id, text, text, status, at)
-        version = 1
+        change.entity_id = _insert(db, actor, year, section, service_area_id, text,
+                                   text if based_on is None else based_on, status, at)
+        version, saved_text = 1, {"text": text}
     else:
         change.entity_id = row["id"]
         if status not in REPORT_SECTION_STEPS[row["status"]]:
@@ -212,16 +214,16 @@ def _step(db: sqlite_utils.Database, actor: Actor, year: str, section: str, serv
                 else f"is {row['status']}, so it cannot be marked {status}"))])
         update_versioned(db, "report_sections", row["id"], read_version,
                          {"status": status, f"{status}_by": actor.id, f"{status}_at": at}, "section of the report")
-        version = read_version + 1
+        version, saved_text = read_version + 1, {}
         change.before = _about(year, section, service_area_id, row)
     _keep_version(db, change.entity_id, actor, at)
     change.after = {"financial_year": year, "section": section, "service_area_id": service_area_id,
-                    "status": status, "version": version}
+                    "status": status, "version": version, **saved_text}
     return SectionSaved(version, status, f"{_capital(title)} is {status}.")
 
 
 def mark_reviewed(db: sqlite_utils.Database, actor: Actor, year: str, section: str, service_area_id: int | None,
-                  read_version: int, draft: str | None = None) -> SectionSaved:
+                  read_version: int, draft: str | None = None, based_on: str | None = None) -> SectionSaved:
     """Mark a learning section reviewed by the service: a service manager of its area, on a draft (or, not
     yet written, on the computed ``draft``, which is saved as its text). The summary and last year's
     actions have no review step: the complaints officer approves them."""
@@ -233,14 +235,14 @@ def mark_reviewed(db: sqlite_utils.Database, actor: Actor, year: str, section: s
             raise Refused(f"{_capital(section_title(db, section, None))} has no review by a service: the complaints "
                           "officer writes and approves it.")
         require_area(db, actor, service_area_id, doing="mark the annual report's learning sections as reviewed")
-        return _step(db, actor, year, section, service_area_id, read_version, draft, SECTION_REVIEWED, change)
+        return _step(db, actor, year, section, service_area_id, read_version, draft, SECTION_REVIEWED, change, based_on)
 
 
 def approve(db: sqlite_utils.Database, actor: Actor, year: str, section: str, service_area_id: int | None,
-            read_version: int, draft: str | None = None) -> SectionSaved:
+            read_version: int, draft: str | None = None, based_on: str | None = None) -> SectionSaved:
     """Approve a section of the report: the complaints officer, on a draft or a reviewed section (or, not
     yet written, on the computed ``draft``, which is saved as its text)."""
     with audited(db, actor, "approve report section", "report_section") as change:
         _check_section(db, year, section, service_area_id)
         require_officer(actor, "approve a section of the annual report")
-        return _step(db, actor, year, section, service_area_id, read_version, draft, SECTION_APPROVED, change)
+        return _step(db, actor, year, section, service_area_id, read_version, draft, SECTION_APPROVED, change, based_on)

@@ -62,6 +62,15 @@ def status_words(by_status: dict[str, int]) -> str:
     return _and([f"{n:,} {status}" for status, n in by_status.items() if n])
 
 
+AS_AT = "[the date the figures are as at]"
+
+
+def figures_of(draft: str, as_of: date) -> str:
+    """A draft without the day it was computed for ("... overdue on 2 December 2026"): what a saved section was
+    based on, so that the page says the figures have changed only when they have, not every new day."""
+    return draft.replace(f" on {long_date(as_of)}", f" on {AS_AT}")
+
+
 def area_draft(entry: dict, year: str, as_of: date) -> str:
     """The draft prose of one service area's learning: generated sentences, every number computed,
     for the complaints officer to edit."""
