@@ -11,6 +11,7 @@ from learning_tracker.errors import DomainError
 from learning_tracker.services import permissions, retention, subject_access
 
 FILE_KEY = "subject_access_file"
+PAGE_SIZE = 50
 
 db, actor = ui.page_context()
 st.title("Retention")
@@ -28,10 +29,13 @@ with due_tab:
         "on it) is removed, here and in the audit log. Its dates, procedure, service area, stages, outcome, "
         "concerns and equality data stay, so every report gives the same figures; so do the learning points "
         "and actions drawn from it, which are the service's learning.")
-    due = retention.due_for_retention(db, today)
-    if due.empty:
+    total = retention.due_count(db, today)
+    if not total:
         st.info(f"No closed complaint is past its retention period today ({widgets.long_date(today)}).")
     else:
+        # One page at a time: a council's first run may find tens of thousands due.
+        offset = widgets.pager(total, PAGE_SIZE, "retention_page", "complaints due")
+        due = retention.due_for_retention(db, today, limit=PAGE_SIZE, offset=offset)
         widgets.table(
             due[["reference", "service_area", "procedure", "received_on", "closed_on", "due_on"]],
             {"reference": "Reference", "service_area": "Service area", "procedure": "Procedure",
@@ -41,7 +45,7 @@ with due_tab:
         )
         with widgets.form("apply_retention") as form:
             confirmed = st.checkbox(
-                f"Anonymise these {len(due)} complaints now: their references and free text cannot be brought back",
+                f"Anonymise these {total:,} complaints now: their references and free text cannot be brought back",
                 key=form.field("retention_confirmed"))
             if st.form_submit_button("Anonymise", type="primary"):
                 if not confirmed:

@@ -51,10 +51,20 @@ ORDER BY closed_on, id
 DUE_COLUMNS = ["id", "reference", "received_on", "procedure", "service_area", "closed_on", "due_on"]
 
 
-def due_for_retention(db: sqlite_utils.Database, as_of: date, years: int) -> pd.DataFrame:
+def due_for_retention(db: sqlite_utils.Database, as_of: date, years: int, *, limit: int | None = None,
+                      offset: int = 0) -> pd.DataFrame:
     """The closed complaints due to be anonymised on ``as_of``, ``years`` after they closed, longest closed
-    first: ``id, reference, received_on, procedure, service_area, closed_on, due_on`` (the day it became due)."""
-    return query.frame(db, _DUE_SQL, {"years": int(years), "as_of": as_of.isoformat()}).reindex(columns=DUE_COLUMNS)
+    first: ``id, reference, received_on, procedure, service_area, closed_on, due_on`` (the day it became due);
+    with ``limit``, one page of them."""
+    sql, params = _DUE_SQL, {"years": int(years), "as_of": as_of.isoformat()}
+    if limit is not None:
+        sql, params = sql + " LIMIT :limit OFFSET :offset", {**params, "limit": int(limit), "offset": int(offset)}
+    return query.frame(db, sql, params).reindex(columns=DUE_COLUMNS)
+
+
+def due_for_retention_count(db: sqlite_utils.Database, as_of: date, years: int) -> int:
+    """How many closed complaints are due to be anonymised on ``as_of``."""
+    return db.execute(f"SELECT COUNT(*) FROM ({_DUE_SQL})", {"years": int(years), "as_of": as_of.isoformat()}).fetchone()[0]
 
 
 def anonymised_count(db: sqlite_utils.Database) -> int:

@@ -100,10 +100,15 @@ def retention_years(db: sqlite_utils.Database) -> int:
     return config.retention_years(db)
 
 
-def due_for_retention(db: sqlite_utils.Database, as_of: date) -> pd.DataFrame:
+def due_for_retention(db: sqlite_utils.Database, as_of: date, *, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
     """The closed complaints that ``apply_retention`` would anonymise on ``as_of``, longest closed first:
-    ``id, reference, received_on, procedure, service_area, closed_on, due_on``."""
-    return held.due_for_retention(db, as_of, config.retention_years(db))
+    ``id, reference, received_on, procedure, service_area, closed_on, due_on``; with ``limit``, one page."""
+    return held.due_for_retention(db, as_of, config.retention_years(db), limit=limit, offset=offset)
+
+
+def due_count(db: sqlite_utils.Database, as_of: date) -> int:
+    """How many closed complaints ``apply_retention`` would anonymise on ``as_of``."""
+    return held.due_for_retention_count(db, as_of, config.retention_years(db))
 
 
 class _Redactor:
