@@ -13,6 +13,8 @@ import hashlib
 import math
 import numbers
 import re
+import secrets
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -34,6 +36,7 @@ from .services import downloads
 _VERSIONS_KEY = "_versions_read"
 _FLASH_KEY = "_flash"
 _FORMS_KEY = "_form_generations"
+_SESSION_TOKEN_KEY = "_form_session"
 
 
 # --- tables ----------------------------------------------------------------------------------------------
@@ -226,6 +229,34 @@ class Form:
         """Start the form again on the next run (``save`` calls it as soon as the service call returns)."""
         generations = st.session_state.setdefault(_FORMS_KEY, {})
         generations[self.name] = generations.get(self.name, 0) + 1
+
+    def claim(self) -> bool:
+        """Whether this run may save this generation of the form: only one run ever does. The claim is kept
+        outside the session's state, under a lock, so two runs of one click can never both save; a save that
+        failed gives it back (``release``) so the corrected form can be saved."""
+        with _CLAIMS_LOCK:
+            now = time.monotonic()
+            for stale in [k for k, at in _CLAIMS.items() if now - at > CLAIM_SECONDS]:
+                del _CLAIMS[stale]
+            if self._claim_key in _CLAIMS:
+                return False
+            _CLAIMS[self._claim_key] = now
+            return True
+
+    def release(self) -> None:
+        with _CLAIMS_LOCK:
+            _CLAIMS.pop(self._claim_key, None)
+
+    @property
+    def _claim_key(self) -> tuple[str, str, int]:
+        # A token of this browser session's own (the session's id is not unique under AppTest).
+        return (st.session_state.setdefault(_SESSION_TOKEN_KEY, secrets.token_hex(16)), self.name, self.generation)
+
+
+#: The forms' generations saved, by (session, form, generation), kept for an hour: see ``Form.claim``.
+_CLAIMS: dict[tuple[str, str, int], float] = {}
+_CLAIMS_LOCK = threading.Lock()
+CLAIM_SECONDS = 60 * 60
 
 
 @contextmanager
@@ -507,9 +538,13 @@ def save(call: Callable[[], Any], message: str | Callable[[Any], str], form: For
     ``free_text`` is the form's free text by field label: once saved, it is checked for personal details
     (``rules.personal_data``) and the next run warns, field by field, what was seen and why it matters. It
     warns rather than refuses: the words are the user's to judge, and they can edit them out."""
+    if form is not None and not form.claim():
+        return  # this generation of the form was saved already: a repeated click, which saves nothing
     try:
         result = call()
     except DomainError as error:
+        if form is not None:
+            form.release()
         ui.show_error(error)
         return
     if form is not None:
