@@ -36,6 +36,7 @@ from learning_tracker.services.permissions import (
     WITHDRAWAL,
 )
 from learning_tracker.rules import periods
+from learning_tracker.rules.periods import long_date
 from learning_tracker.escaping import md_escape
 
 ALL = "All"
@@ -48,10 +49,6 @@ today = date.today()
 options = register.register_options(db)
 area_names = dict(options["service_areas"])
 codes = register.concern_codes(db)
-
-
-def long_date(iso: str | None) -> str:
-    return periods.long_date(iso) if iso else ""
 
 
 # --- recording a complaint (complaints officer) ----------------------------------------------------------
