@@ -139,7 +139,8 @@ def gaps_tab() -> None:
                   alt="Learning gaps by service area")
     total = int(by_area["gaps"].sum())
     offset = widgets.pager(total, GAPS_PAGE_SIZE, "learning_gaps_page", "complaints")
-    gaps, _ = learning_and_actions.learning_gaps(db, service_area_ids=filters.service_area_ids, limit=GAPS_PAGE_SIZE, offset=offset)
+    gaps = learning_and_actions.learning_gap_page(db, service_area_ids=filters.service_area_ids, limit=GAPS_PAGE_SIZE,
+                                                  offset=offset)
     widgets.table(gaps, COMPLAINT_COLUMNS, alt="Complaints with a learning gap")
     if permissions.records_learning(actor):
         chosen = st.selectbox("Record the learning for", gaps["reference"].tolist(), key="learning_gap_pick")

@@ -50,7 +50,7 @@ elif "complaint" in st.query_params:
     st.session_state[QUERY_SEEN_KEY] = None
 
 if not reference:
-    total = learning_and_actions.learning_gaps(db, service_area_ids=my_areas, limit=0)[1]
+    total = learning_and_actions.learning_gap_count(db, service_area_ids=my_areas)
     where = "your service areas" if my_areas else "any service area"
     if not total:
         st.success(f"Every upheld or partly upheld complaint in {where} has its learning recorded.")
@@ -59,7 +59,7 @@ if not reference:
     st.caption(f"{total:,} upheld or partly upheld complaint{'s' if total != 1 else ''} in {where} "
                "with no learning point and no \u201cno learning identified\u201d decision, oldest first.")
     offset = widgets.pager(total, GAPS_PAGE_SIZE, "record_learning_gaps_page", "complaints")
-    gaps, _ = learning_and_actions.learning_gaps(db, service_area_ids=my_areas, limit=GAPS_PAGE_SIZE, offset=offset)
+    gaps = learning_and_actions.learning_gap_page(db, service_area_ids=my_areas, limit=GAPS_PAGE_SIZE, offset=offset)
     st.selectbox("Pick one", gaps["reference"].tolist(), index=None, key="record_learning_gap", on_change=pick_gap,
                  placeholder="Choose a complaint awaiting its learning")
     widgets.table(gaps, {

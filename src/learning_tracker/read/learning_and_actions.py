@@ -449,12 +449,16 @@ def complaint_learning(db: sqlite_utils.Database, reference: str) -> dict[str, A
 _GAP = f"FROM complaints c WHERE {vocabulary.learning_gap_sql('c')}"
 
 
+def _gap_where(service_area_ids: tuple[int, ...]) -> tuple[str, list[Any]]:
+    if not service_area_ids:
+        return "", []
+    sql, params = query.in_list("c.service_area_id", service_area_ids)
+    return f" AND {sql}", params
+
+
 def learning_gaps_by_area(db: sqlite_utils.Database, service_area_ids: tuple[int, ...] = ()) -> pd.DataFrame:
     """Per service area: how many learning gaps, and when the oldest of them was received."""
-    where, params = "", []
-    if service_area_ids:
-        sql, params = query.in_list("c.service_area_id", service_area_ids)
-        where = f" AND {sql}"
+    where, params = _gap_where(service_area_ids)
     return query.frame(
         db,
         f"""SELECT sa.name AS service_area, g.gaps, g.oldest_received_on
@@ -466,20 +470,30 @@ def learning_gaps_by_area(db: sqlite_utils.Database, service_area_ids: tuple[int
     )
 
 
-def learning_gaps(
+def learning_gap_count(db: sqlite_utils.Database, *, service_area_ids: tuple[int, ...] = ()) -> int:
+    """How many learning gaps there are (in these service areas)."""
+    where, params = _gap_where(service_area_ids)
+    return db.execute(f"SELECT COUNT(*) {_GAP}{where}", params).fetchone()[0]
+
+
+def learning_gap_page(
     db: sqlite_utils.Database, *, service_area_ids: tuple[int, ...] = (), limit: int = 50, offset: int = 0
-) -> tuple[pd.DataFrame, int]:
-    """One page of learning gaps, oldest first (by the date received), and how many there are in all."""
-    where, params = "", []
-    if service_area_ids:
-        sql, params = query.in_list("c.service_area_id", service_area_ids)
-        where = f" AND {sql}"
-    total = db.execute(f"SELECT COUNT(*) {_GAP}{where}", params).fetchone()[0]
-    frame = query.frame(
+) -> pd.DataFrame:
+    """One page of learning gaps, oldest first (by the date received). A page that has shown the count
+    (``learning_gap_count``) asks for its rows here, so the count is not made twice."""
+    where, params = _gap_where(service_area_ids)
+    return query.frame(
         db,
         f"""SELECT c.reference, sa.name AS service_area, c.received_on, c.procedure, c.outcome, c.outcome_on
             {_GAP.replace('FROM complaints c', 'FROM complaints c JOIN service_areas sa ON sa.id = c.service_area_id')}{where}
             ORDER BY c.received_on, c.reference LIMIT ? OFFSET ?""",
         [*params, limit, offset],
     )
-    return frame, total
+
+
+def learning_gaps(
+    db: sqlite_utils.Database, *, service_area_ids: tuple[int, ...] = (), limit: int = 50, offset: int = 0
+) -> tuple[pd.DataFrame, int]:
+    """One page of learning gaps, oldest first (by the date received), and how many there are in all."""
+    return (learning_gap_page(db, service_area_ids=service_area_ids, limit=limit, offset=offset),
+            learning_gap_count(db, service_area_ids=service_area_ids))
