@@ -14,7 +14,7 @@ db, actor = ui.page_context()
 st.title("Monitoring dashboard")
 
 as_of = st.date_input("As of", value=date.today(), key="dashboard_as_of", format="DD/MM/YYYY",
-                      help="Open stages, RAG and due dates are worked out for this day.")
+                      help="Open steps, RAG and due dates are worked out for this day.")
 year = periods.financial_year_of(as_of)
 previous = periods.previous_financial_year(year)
 
@@ -27,10 +27,10 @@ def percent(value: float | None) -> str:
 
 
 columns = st.columns(4)
-columns[0].metric("Open stages", f"{figures['open']:,}", border=True)
+columns[0].metric("Open steps", f"{figures['open']:,}", border=True)
 columns[1].metric("Overdue (Red)", f"{figures['overdue']:,}", border=True)
 columns[2].metric("Due this week", f"{figures['due_this_week']:,}", border=True,
-                  help=f"Open stages due from {periods.long_date(as_of)} to {periods.long_date(monitoring.end_of_week(as_of))}.")
+                  help=f"Open steps due from {periods.long_date(as_of)} to {periods.long_date(monitoring.end_of_week(as_of))}.")
 columns[3].metric(
     f"Escalated to stage 2, {periods.year_label(year)}", percent(rate["rate"]), border=True,
     delta=f"{periods.year_label(previous)}: {percent(rate_before['rate'])}", delta_color="off", delta_arrow="off",
@@ -45,7 +45,7 @@ with left:
     else:
         st.altair_chart(charts.open_by_stage_chart(open_frame), width="stretch")
         with st.expander("The figures"):  # the chart's figures for those who cannot see it
-            widgets.table(open_frame, alt="Open stages by stage and RAG", style=rag.styled)
+            widgets.table(open_frame, alt="Open steps by stage and RAG", style=rag.styled)
 overdue = monitoring.overdue_by_service_area(db, as_of)
 with right:
     if overdue.empty:

@@ -1,5 +1,6 @@
-"""The weekly RAG report: every complaint stage waiting for its response on a date, by service area,
-Red first, with CSV and Excel downloads. A service manager sees their own areas unless they ask for all."""
+"""The weekly RAG report: every step of a complaint still waiting on a date (an acknowledgement, a response, a
+review panel's meeting or report, the council's response), by service area, Red first, with CSV and Excel
+downloads. A service manager sees their own areas unless they ask for all."""
 
 from datetime import date
 
@@ -17,7 +18,8 @@ from learning_tracker.escaping import md_escape
 db, actor = ui.page_context()
 st.title("RAG report")
 amber = config.amber_threshold(db)
-st.caption(f"Every complaint stage still waiting for its response on the date below. **Red**: past its (extended) "
+st.caption(f"Every step of a complaint still waiting on the date below: its acknowledgement, its response and, "
+           f"at a review panel, the panel's meeting and report before the council's response. **Red**: past its (extended) "
            f"due date; **Amber**: due within {amber} working days, counting that date as the first; **Green**: later.")
 
 left, right = st.columns([1, 2])
@@ -35,7 +37,7 @@ if own_areas:
 rows = open_stages.rag_rows(db, as_of, area_ids)
 counts = open_stages.rag_counts(rows)
 metrics = st.columns(4)
-metrics[0].metric("Open stages", f"{len(rows):,}", border=True)
+metrics[0].metric("Open steps", f"{len(rows):,}", border=True)
 for column, colour in zip(metrics[1:], rag_rule.RAG_ORDER):
     column.metric(f":{rag_rule.RAG_MARKDOWN_COLOURS[colour]}[{colour}]", f"{counts[colour]:,}", border=True)
 
@@ -54,7 +56,7 @@ downloads[1].download_button(
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:", key="rag_xlsx")
 
 if not rows:
-    st.info(f"No complaint stage is open on {periods.long_date(as_of)}.")
+    st.info(f"No complaint step is open on {periods.long_date(as_of)}.")
     st.stop()
 
 frame = rag.rag_frame(rows)
@@ -67,4 +69,4 @@ for area, group in frame.groupby("Service area", sort=False):
     widgets.table(group[shown], {"Stage": widgets.number_column("Stage"),
                                  "Clock started": widgets.date_column("Clock started"), "Due": widgets.date_column("Due"),
                                  "Working days left": widgets.Column("Working days left", "count")},
-                  alt=f"Open stages of {area}", style=rag.styled)
+                  alt=f"Open steps of {area}", style=rag.styled)

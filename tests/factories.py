@@ -81,8 +81,9 @@ def add_action(db, learning_point_id, owner, service_area_id, due_on, *, status=
 
 
 def record_complaint(world, reference, received_on, *, area="Team West", procedure="statutory", concerns=(),
-                     responded_on=None, outcome=None, today=date(2030, 1, 1)):
-    """A complaint recorded through the complaints service (stage 1 opened on receipt), optionally answered.
+                     responded_on=None, outcome=None, acknowledged=True, today=date(2030, 1, 1)):
+    """A complaint recorded through the complaints service (stage 1 opened on receipt), acknowledged the day it
+    arrived unless ``acknowledged`` is false (so its only open step is the response), optionally answered.
 
     Dates are ISO strings or dates; returns the complaint id.
     """
@@ -91,7 +92,7 @@ def record_complaint(world, reference, received_on, *, area="Team West", procedu
 
     complaint_id = complaints.create_complaint(world.db, world.officer, NewComplaint(
         reference=reference, received_on=received_on, procedure=procedure, service_area=area,
-        concerns=list(concerns)), today=today)
+        acknowledged_on=received_on if acknowledged else None, concerns=list(concerns)), today=today)
     if responded_on:
         complaints.record_response(world.db, world.officer, complaint_id, 1,
                                    StageResponse(responded_on=responded_on, outcome=outcome), today=today)

@@ -359,7 +359,7 @@ def test_a_viewer_reads_the_overview_the_dashboard_and_the_themes_and_is_offered
         expect(page.get_by_test_id("stForm")).to_have_count(0)
 
         _open(page, "Monitoring dashboard")
-        expect(metrics.filter(has_text="Open stages").get_by_test_id("stMetricValue")).to_have_text(re.compile(r"^\d+$"))
+        expect(metrics.filter(has_text="Open steps").get_by_test_id("stMetricValue")).to_have_text(re.compile(r"^\d+$"))
         expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
         assert page.get_by_test_id("stVegaLiteChart").count() >= 3  # open by stage, overdue by area, stage 1 and 2 days
         expect(page.get_by_test_id("stForm")).to_have_count(0)

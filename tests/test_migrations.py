@@ -32,8 +32,14 @@ def test_a_new_database_holds_the_default_configuration_and_no_records(tmp_path)
     scales = config.timescales(db)
     assert (scales["statutory", 1].due_working_days, scales["statutory", 1].max_working_days) == (10, 20)
     assert (scales["statutory", 2].due_working_days, scales["statutory", 2].max_working_days) == (25, 65)
-    assert (scales["statutory", 3].due_working_days, scales["statutory", 3].max_working_days) == (50, None)
+    # The review panel: 30 working days to meet, 5 to report, 15 for the council's response.
+    panel = scales["statutory", 3]
+    assert (panel.panel_meeting_working_days, panel.panel_report_working_days, panel.due_working_days,
+            panel.max_working_days) == (30, 5, 15, None)
     assert (scales["corporate", 2].due_working_days, scales["corporate", 2].max_working_days) == (20, 40)
+    assert scales["corporate", 1].clock_starts == "acknowledgement"
+    # What migrations make of a new database is the configuration the code declares.
+    assert list(scales.values()) == config.TIMESCALES
     assert config.amber_threshold(db) == 3
     for table in ["service_areas", "users", "complaints", "compliments", "learning_points", "actions", "audit_events"]:
         assert db[table].count == 0
@@ -134,7 +140,7 @@ def test_stage_outcomes_are_filled_in_from_the_complaints_and_the_escalations_th
     record_audit(db, None, "escalate complaint", "complaint", current, "redacted")
     withdrawn = complaint("A-5", "statutory", "withdrawn", "2023-01-09", [("statutory", 1, "2023-01-09")])
 
-    assert database.migrate(db)[-1] == "0008_stage_outcomes"
+    assert database.migrate(db)[-1] == database.MIGRATIONS[-1][0]
 
     def outcomes(complaint_id):
         return db.execute("SELECT procedure, stage, outcome, outcome_on FROM complaint_stages WHERE complaint_id = ?"
@@ -150,3 +156,24 @@ def test_stage_outcomes_are_filled_in_from_the_complaints_and_the_escalations_th
     # The complaints' own outcomes, the ones the reports count, are as they were.
     assert db.execute("SELECT reference, outcome FROM complaints ORDER BY id").fetchall() == [
         ("A-1", None), ("A-2", "upheld"), ("A-3", "not upheld"), ("A-4", None), ("A-5", "withdrawn")]
+
+
+def test_the_procedures_in_full_split_stage_3_into_the_panels_three_clocks_and_leave_old_stages_untracked(tmp_path):
+    db = _database_at(tmp_path / "old.db", "0008_stage_outcomes")
+    area = db["service_areas"].insert({"name": "Team West"}).last_pk
+    complaint_id = db["complaints"].insert({"reference": "OLD-1", "received_on": "2023-01-02", "procedure": "statutory",
+                                            "service_area_id": area}).last_pk
+    db["complaint_stages"].insert({"complaint_id": complaint_id, "procedure": "statutory", "stage": 1,
+                                   "clock_started_on": "2023-01-02", "due_on": "2023-01-16"})
+    # A council that had given stage 2 a different start and stage 3 a longer whole keeps its total.
+    db.execute("UPDATE timescales SET due_working_days = 55 WHERE procedure = 'statutory' AND stage = 3")
+
+    assert "0009_procedures_in_full" in database.migrate(db)
+    scales = config.timescales(db)
+    panel = scales["statutory", 3]
+    assert (panel.panel_meeting_working_days, panel.panel_report_working_days, panel.due_working_days) == (30, 5, 20)
+    assert scales["statutory", 2].clock_starts == "request"
+    assert {s.acknowledge_working_days for s in scales.values()} == {5}
+    assert config.vocabulary(db, "declined_reason")[0] == "matter more than a year old"
+    # A stage recorded before acknowledgements were tracked has no acknowledgement step to miss.
+    assert db.execute("SELECT acknowledgement_due_on, panel_meeting_due_on FROM complaint_stages").fetchone() == (None, None)

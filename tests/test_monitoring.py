@@ -32,11 +32,13 @@ def test_open_stages_by_stage_and_rag_count_what_the_rag_report_lists(world):
     escalate(world, two, 2, date(2022, 11, 21))
     frame = monitoring.open_by_stage_and_rag(world.db, WEDNESDAY)
     assert frame.values.tolist() == [
-        ["statutory stage 1", "Red", 2], ["statutory stage 1", "Amber", 1], ["statutory stage 2", "Red", 1],
+        ["statutory stage 1", "Red", 2], ["statutory stage 1", "Amber", 1],
+        # Stage 2's acknowledgement and its response are both overdue.
+        ["statutory stage 2", "Red", 2],
         ["corporate stage 1", "Green", 1],
     ]
-    assert frame["Open stages"].sum() == len(open_stages.rag_rows(world.db, WEDNESDAY))
-    assert monitoring.headline(world.db, WEDNESDAY) == {"open": 5, "overdue": 3, "amber": 1, "due_this_week": 1}
+    assert frame["Open steps"].sum() == len(open_stages.rag_rows(world.db, WEDNESDAY))
+    assert monitoring.headline(world.db, WEDNESDAY) == {"open": 6, "overdue": 4, "amber": 1, "due_this_week": 1}
 
 
 def test_due_this_week_is_what_falls_due_from_today_to_sunday(world):
@@ -108,7 +110,7 @@ def test_the_charts_encode_the_aggregated_frames(world):
     assert spec["mark"]["type"] == "bar"
     assert spec["encoding"]["color"]["scale"] == {"domain": ["Red", "Amber", "Green"],
                                                   "range": ["#C00000", "#B35C00", "#2E7D32"]}
-    assert spec["encoding"]["x"]["field"] == "Open stages"
+    assert spec["encoding"]["x"]["field"] == "Open steps"
     overdue = charts.overdue_by_area_chart(monitoring.overdue_by_service_area(world.db, WEDNESDAY)).to_dict()
     assert (overdue["encoding"]["y"]["field"], overdue["encoding"]["y"]["sort"]) == ("Service area", "-x")
     averages = monitoring.average_working_days_by_quarter(world.db, WEDNESDAY)

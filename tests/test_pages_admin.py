@@ -71,7 +71,7 @@ def test_adding_a_service_area_and_changing_the_amber_threshold(officer_app, dem
     open_page("admin_settings.py")
     at.number_input[-1].set_value(4)
     at.button(key="FormSubmitter:amber_threshold#0-Save threshold").click().run()
-    assert [s.value for s in at.success] == ["Open stages now turn Amber 4 working days before they are due."]
+    assert [s.value for s in at.success] == ["Open steps now turn Amber 4 working days before they are due."]
     with sqlite3.connect(demo_db_path) as connection:
         assert connection.execute("SELECT value FROM settings WHERE key = 'rag_amber_working_days'").fetchone() == ("4",)
 

@@ -75,7 +75,7 @@ def test_every_role_reads_the_register_and_only_the_officer_is_offered_the_new_c
     at = open_page(demo_db_path, monkeypatch, role, "complaints.py")
     register = tables.frame(at.table[0])
     assert list(register.columns) == ["Reference", "Received", "Procedure", "Current stage", "Service area", "Outcome",
-                                      "Due", "Answered", "RAG", "Concerns"]
+                                      "Due", "Answered", "Waiting for", "RAG", "Concerns"]
     assert len(register) == 50
     # Dates as the users write them; a stage not answered yet is blank, never "None".
     assert all(datetime.strptime(d, "%d/%m/%Y") for d in register["Received"])
@@ -146,7 +146,8 @@ def test_a_complaint_of_the_register_opens_from_its_select_box(demo_db_path, mon
 def test_the_officer_sees_every_form_for_an_open_complaint(demo_db_path, monkeypatch):
     reference = open_stage_one(demo_db_path, in_manager_area=False)
     at = open_page(demo_db_path, monkeypatch, "complaints_officer", "complaints.py", complaint_reference=reference)
-    assert [t.label for t in at.tabs] == ["Response", "Outcome", "Extension", "Withdrawal", "Concerns",
+    assert [t.label for t in at.tabs] == ["Response", "Outcome", "Steps", "Extension", "Withdrawal",
+                                          "Decline or refuse", "Concerns", "Advocacy and time limit",
                                           "Ombudsman and remedy"]
     [link] = at.get("page_link")
     assert (link.proto.label, link.proto.page, link.proto.query_string) == (
@@ -156,7 +157,7 @@ def test_the_officer_sees_every_form_for_an_open_complaint(demo_db_path, monkeyp
 def test_a_service_manager_records_their_own_areas_stage_one_response_and_sees_only_those_forms(demo_db_path, monkeypatch):
     reference = open_stage_one(demo_db_path, in_manager_area=True)
     at = open_page(demo_db_path, monkeypatch, "service_manager", "complaints.py", complaint_reference=reference)
-    assert [t.label for t in at.tabs] == ["Response", "Outcome"]
+    assert [t.label for t in at.tabs] == ["Response", "Outcome", "Steps"]
     assert CREATE_BUTTON not in form_keys(at)
     db = connect(demo_db_path)
     complaint_id = db.execute("SELECT id FROM complaints WHERE reference = ?", [reference]).fetchone()[0]
@@ -243,7 +244,7 @@ def rag_table(at: AppTest) -> list[dict]:
         for record in tables.rows(table):
             rows.append({
                 "reference": record["Reference"], "procedure": record["Procedure"], "stage": int(record["Stage"]),
-                "service_area": area, "clock_started_on": iso(record["Clock started"]), "due_on": iso(record["Due"]),
+                "step": record["Step"], "service_area": area, "clock_started_on": iso(record["Clock started"]), "due_on": iso(record["Due"]),
                 "working_days_remaining": tables.count(record["Working days left"]), "rag": record["RAG"],
             })
     return rows
@@ -258,7 +259,7 @@ def test_the_commands_json_matches_the_pages_table(demo_db_path, monkeypatch, ca
     assert len(command_rows) > 0
     counts = open_stages.rag_counts(command_rows)
     assert {m.label: m.value for m in at.metric} == {
-        "Open stages": str(len(command_rows)), ":red[Red]": str(counts["Red"]), ":orange[Amber]": str(counts["Amber"]),
+        "Open steps": str(len(command_rows)), ":red[Red]": str(counts["Red"]), ":orange[Amber]": str(counts["Amber"]),
         ":green[Green]": str(counts["Green"])}
 
 
@@ -300,7 +301,7 @@ def test_a_service_manager_sees_their_own_areas_by_default_and_every_area_on_req
 def test_every_role_reads_the_dashboard_metrics_and_charts(demo_db_path, monkeypatch, role):
     at = open_page(demo_db_path, monkeypatch, role, "dashboard.py")
     labels = [m.label for m in at.metric]
-    assert labels[:3] == ["Open stages", "Overdue (Red)", "Due this week"]
+    assert labels[:3] == ["Open steps", "Overdue (Red)", "Due this week"]
     assert labels[3].startswith("Escalated to stage 2")
     db = connect(demo_db_path)
     assert at.metric[0].value == str(len(open_stages.rag_rows(db, date.today())))

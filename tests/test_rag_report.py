@@ -97,10 +97,14 @@ def test_an_escalated_stage_is_open_from_the_complainants_request(world):
     complaints.escalate(world.db, world.officer, complaint_id, 2,
                         Escalation(procedure="statutory", stage=2, requested_on=date(2023, 1, 16)), today=TODAY)
     assert open_stages.rag_rows(world.db, date(2023, 1, 13)) == []
-    [row] = open_stages.rag_rows(world.db, date(2023, 1, 16))
-    assert row == {"reference": "CS-1", "procedure": "statutory", "stage": 2, "service_area": "Team West",
-                   "clock_started_on": "2023-01-16", "due_on": "2023-02-20", "working_days_remaining": 25,
-                   "rag": "Green"}
+    # The new stage is acknowledged within 5 working days of the request and answered within 25.
+    assert open_stages.rag_rows(world.db, date(2023, 1, 16)) == [
+        {"reference": "CS-1", "procedure": "statutory", "stage": 2, "step": "acknowledgement",
+         "service_area": "Team West", "clock_started_on": "2023-01-16", "due_on": "2023-01-23",
+         "working_days_remaining": 5, "rag": "Green"},
+        {"reference": "CS-1", "procedure": "statutory", "stage": 2, "step": "response", "service_area": "Team West",
+         "clock_started_on": "2023-01-16", "due_on": "2023-02-20", "working_days_remaining": 25, "rag": "Green"},
+    ]
 
 
 def test_rows_are_grouped_by_service_area_red_first(world):
@@ -132,9 +136,9 @@ def test_csv_and_excel_hold_the_same_rows(world):
     sheet = book["RAG report"]
     values = list(sheet.iter_rows(values_only=True))
     assert values[0] == tuple(rag.HEADINGS[c] for c in open_stages.COLUMNS)
-    assert [(v[0], v[5].date().isoformat(), v[6], v[7]) for v in values[1:]] == [
-        (r["reference"], r["due_on"], r["working_days_remaining"], r["rag"]) for r in rows]
-    assert sheet.cell(row=2, column=8).fill.fgColor.rgb.endswith(rag.RAG_COLOURS["Red"])
+    assert [(v[0], v[3], v[6].date().isoformat(), v[7], v[8]) for v in values[1:]] == [
+        (r["reference"], r["step"], r["due_on"], r["working_days_remaining"], r["rag"]) for r in rows]
+    assert sheet.cell(row=2, column=9).fill.fgColor.rgb.endswith(rag.RAG_COLOURS["Red"])
     assert book["About"]["B2"].value.date() == date(2023, 1, 5)
 
 
@@ -145,9 +149,9 @@ def test_the_command_prints_the_report_as_json_with_exactly_the_reports_keys(wor
     assert cli.main(["rag", "--as-of", "2023-01-05", "--format", "json", "--db", path]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed == [
-        {"reference": "E-AMBER", "procedure": "statutory", "stage": 1, "service_area": "Team East",
+        {"reference": "E-AMBER", "procedure": "statutory", "stage": 1, "step": "response", "service_area": "Team East",
          "clock_started_on": "2022-12-20", "due_on": "2023-01-06", "working_days_remaining": 1, "rag": "Amber"},
-        {"reference": "W-RED", "procedure": "statutory", "stage": 1, "service_area": "Team West",
+        {"reference": "W-RED", "procedure": "statutory", "stage": 1, "step": "response", "service_area": "Team West",
          "clock_started_on": "2022-12-01", "due_on": "2022-12-15", "working_days_remaining": -12, "rag": "Red"},
     ]
     assert all(list(row) == open_stages.COLUMNS for row in printed)
@@ -158,15 +162,15 @@ def test_the_command_prints_csv_and_a_table(world, tmp_path, capsys):
     path = str(tmp_path / "tracker.db")
     assert cli.main(["rag", "--as-of", "2023-01-05", "--format", "csv", "--db", path]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        ",".join(open_stages.COLUMNS), "W-RED,statutory,1,Team West,2022-12-01,2022-12-15,-12,Red"]
+        ",".join(open_stages.COLUMNS), "W-RED,statutory,1,response,Team West,2022-12-01,2022-12-15,-12,Red"]
     assert cli.main(["rag", "--as-of", "2023-01-05", "--db", path]) == 0
     out = capsys.readouterr().out
     # A person reads the table: dates as they write them, in a sentence and in the table.
-    assert out.splitlines()[0] == "RAG report as of 5 January 2023: 1 open stages (1 Red, 0 Amber, 0 Green)"
+    assert out.splitlines()[0] == "RAG report as of 5 January 2023: 1 open steps (1 Red, 0 Amber, 0 Green)"
     assert "Team West" in out
-    assert out.splitlines()[-1].split() == ["W-RED", "statutory", "1", "01/12/2022", "15/12/2022", "-12", "Red"]
+    assert out.splitlines()[-1].split() == ["W-RED", "statutory", "1", "response", "01/12/2022", "15/12/2022", "-12", "Red"]
     assert cli.main(["rag", "--as-of", "2022-11-01", "--db", path]) == 0
-    assert capsys.readouterr().out == "No complaint stage is open on 1 November 2022.\n"
+    assert capsys.readouterr().out == "No complaint step is open on 1 November 2022.\n"
 
 
 @pytest.mark.parametrize(

@@ -55,7 +55,7 @@ def test_the_register_shows_the_current_stage_outcome_due_date_and_rag_on_the_da
     assert rows.loc["CS-2022-012"].to_dict() == {
         "Received": date(2022, 11, 1), "Procedure": "statutory", "Current stage": "statutory stage 2",
         "Service area": "Team West", "Outcome": "open (statutory stage 1: not upheld)", "Due": date(2022, 12, 28),
-        "Answered": None, "RAG": "Red", "Concerns": ""}
+        "Answered": None, "Waiting for": "acknowledgement", "RAG": "Red", "Concerns": ""}
     assert rows.loc["CS-2022-011", "Outcome"] == "open"  # never escalated
     assert rows.loc["CS-2022-011", "Concerns"] == "Communication ×2; Finance"
     assert rows.loc["CS-2022-011", "RAG"] == "Amber"

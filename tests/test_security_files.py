@@ -211,7 +211,7 @@ def test_finding_restore_refuses_this_apps_migration_names_without_its_tables(li
         backup.restore(offered, live)
     message = str(caught.value)
     assert message.startswith(f"{offered} lists this app's migrations but it lacks tables they create "
-                              "(action_evidence, action_updates, actions, audit_events, complaint_stages and ")
+                              "(action_evidence, action_updates, actions, audit_events, complaint_points and ")
     assert message.endswith(" more), so it is not a database this app made and was not restored.")
     assert live.read_bytes() == before
     assert not list(live.parent.glob("*before-restore*"))

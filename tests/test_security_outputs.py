@@ -90,8 +90,8 @@ def test_finding_formula_injection_rag_excel_writes_formulas_as_text(world):
     book = load_workbook(io.BytesIO(rag.to_excel(rows, AS_OF)))
     sheet = book["RAG report"]
     assert_text_not_formula(sheet["A2"], HYPERLINK)
-    assert_text_not_formula(sheet["D2"], SUM)
-    assert sheet["F2"].is_date and sheet["G2"].value == -12 and sheet["G2"].data_type == "n"
+    assert_text_not_formula(sheet["E2"], SUM)
+    assert sheet["G2"].is_date and sheet["H2"].value == -12 and sheet["H2"].data_type == "n"
     assert no_formula_in(book) == []
 
 
@@ -100,7 +100,7 @@ def test_finding_formula_injection_rag_command_csv_writes_formulas_as_text(world
     assert cli.main(["rag", "--as-of", AS_OF.isoformat(), "--format", "csv", "--db", str(tmp_path / "tracker.db")]) == 0
     [header, row] = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert header == open_stages.COLUMNS
-    assert row[0] == "'" + HYPERLINK and row[3] == "'" + SUM and row[6] == "-12"
+    assert row[0] == "'" + HYPERLINK and row[4] == "'" + SUM and row[7] == "-12"
 
 
 def test_finding_formula_injection_annual_report_excel_writes_descriptions_as_text(demo_db_path):

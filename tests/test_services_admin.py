@@ -246,3 +246,20 @@ def test_the_audit_log_exports_as_csv_that_a_spreadsheet_will_not_run(w):
     after = rows[2][audit_log.AUDIT_COLUMNS.index("after")]
     assert json.loads(after)["name"] == '=HYPERLINK("http://evil.example")'  # JSON text starts with '{': safe as it is
     assert escaping.csv_cell("=1+1") == "'=1+1" and escaping.csv_cell("-2") == "'-2"
+
+
+def test_a_timescale_change_may_choose_the_clock_start_and_the_panels_days_where_the_procedure_allows(w):
+    configuration.change_timescale(w.db, w.officer, "statutory", 2, 1, TimescaleChange(
+        due_working_days=25, max_working_days=65, clock_starts="statement agreed", acknowledge_working_days=3))
+    stage_2 = config.timescales(w.db)[("statutory", 2)]
+    assert (stage_2.clock_starts, stage_2.acknowledge_working_days) == ("statement agreed", 3)
+    with pytest.raises(InvalidInput, match="must be one of: acknowledgement"):
+        configuration.change_timescale(w.db, w.officer, "corporate", 1, 1, TimescaleChange(
+            due_working_days=10, max_working_days=20, clock_starts="receipt"))
+    with pytest.raises(InvalidInput, match="apply only to the statutory stage 3 review panel"):
+        configuration.change_timescale(w.db, w.officer, "statutory", 1, 1, TimescaleChange(
+            due_working_days=10, panel_meeting_working_days=20))
+    configuration.change_timescale(w.db, w.officer, "statutory", 3, 1, TimescaleChange(
+        due_working_days=15, panel_meeting_working_days=20, panel_report_working_days=5))
+    panel = config.timescales(w.db)[("statutory", 3)]
+    assert (panel.panel_meeting_working_days, panel.working_days_to_response) == (20, 40)

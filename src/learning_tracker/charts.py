@@ -282,17 +282,17 @@ RAG_SCALE = alt.Scale(domain=list(RAG_ORDER), range=[f"#{RAG_COLOURS[rag]}" for 
 
 
 def open_by_stage_chart(frame: pd.DataFrame) -> alt.Chart:
-    """Open stages by stage, stacked by RAG (Red first)."""
+    """Open steps by stage, stacked by RAG (Red first)."""
     stages = list(dict.fromkeys(frame["Stage"]))
     return (
-        alt.Chart(frame, title="Open stages by stage and RAG")
+        alt.Chart(frame, title="Open steps by stage and RAG")
         .mark_bar()
         .encode(
             y=alt.Y("Stage:N", sort=stages, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-            x=alt.X("Open stages:Q", title="Open stages", axis=alt.Axis(tickMinStep=1)),
+            x=alt.X("Open steps:Q", title="Open steps", axis=alt.Axis(tickMinStep=1)),
             color=alt.Color("RAG:N", scale=RAG_SCALE, sort=list(RAG_ORDER), title="RAG"),
             order=alt.Order("rag_rank:Q"),
-            tooltip=["Stage", "RAG", "Open stages"],
+            tooltip=["Stage", "RAG", "Open steps"],
         )
         .transform_calculate(rag_rank=f"indexof({list(RAG_ORDER)!r}, datum.RAG)")
     )

@@ -7,17 +7,18 @@ can change them; these are only the values a new database starts with.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import sqlite_utils
 
-from .rules import personal_data, vocabulary
+from .rules import personal_data, procedures, vocabulary
 
 VOCABULARIES: dict[str, list[str]] = {
     "procedure": ["statutory", "corporate", "informal"],
     "outcome": list(vocabulary.OUTCOMES),
     "received_via": ["email", "online form", "letter", "telephone", "in person", "other"],
     "complainant_type": [
-        "child or young person",
+        procedures.CHILD_COMPLAINANT,
         "parent or carer",
         "other family member",
         "foster carer",
@@ -70,6 +71,15 @@ VOCABULARIES: dict[str, list[str]] = {
     "lgsco_decision": ["upheld", "not upheld", "closed after initial enquiries", "not for the Ombudsman"],
     "priority": ["high", "medium", "low"],
     "forum_decision": ["noted", "escalate to senior leadership", "close the learning point", "new action needed"],
+    # Why a complaint was declined or refused (regulation 8; the Code's refusals): the annual report counts them.
+    "declined_reason": [
+        procedures.LATE_REASON,  # the first: declining a late complaint gives it (services/circumstances.py)
+        "outside the complaints procedure",
+        "would prejudice legal or other proceedings",
+        "already considered under the procedure",
+        "unreasonably persistent or vexatious",
+        "other",
+    ],
 }
 
 CONCERN_CODES: list[tuple[str, str]] = [
@@ -88,23 +98,38 @@ CONCERN_CODES: list[tuple[str, str]] = [
 
 @dataclass(frozen=True)
 class Timescale:
-    """How long a stage of a procedure may take, in working days after its clock starts."""
+    """How long a stage of a procedure may take, in working days: the response after its clock starts
+    (``clock_starts``, one of ``rules.procedures.CLOCK_STARTS``) and at most after an extension; the
+    acknowledgement after the stage began; and, for the review panel, its meeting after the request and its
+    report after the meeting (the response being the council's, after the report)."""
 
     procedure: str
     stage: int
     clock_starts: str
     due_working_days: int
     max_working_days: int | None
+    acknowledge_working_days: int | None = None
+    panel_meeting_working_days: int | None = None
+    panel_report_working_days: int | None = None
+
+    @property
+    def working_days_to_response(self) -> int:
+        """Working days from the stage's start to its response if every step takes its full time."""
+        return self.due_working_days + (self.panel_meeting_working_days or 0) + (self.panel_report_working_days or 0)
 
 
+# The stage 2 clock of the statutory procedure starts at the request by default; a council that starts it
+# when the statement of complaint is agreed chooses that on the settings page.
 TIMESCALES: list[Timescale] = [
-    Timescale("statutory", 1, "receipt", 10, 20),
-    Timescale("statutory", 2, "complainant's request", 25, 65),
-    Timescale("statutory", 3, "complainant's request", 50, None),
-    Timescale("corporate", 1, "receipt", 10, 20),
-    Timescale("corporate", 2, "request", 20, 40),
-    Timescale("informal", 1, "receipt", 10, None),
+    Timescale("statutory", 1, procedures.RECEIPT, 10, 20, 5),
+    Timescale("statutory", 2, procedures.REQUEST, 25, 65, 5),
+    Timescale("statutory", 3, procedures.PANEL_REPORTED, 15, None, 5, 30, 5),
+    Timescale("corporate", 1, procedures.ACKNOWLEDGED, 10, 20, 5),
+    Timescale("corporate", 2, procedures.ACKNOWLEDGED, 20, 40, 5),
+    Timescale("informal", 1, procedures.RECEIPT, 10, None, 5),
 ]
+# The columns of the first timescales table; migration 0009 added the acknowledgement and panel columns.
+_FIRST_TIMESCALE_COLUMNS = ("procedure", "stage", "clock_starts", "due_working_days", "max_working_days")
 
 SETTINGS: dict[str, str] = {
     # An open stage due within this many working days (today included) is Amber.
@@ -116,6 +141,9 @@ SETTINGS: dict[str, str] = {
     "complaint_reference_pattern": personal_data.DEFAULT_REFERENCE_PATTERN,
     # A closed complaint is anonymised this many whole years after it closed (UK GDPR storage limitation).
     "retention_years_after_closure": str(personal_data.DEFAULT_RETENTION_YEARS),
+    # Corporate complaints received from this day follow the Complaint Handling Code: their response clocks
+    # start at the acknowledgement. Councils have been expected to apply it from 1 April 2026.
+    "code_applies_from": "2026-04-01",
 }
 
 # The statutory stages a complaint may move to next (escalation), by procedure and current stage.
@@ -138,7 +166,7 @@ def seed_defaults(db: sqlite_utils.Database) -> None:
         {"category": category, "subcategory": sub, "position": position}
         for position, (category, sub) in enumerate(CONCERN_CODES)
     )
-    db["timescales"].insert_all(t.__dict__ for t in TIMESCALES)
+    db["timescales"].insert_all({c: getattr(t, c) for c in _FIRST_TIMESCALE_COLUMNS} for t in TIMESCALES)
     db["settings"].insert_all({"key": key, "value": value} for key, value in SETTINGS.items())
 
 
@@ -158,7 +186,8 @@ def concern_categories(db: sqlite_utils.Database) -> list[str]:
 def timescales(db: sqlite_utils.Database) -> dict[tuple[str, int], Timescale]:
     """Every configured timescale, keyed by (procedure, stage)."""
     rows = db.execute(
-        "SELECT procedure, stage, clock_starts, due_working_days, max_working_days FROM timescales"
+        "SELECT procedure, stage, clock_starts, due_working_days, max_working_days, acknowledge_working_days,"
+        " panel_meeting_working_days, panel_report_working_days FROM timescales"
     ).fetchall()
     return {(r[0], r[1]): Timescale(*r) for r in rows}
 
@@ -167,6 +196,11 @@ def setting(db: sqlite_utils.Database, key: str) -> str:
     """One configured setting, falling back to its default."""
     row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
     return row[0] if row else SETTINGS[key]
+
+
+def code_applies_from(db: sqlite_utils.Database) -> date:
+    """The first day of receipt from which corporate complaints follow the Complaint Handling Code."""
+    return date.fromisoformat(setting(db, "code_applies_from"))
 
 
 def amber_threshold(db: sqlite_utils.Database) -> int:

@@ -643,6 +643,86 @@ def _report_sections(db: sqlite_utils.Database) -> None:
     )
 
 
+def _procedures_in_full(db: sqlite_utils.Database) -> None:
+    """The procedures' steps and findings (``rules.procedures``).
+
+    - Each stage gets an acknowledgement (its due date and the day it was given), the day its response clock
+      started when that is not the stage's start (``response_clock_started_on``: the acknowledgement under the
+      Complaint Handling Code, the agreed statement of complaint at statutory stage 2, the panel's report at
+      stage 3), the stage 2 investigation (statement agreed, Investigating Officer and Independent Person by
+      role and organisation, their reports' dates, the adjudication's date and who adjudicated, by role, and
+      the reason an outcome differs from its points' findings) and the stage 3 panel's steps.
+    - ``complaint_points``: the points of complaint of a stage, each with its finding.
+    - ``recommendations``: an investigation's or a panel's recommendations, the decision on each and the
+      improvement action an accepted one became.
+    - Each complaint gets advocacy (offered on, accepted), the time limit (when the grounds arose, the
+      decision to consider or decline a late complaint and why) and the reason it was declined or refused.
+    - Timescales get the acknowledgement target and stage 3's panel steps: the single 50 working days of
+      stage 3 becomes 30 to the meeting, 5 to the report and 15 to the council's response (a council that
+      had changed the 50 keeps its total, the last 35 of it being the panel's). Corporate stages' response
+      clocks start at the acknowledgement, as the Code says; "complainant's request" is "request".
+
+    Stages recorded before this migration have no acknowledgement or panel due dates: those steps were not
+    tracked for them, so they never show as late.
+    """
+    for column in ("acknowledgement_due_on", "acknowledged_on", "response_clock_started_on", "statement_agreed_on",
+                   "investigating_officer", "independent_person", "investigation_report_on",
+                   "independent_person_report_on", "adjudicated_on", "adjudicator", "outcome_reason",
+                   "panel_meeting_due_on", "panel_met_on", "panel_report_due_on", "panel_report_on"):
+        db.execute(f"ALTER TABLE complaint_stages ADD COLUMN {column} TEXT")
+    for column, kind in (("advocacy_offered_on", "TEXT"), ("advocacy_accepted", "INTEGER"),
+                         ("grounds_arose_on", "TEXT"), ("late_decision", "TEXT"), ("late_decision_reason", "TEXT"),
+                         ("declined_reason", "TEXT")):
+        db.execute(f"ALTER TABLE complaints ADD COLUMN {column} {kind}")
+    db.execute(
+        """CREATE TABLE complaint_points (
+            id INTEGER PRIMARY KEY,
+            stage_id INTEGER NOT NULL REFERENCES complaint_stages(id),
+            position INTEGER NOT NULL,
+            summary TEXT NOT NULL CHECK (trim(summary) <> ''),
+            finding TEXT,
+            version INTEGER NOT NULL DEFAULT 1,
+            UNIQUE (stage_id, position)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE recommendations (
+            id INTEGER PRIMARY KEY,
+            stage_id INTEGER NOT NULL REFERENCES complaint_stages(id),
+            point_id INTEGER REFERENCES complaint_points(id),
+            position INTEGER NOT NULL,
+            text TEXT NOT NULL CHECK (trim(text) <> ''),
+            decision TEXT,
+            decision_reason TEXT,
+            decided_on TEXT,
+            action_id INTEGER REFERENCES actions(id),
+            version INTEGER NOT NULL DEFAULT 1,
+            UNIQUE (stage_id, position)
+        )"""
+    )
+    db.execute("CREATE INDEX recommendations_action ON recommendations(action_id)")
+    for column in ("acknowledge_working_days", "panel_meeting_working_days", "panel_report_working_days"):
+        db.execute(f"ALTER TABLE timescales ADD COLUMN {column} INTEGER")
+    from . import config
+
+    db["vocabularies"].insert_all(
+        ({"field": "declined_reason", "value": value, "position": position}
+         for position, value in enumerate(config.VOCABULARIES["declined_reason"])),
+        ignore=True,
+    )
+    db.execute("UPDATE timescales SET acknowledge_working_days = 5")
+    db.execute("UPDATE timescales SET clock_starts = 'request' WHERE clock_starts = 'complainant''s request'")
+    db.execute("UPDATE timescales SET clock_starts = 'acknowledgement' WHERE procedure = 'corporate'")
+    db.execute(
+        """UPDATE timescales SET clock_starts = 'panel report', panel_meeting_working_days = 30,
+                                 panel_report_working_days = 5,
+                                 due_working_days = CASE WHEN due_working_days > 35 THEN due_working_days - 35
+                                                         ELSE 15 END,
+                                 max_working_days = NULL
+           WHERE procedure = 'statutory' AND stage = 3"""
+    )
+
+
 def _split_sql(script: str) -> list[str]:
     """Split a schema script into statements, keeping trigger bodies (which hold ``;``) whole."""
     statements, current = [], []
@@ -668,6 +748,7 @@ MIGRATIONS: list[Migration] = [
     ("0006_audit_chain", _audit_chain),
     ("0007_report_sections", _report_sections),
     ("0008_stage_outcomes", _stage_outcomes),
+    ("0009_procedures_in_full", _procedures_in_full),
 ]
 
 

@@ -34,6 +34,7 @@ class NewComplaint(Model):
     received_on: date
     procedure: ShortText
     service_area: ShortText
+    acknowledged_on: date | None = None
     received_via: ShortText | None = None
     complainant_type: ShortText | None = None
     advocate: bool = False
@@ -159,6 +160,13 @@ class StageExtension(Model):
     reason: Text
 
 
+class StageDate(Model):
+    """A date recorded on the open stage as one of its steps happens (``rules.procedures.STAGE_DATES``)."""
+
+    what: ShortText
+    on: date
+
+
 class Escalation(Model):
     """The complainant asked for the next stage (or a formal procedure after an informal one)."""
 
@@ -171,6 +179,133 @@ class Withdrawal(Model):
     """The complainant withdrew the complaint; the open stage closes on that date."""
 
     withdrawn_on: date
+    note: OptionalText = None
+
+    _blank = field_validator("note", mode="before")(_blank_to_none)
+
+
+# --- statutory stage 2 investigations and adjudications; stage 3 panels (services/investigations) ------
+
+
+class PointOfComplaint(Model):
+    """One point of complaint of a stage 2 investigation and the Investigating Officer's finding on it
+    (``rules.procedures.FINDINGS``), or None while it has none."""
+
+    summary: Text
+    finding: ShortText | None = None
+
+    _blank = field_validator("finding", mode="before")(_blank_to_none)
+
+
+class InvestigationRecommendation(Model):
+    """A recommendation of the investigation, about one of its points (by number, from 1) or about none."""
+
+    text: Text
+    point: int | None = Field(default=None, ge=1)
+
+    _blank = field_validator("point", mode="before")(_blank_to_none)
+
+
+class Investigation(Model):
+    """The statutory stage 2 investigation: who investigated and who oversaw it, by role and organisation
+    (never a person's contact details), their reports' dates, the points of complaint with their findings
+    and the recommendations. Points and recommendations replace those recorded, until the adjudication."""
+
+    investigating_officer: ShortText
+    independent_person: ShortText
+    investigation_report_on: date | None = None
+    independent_person_report_on: date | None = None
+    points: list[PointOfComplaint] = Field(default_factory=list)
+    recommendations: list[InvestigationRecommendation] = Field(default_factory=list)
+
+    _blanks = field_validator("investigation_report_on", "independent_person_report_on", mode="before")(_blank_to_none)
+
+
+class RecommendationDecision(Model):
+    """The decision on one recommendation: accepted, with the improvement action it becomes (its description,
+    by default the recommendation's text, its owner and due date), or not accepted, with the reason."""
+
+    decision: ShortText
+    reason: OptionalText = None
+    action: OptionalText = None
+    owner_email: ShortText | None = None
+    due_on: date | None = None
+
+    _blanks = field_validator("reason", "action", "owner_email", "due_on", mode="before")(_blank_to_none)
+
+
+class LearningForActions(Model):
+    """A new learning point for the actions of accepted recommendations: its theme and description."""
+
+    theme: ShortText
+    description: Text
+
+
+class RecommendationDecisions(Model):
+    """A decision on each recommendation, in their order, and the learning point of the complaint's area the
+    accepted ones' actions go on: one linked to the complaint already (``learning_point_id``) or a new one."""
+
+    decisions: list[RecommendationDecision] = Field(default_factory=list)
+    learning_point_id: int | None = None
+    new_learning_point: LearningForActions | None = None
+
+    _blank = field_validator("learning_point_id", mode="before")(_blank_to_none)
+
+
+class Adjudication(RecommendationDecisions):
+    """The stage 2 adjudication: when, by whom (a role), the decisions on the recommendations, and the
+    outcome when it differs from the one the points' findings give (then with the reason)."""
+
+    adjudicated_on: date
+    adjudicator: ShortText
+    outcome: ShortText | None = None
+    outcome_reason: OptionalText = None
+
+    _blanks = field_validator("outcome", "outcome_reason", mode="before")(_blank_to_none)
+
+
+class PanelRecommendations(Model):
+    """The review panel's recommendations (statutory stage 3), replacing those recorded until the council responds."""
+
+    recommendations: list[Text] = Field(default_factory=list)
+
+
+class PanelResponse(RecommendationDecisions):
+    """The council's response to the review panel: its date, the decisions on the panel's recommendations,
+    and the stage 3 outcome, if the response gives one."""
+
+    decided_on: date
+    outcome: ShortText | None = None
+
+    _blank_outcome = field_validator("outcome", mode="before")(_blank_to_none)
+
+
+class Advocacy(Model):
+    """Advocacy offered to the complainant (a child's right: Children Act 1989 s26A) and whether it was
+    accepted: ``None`` while not yet known."""
+
+    offered_on: date
+    accepted: bool | None = None
+
+
+class TimeLimit(Model):
+    """When the grounds of the complaint arose and, for a late complaint (a year or more before it was
+    received), the decision to consider or decline it, with the reason; a late complaint declined closes
+    on ``decided_on``."""
+
+    grounds_arose_on: date
+    decision: ShortText | None = None
+    reason: OptionalText = None
+    decided_on: date | None = None
+
+    _blanks = field_validator("decision", "reason", mode="before")(_blank_to_none)
+
+
+class Declining(Model):
+    """The council declined (refused) the complaint, for a configured reason; the open stage closes that day."""
+
+    declined_on: date
+    reason: ShortText
     note: OptionalText = None
 
     _blank = field_validator("note", mode="before")(_blank_to_none)
@@ -230,10 +365,15 @@ class UserChange(Model):
 
 
 class TimescaleChange(Model):
-    """How many working days a stage of a procedure has, and how far it may be extended."""
+    """How many working days a stage of a procedure has, and how far it may be extended; and, when given (else
+    unchanged), what starts its clock, its acknowledgement's working days and a review panel's steps'."""
 
     due_working_days: int = Field(ge=1, le=365)
     max_working_days: int | None = Field(default=None, ge=1, le=365)
+    clock_starts: ShortText | None = None
+    acknowledge_working_days: int | None = Field(default=None, ge=1, le=365)
+    panel_meeting_working_days: int | None = Field(default=None, ge=1, le=365)
+    panel_report_working_days: int | None = Field(default=None, ge=1, le=365)
 
 
 # --- imports: the rows of the spreadsheet templates (services/importing) --------------------------------
@@ -401,6 +541,27 @@ class ComplaintRow(SheetRow):
     no_learning_reason: SheetText = None
     no_learning_recorded_by: SheetShort = None
     no_learning_recorded_on: SheetDate = None
+    # The procedures in full (all optional: a file without them imports as before).
+    advocacy_offered_on: SheetDate = None
+    advocacy_accepted: YesNo = None
+    grounds_arose_on: SheetDate = None
+    late_decision: SheetShort = None
+    late_decision_reason: SheetText = None
+    declined_on: SheetDate = None
+    declined_reason: SheetShort = None
+    informal_acknowledged_on: SheetDate = None
+    stage1_acknowledged_on: SheetDate = None
+    stage2_acknowledged_on: SheetDate = None
+    stage2_statement_agreed_on: SheetDate = None
+    stage2_investigating_officer: SheetShort = None
+    stage2_independent_person: SheetShort = None
+    stage2_investigation_report_on: SheetDate = None
+    stage2_independent_person_report_on: SheetDate = None
+    stage2_adjudicated_on: SheetDate = None
+    stage2_adjudicator: SheetShort = None
+    stage3_acknowledged_on: SheetDate = None
+    stage3_panel_met_on: SheetDate = None
+    stage3_panel_report_on: SheetDate = None
 
     _received = field_validator("received_on", mode="before")(parse_sheet_date)
 

@@ -20,8 +20,10 @@ from .. import config, workdays
 from ..errors import NotFound
 from .report_figures import financial_years
 from . import sql as query
-from .open_stages import OPEN_STAGES_SQL, open_stages_params
-from ..rules.vocabulary import WITHDRAWN, concern_code_text, stage_label
+from ..rules import procedures
+from .open_stages import open_stages_params, worst_rag_sql
+from .investigations import investigation
+from ..rules.vocabulary import concern_code_text, stage_label
 from ..rules import rag as rag_rule
 from ..rules import periods
 from ..rules import vocabulary
@@ -90,7 +92,7 @@ def _where(db: sqlite_utils.Database, f: RegisterFilter, as_of: date) -> tuple[s
         )
         params["category"] = f.concern_category
     if f.rag:
-        clauses.append(f"c.id IN (SELECT o.complaint_id FROM ({OPEN_STAGES_SQL}) o WHERE o.rag = :rag)")
+        clauses.append(f"c.id IN (SELECT w.complaint_id FROM ({worst_rag_sql()}) w WHERE w.rag = :rag)")
         params |= open_stages_params(db, as_of) | {"rag": f.rag}
     if f.reference and f.reference.strip():
         clauses.append("c.reference LIKE :reference ESCAPE '\\'")
@@ -99,7 +101,7 @@ def _where(db: sqlite_utils.Database, f: RegisterFilter, as_of: date) -> tuple[s
 
 
 REGISTER_COLUMNS = ["Reference", "Received", "Procedure", "Current stage", "Service area", "Outcome", "Due",
-                    "Answered", "RAG", "Concerns"]
+                    "Answered", "Waiting for", "RAG", "Concerns"]
 
 
 def complaints_register(
@@ -107,7 +109,8 @@ def complaints_register(
 ) -> Page:
     """One page of the complaints register, newest first, with the number of complaints matching in all.
 
-    ``RAG`` is the RAG on ``as_of`` of the stage open on that date (blank when none was open). ``Outcome``
+    ``Waiting for`` and ``RAG`` are the most pressing step open on ``as_of`` and its RAG (``worst_rag_sql``;
+    blank when none was open). ``Outcome``
     is the complaint's current outcome; a complaint open again after an escalation also shows the outcome
     of the stage before, "open (statutory stage 1: not upheld)".
     """
@@ -129,7 +132,7 @@ def _register_rows(db: sqlite_utils.Database, ids: list[int], as_of: date) -> li
     cursor = db.execute(
         f"""
         SELECT c.id, c.reference, c.received_on, c.procedure, s.stage, sa.name, c.outcome,
-               COALESCE(s.extended_due_on, s.due_on), s.responded_on, o.rag, p.procedure, p.stage, p.outcome,
+               COALESCE(s.extended_due_on, s.due_on), s.responded_on, o.step, o.rag, p.procedure, p.stage, p.outcome,
                (SELECT group_concat(label || CASE WHEN times > 1 THEN ' ×' || times ELSE '' END, '; ') FROM (
                     SELECT cc.category || CASE WHEN cc.subcategory = '' THEN '' ELSE ' > ' || cc.subcategory END
                            AS label, COUNT(*) AS times
@@ -142,13 +145,13 @@ def _register_rows(db: sqlite_utils.Database, ids: list[int], as_of: date) -> li
         LEFT JOIN complaint_stages p ON p.id = (
              SELECT q.id FROM complaint_stages q WHERE q.complaint_id = c.id AND q.id <> s.id
              ORDER BY q.clock_started_on DESC, q.id DESC LIMIT 1)
-        LEFT JOIN ({OPEN_STAGES_SQL} AND {query.in_ids("s.complaint_id", tuple(ids))}) o ON o.complaint_id = c.id
+        LEFT JOIN ({worst_rag_sql(query.in_ids("s.complaint_id", tuple(ids)))}) o ON o.complaint_id = c.id
         WHERE {query.in_ids("c.id", tuple(ids))}
         """,
         open_stages_params(db, as_of),
     )
     by_id = {}
-    for (cid, reference, received_on, procedure, stage, area, outcome, due_on, responded_on, rag,
+    for (cid, reference, received_on, procedure, stage, area, outcome, due_on, responded_on, step, rag,
          previous_procedure, previous_stage, previous_outcome, concerns) in cursor.fetchall():
         if not outcome and previous_outcome:  # open again after an escalation: what the stage before decided
             outcome = f"{OPEN} ({stage_label(previous_procedure, previous_stage)}: {previous_outcome})"
@@ -161,6 +164,7 @@ def _register_rows(db: sqlite_utils.Database, ids: list[int], as_of: date) -> li
             "Outcome": outcome or OPEN,
             "Due": date.fromisoformat(due_on) if due_on else None,
             "Answered": date.fromisoformat(responded_on) if responded_on else None,
+            "Waiting for": step or "",
             "RAG": rag or "",
             "Concerns": concerns or "",
         }
@@ -192,6 +196,38 @@ def stage_outcome_words(stage: dict[str, Any]) -> str:
     return "answered, outcome not recorded" if stage["responded_on"] else "not answered yet"
 
 
+def stage_steps(stage: dict[str, Any], as_of: date, amber: int) -> list[dict[str, Any]]:
+    """The steps of a stage (a complaint_stages row) as its record shows them, in order: each with ``step``,
+    ``due_on``, ``done_on`` and ``state``: "done" (with ``timeliness`` within or over), "open" (with its
+    ``rag`` on ``as_of``; the RAG report lists the same steps), "waiting" (a step whose clock has not started)
+    or "not needed" (the stage ended without it: a response given without a separate acknowledgement)."""
+    ended = stage["responded_on"]
+    panel = stage["panel_meeting_due_on"] is not None
+    rows = []
+    if stage["acknowledgement_due_on"]:
+        rows.append((procedures.ACKNOWLEDGEMENT, stage["acknowledgement_due_on"], stage["acknowledged_on"], True))
+    if panel:
+        rows.append((procedures.PANEL_MEETING, stage["panel_meeting_due_on"], stage["panel_met_on"], True))
+        rows.append((procedures.PANEL_REPORT, stage["panel_report_due_on"], stage["panel_report_on"],
+                     stage["panel_met_on"] is not None))
+    rows.append((procedures.response_step(stage["procedure"], stage["stage"]),
+                 stage["extended_due_on"] or stage["due_on"], ended, not panel or stage["panel_report_on"] is not None))
+    steps = []
+    for step, due_on, done_on, started in rows:
+        item: dict[str, Any] = {"step": step, "due_on": due_on, "done_on": done_on}
+        if done_on:
+            item |= {"state": "done", "timeliness": workdays.timeliness(date.fromisoformat(done_on),
+                                                                       date.fromisoformat(due_on))}
+        elif ended:
+            item["state"] = "not needed"
+        elif not started or due_on is None:
+            item["state"] = "waiting"
+        else:
+            item |= {"state": "open", "rag": rag_rule.rag(date.fromisoformat(due_on), as_of, amber)}
+        steps.append(item)
+    return steps
+
+
 def complaint_detail(db: sqlite_utils.Database, complaint_id: int, *, as_of: date) -> dict[str, Any]:
     """Everything the detail view shows of one complaint: its record, stages as a timeline, concerns,
     learning, and what may happen next (the open stage, the escalations allowed)."""
@@ -218,7 +254,8 @@ def complaint_detail(db: sqlite_utils.Database, complaint_id: int, *, as_of: dat
         timescale = timescales.get((stage["procedure"], stage["stage"]))
         stage["label"] = stage_label(stage["procedure"], stage["stage"])
         stage["effective_due_on"] = due.isoformat()
-        stage["cap_on"] = (workdays.add_working_days(started, timescale.max_working_days).isoformat()
+        clock = date.fromisoformat(stage["response_clock_started_on"] or stage["clock_started_on"])
+        stage["cap_on"] = (workdays.add_working_days(clock, timescale.max_working_days).isoformat()
                            if timescale and timescale.max_working_days else None)
         if stage["responded_on"]:
             answered = date.fromisoformat(stage["responded_on"])
@@ -231,11 +268,14 @@ def complaint_detail(db: sqlite_utils.Database, complaint_id: int, *, as_of: dat
             stage["rag"] = rag_rule.rag(due, as_of, amber) if started <= as_of else None
         stage["working_days_remaining"] = None if stage["responded_on"] else workdays.working_days_between(as_of, due)
         stage["outcome_words"] = stage_outcome_words(stage)
+        stage["steps"] = stage_steps(stage, as_of, amber)
+        stage["investigation"] = investigation(db, stage["id"])  # None when none is recorded
         stages.append(stage)
     current = next((s for s in reversed(stages) if s["procedure"] == complaint["procedure"]), stages[-1] if stages else None)
-    open_stage = current if current and not current["responded_on"] and complaint["outcome"] != WITHDRAWN else None
+    closed = complaint["outcome"] in procedures.CLOSED_WITHOUT_DECISION  # withdrawn or declined: nothing more to answer
+    open_stage = current if current and not current["responded_on"] and not closed else None
     escalations = []
-    if current and current["responded_on"] and complaint["outcome"] != WITHDRAWN:
+    if current and current["responded_on"] and not closed:
         escalations = config.ESCALATIONS.get((current["procedure"], current["stage"]), [])
     concerns = concern_texts(db, complaint_id)
     learning = [dict(zip(("id", "theme", "status", "description"), r)) for r in db.execute(

@@ -23,6 +23,7 @@ HEADINGS = {
     "reference": "Reference",
     "procedure": "Procedure",
     "stage": "Stage",
+    "step": "Step",
     "service_area": "Service area",
     "clock_started_on": "Clock started",
     "due_on": "Due",
@@ -77,7 +78,7 @@ def to_excel(rows: list[dict[str, Any]], as_of: date, *, amber_working_days: int
         rag_cell = sheet.cell(row=sheet.max_row, column=COLUMNS.index("rag") + 1)
         rag_cell.fill = PatternFill("solid", fgColor=RAG_COLOURS[row["rag"]])
         rag_cell.font = Font(bold=True, color="FFFFFF")
-    widths = {"reference": 16, "procedure": 11, "stage": 7, "service_area": 28, "clock_started_on": 14,
+    widths = {"reference": 16, "procedure": 11, "stage": 7, "step": 17, "service_area": 28, "clock_started_on": 14,
               "due_on": 12, "working_days_remaining": 18, "rag": 8}
     for index, column in enumerate(COLUMNS):
         sheet.column_dimensions[sheet.cell(row=1, column=index + 1).column_letter].width = widths[column]
@@ -89,13 +90,14 @@ def to_excel(rows: list[dict[str, Any]], as_of: date, *, amber_working_days: int
     for line in [
         ["Complaints RAG report"],
         ["As of", as_of],
-        ["Open stages", len(rows)],
+        ["Open steps", len(rows)],
         *[[rag, counts[rag]] for rag in RAG_ORDER],
         [],
         ["Red", "past its (extended) due date"],
         ["Amber", f"due within {amber_working_days} working days, counting the as-of date as the first"],
         ["Green", "due later"],
         ["Working days left", "working days after the as-of date up to the due date; negative when overdue"],
+        ["Step", "acknowledgement, response; a review panel's meeting, report and the council's response"],
     ]:
         about.append(line)
         for cell, value in zip(about[about.max_row], line):
@@ -110,10 +112,10 @@ def to_excel(rows: list[dict[str, Any]], as_of: date, *, amber_working_days: int
 def to_table(rows: list[dict[str, Any]], as_of: date) -> str:
     """The report as plain text for a terminal: a block per service area, Red first."""
     if not rows:
-        return f"No complaint stage is open on {long_date(as_of)}.\n"
+        return f"No complaint step is open on {long_date(as_of)}.\n"
     counts = rag_counts(rows)
     summary = ", ".join(f"{counts[r]:,} {r}" for r in RAG_ORDER)
-    lines = [f"RAG report as of {long_date(as_of)}: {len(rows):,} open stages ({summary})"]
+    lines = [f"RAG report as of {long_date(as_of)}: {len(rows):,} open steps ({summary})"]
     shown = [c for c in COLUMNS if c != "service_area"]
 
     def text(row, column):

@@ -25,6 +25,7 @@ from ..models import (
     NewComplaint,
     OmbudsmanRecord,
     OutcomeDecision,
+    StageDate,
     StageExtension,
     StageResponse,
     Withdrawal,
@@ -43,6 +44,7 @@ from .core import (
     update_versioned,
 )
 from ..read.register import concern_texts
+from ..rules import procedures
 from ..rules.personal_data import reference_problem
 from ..rules.vocabulary import WITHDRAWN, stage_label
 from . import permissions
@@ -74,8 +76,8 @@ def _latest_stage(db: sqlite_utils.Database, complaint: dict[str, Any]) -> dict[
 
 def _open_stage(db: sqlite_utils.Database, complaint: dict[str, Any], doing: str) -> dict[str, Any]:
     """The stage still waiting for its response, or a clear refusal to ``doing``."""
-    if complaint["outcome"] == WITHDRAWN:
-        raise InvalidInput([Problem("complaint", complaint["reference"], f"was withdrawn, so you cannot {doing}")])
+    if complaint["outcome"] in procedures.CLOSED_WITHOUT_DECISION:
+        raise InvalidInput([Problem("complaint", complaint["reference"], f"was {complaint['outcome']}, so you cannot {doing}")])
     stage = _latest_stage(db, complaint)
     if stage["responded_on"] is not None:
         label = stage_label(stage["procedure"], stage["stage"])
@@ -144,7 +146,8 @@ def _outcome(db: sqlite_utils.Database, problems: list[Problem], value: str) -> 
 
 
 def create_complaint(db: sqlite_utils.Database, actor: Actor, new: NewComplaint, *, today: date | None = None) -> int:
-    """Record a new complaint and open its first stage, whose clock starts on the day it was received.
+    """Record a new complaint and open its first stage, whose clock starts on the day it was received
+    (acknowledged then too, when ``acknowledged_on`` is given).
 
     The reference must match the council's configured reference pattern (``config.reference_pattern``),
     so that a name or a date of birth is never recorded where the case system's reference belongs."""
@@ -159,6 +162,8 @@ def create_complaint(db: sqlite_utils.Database, actor: Actor, new: NewComplaint,
         elif db.execute("SELECT 1 FROM complaints WHERE reference = ? COLLATE NOCASE", [reference]).fetchone():
             problems.append(Problem("reference", reference, "is already used by another complaint; each reference is unique"))
         not_in_future(problems, "received on", new.received_on, today)
+        not_before(problems, "acknowledged on", new.acknowledged_on, new.received_on.isoformat(), "the complaint was received")
+        not_in_future(problems, "acknowledged on", new.acknowledged_on, today)
         procedure = collect(problems, check_vocabulary, db, "procedure", new.procedure, field="procedure")
         area_id = collect(problems, service_area_id, db, new.service_area)
         values: dict[str, Any] = {}
@@ -181,16 +186,16 @@ def create_complaint(db: sqlite_utils.Database, actor: Actor, new: NewComplaint,
             **values,
         }
         complaint_id = db["complaints"].insert(row).last_pk
-        due_on = workdays.due_date(new.received_on, timescale.due_working_days)
-        db["complaint_stages"].insert(
-            {"complaint_id": complaint_id, "procedure": procedure, "stage": 1,
-             "clock_started_on": new.received_on.isoformat(), "due_on": due_on.isoformat()}
-        )
+        dates = procedures.opening_dates(timescale, new.received_on)
+        if new.acknowledged_on:  # acknowledged as it was logged: the clocks that follow from it move with it
+            dates["acknowledged_on"] = new.acknowledged_on.isoformat()
+            dates |= procedures.moved_dates(timescale, dates, new.received_on, config.code_applies_from(db))
+        db["complaint_stages"].insert({"complaint_id": complaint_id, "procedure": procedure, "stage": 1, **dates})
         # Each concern raised is a row, a code repeated when the complaint raises it more than once: the
         # reports count concerns by the number of times raised, not by complaint.
         db["concerns"].insert_all({"complaint_id": complaint_id, "concern_code_id": c} for c in code_ids)
         change.entity_id = complaint_id
-        change.after = {**row, "due_on": due_on.isoformat(), "concerns": list(new.concerns)}
+        change.after = {**row, **dates, "concerns": list(new.concerns)}
     return complaint_id
 
 
@@ -209,6 +214,11 @@ def record_response(
         not_before(problems, "responded on", response.responded_on, stage["clock_started_on"], "the stage's clock start")
         not_in_future(problems, "responded on", response.responded_on, today)
         outcome = _outcome(db, problems, response.outcome) if response.outcome else None
+        if stage["panel_meeting_due_on"] and not stage["panel_report_on"]:
+            # The council responds to the review panel's report: the panel's two steps come first.
+            problems.append(Problem("responded on", response.responded_on.isoformat(),
+                                    "is the council's response to the review panel, which needs the panel's "
+                                    "report first; record when the panel met and when its report was received"))
         raise_problems(problems)
 
         responded_on = response.responded_on.isoformat()
@@ -236,8 +246,8 @@ def record_outcome(
         stage = _latest_stage(db, complaint)
         _require_stage_one_for_managers(actor, complaint, stage, "record the outcome")
         problems: list[Problem] = []
-        if complaint["outcome"] == WITHDRAWN:
-            problems.append(Problem("complaint", complaint["reference"], "was withdrawn, so it has no other outcome"))
+        if complaint["outcome"] in procedures.CLOSED_WITHOUT_DECISION:
+            problems.append(Problem("complaint", complaint["reference"], f"was {complaint['outcome']}, so it has no other outcome"))
         outcome = _outcome(db, problems, decision.outcome)
         not_before(problems, "outcome on", decision.outcome_on, complaint["received_on"], "the complaint was received")
         not_in_future(problems, "outcome on", decision.outcome_on, today)
@@ -250,6 +260,62 @@ def record_outcome(
         change.before = {"outcome": complaint["outcome"], "outcome_on": complaint["outcome_on"],
                          "stage_id": stage["id"], **_stage_outcome(stage), "version": read_version}
         change.after = {**values, "stage_id": stage["id"], **_stage_outcome(values), "version": read_version + 1}
+
+
+def record_stage_date(
+    db: sqlite_utils.Database, actor: Actor, complaint_id: int, read_version: int, recorded: StageDate,
+    *, today: date | None = None,
+) -> None:
+    """Record (or correct) when a step of the open stage happened: its acknowledgement, the agreed statement
+    of complaint (statutory stage 2), the review panel's meeting or report (statutory stage 3).
+
+    The due dates that follow move with it (``rules.procedures.moved_dates``): the response clock starts at
+    the acknowledgement under the Code or at the agreed statement where configured, the panel's report is due
+    after its meeting and the council's response after the report. An extension no later than the new due
+    date no longer extends anything, so it is dropped. The acknowledgement is a service manager's to record at
+    stage 1 too; the rest are the complaints officer's.
+    """
+    today = today or date.today()
+    with audited(db, actor, "record stage date", "complaint", complaint_id) as change:
+        complaint = _for_change(db, actor, complaint_id, read_version, "record a stage's dates", area_managers=True)
+        stage = _open_stage(db, complaint, f"record when it was {recorded.what}")
+        label = stage_label(stage["procedure"], stage["stage"])
+        if recorded.what != procedures.ACKNOWLEDGED_ON:
+            require_officer(actor, f"record when a complaint's {label} was {recorded.what}")
+        _require_stage_one_for_managers(actor, complaint, stage, "record an acknowledgement")
+        allowed = procedures.stage_dates(stage["procedure"], stage["stage"])
+        if recorded.what not in allowed:
+            raise InvalidInput([Problem("what happened", recorded.what,
+                                        f"cannot be recorded at {label}; it may record: {', '.join(allowed)}")])
+        column = procedures.STAGE_DATE_COLUMNS[recorded.what]
+        problems: list[Problem] = []
+        not_before(problems, recorded.what, recorded.on, stage["clock_started_on"], f"the {label} started")
+        if recorded.what == procedures.PANEL_REPORT_ON:
+            if stage["panel_met_on"] is None:
+                problems.append(Problem(recorded.what, recorded.on.isoformat(),
+                                        "needs the panel's meeting first; record when the panel met"))
+            else:
+                not_before(problems, recorded.what, recorded.on, stage["panel_met_on"], "the panel met")
+        if recorded.what == procedures.PANEL_MET_ON and stage["panel_report_on"]:
+            if recorded.on.isoformat() > stage["panel_report_on"]:
+                problems.append(Problem(recorded.what, recorded.on.isoformat(),
+                                        f"is after the panel's report was received ({stage['panel_report_on']})"))
+        not_in_future(problems, recorded.what, recorded.on, today)
+        timescale = config.timescales(db).get((stage["procedure"], stage["stage"]))
+        if timescale is None:
+            problems.append(Problem("stage", label, "has no timescale configured"))
+        raise_problems(problems)
+
+        day = recorded.on.isoformat()
+        values: dict[str, Any] = {column: day}
+        values |= procedures.moved_dates(timescale, {**stage, **values}, complaint["received_on"],
+                                         config.code_applies_from(db))
+        if stage["extended_due_on"] and stage["extended_due_on"] <= values["due_on"]:
+            values |= {"extended_due_on": None, "extension_reason": None}
+        _update_stage(db, stage, values)
+        _claim(db, complaint, read_version)
+        change.before = {"stage_id": stage["id"], **{k: stage[k] for k in values}, "version": read_version}
+        change.after = {"stage_id": stage["id"], "recorded": recorded.what, **values, "version": read_version + 1}
 
 
 def extend_stage(
@@ -265,7 +331,9 @@ def extend_stage(
             raise InvalidInput([Problem("extended due date", extension.extended_due_on.isoformat(),
                                         f"cannot be set: the {label} timescale allows no extension")])
         current_due = stage["extended_due_on"] or stage["due_on"]
-        cap = workdays.add_working_days(date.fromisoformat(stage["clock_started_on"]), timescale.max_working_days)
+        # The Code's cap counts from the response clock's start (the acknowledgement), like the due date.
+        clock = stage["response_clock_started_on"] or stage["clock_started_on"]
+        cap = workdays.add_working_days(date.fromisoformat(clock), timescale.max_working_days)
         wanted = extension.extended_due_on
         if wanted.isoformat() <= current_due:
             raise InvalidInput([Problem("extended due date", wanted.isoformat(), f"must be after the due date ({current_due})")])
@@ -307,8 +375,8 @@ def escalate(
             options = " or ".join(stage_label(*a) for a in allowed) or "nothing: it is the last stage"
             raise InvalidInput([Problem("escalation", stage_label(*there),
                                         f"is not allowed from {stage_label(*here)}; it may go to {options}")])
-        if complaint["outcome"] == WITHDRAWN:
-            raise InvalidInput([Problem("complaint", complaint["reference"], "was withdrawn, so it cannot be escalated")])
+        if complaint["outcome"] in procedures.CLOSED_WITHOUT_DECISION:
+            raise InvalidInput([Problem("complaint", complaint["reference"], f"was {complaint['outcome']}, so it cannot be escalated")])
         if current["responded_on"] is None:
             raise InvalidInput([Problem("escalation", stage_label(*there),
                                         f"needs the {stage_label(*here)} response first; record it, then escalate")])
@@ -320,15 +388,14 @@ def escalate(
         not_in_future(problems, "requested on", escalation.requested_on, today)
         raise_problems(problems)
 
-        due_on = workdays.due_date(escalation.requested_on, timescale.due_working_days)
+        dates = procedures.opening_dates(timescale, escalation.requested_on)
         kept = _stage_outcome(current)
         if current["outcome"] is None and complaint["outcome"] is not None:
             # An outcome recorded on the complaint alone (before stages kept theirs) is this stage's: it
             # stays on the stage, while the complaint is open again at the next.
             _update_stage(db, current, {"outcome": complaint["outcome"], "outcome_on": complaint["outcome_on"]})
             kept = _stage_outcome(complaint)
-        stage_row = {"complaint_id": complaint_id, "procedure": procedure, "stage": escalation.stage,
-                     "clock_started_on": escalation.requested_on.isoformat(), "due_on": due_on.isoformat()}
+        stage_row = {"complaint_id": complaint_id, "procedure": procedure, "stage": escalation.stage, **dates}
         stage_id = db["complaint_stages"].insert(stage_row).last_pk
         _claim(db, complaint, read_version, {"procedure": procedure, "outcome": None, "outcome_on": None})
         change.before = {"procedure": complaint["procedure"], "stage": current["stage"], "outcome": complaint["outcome"],

@@ -15,6 +15,7 @@ import sqlite_utils
 from .. import config
 from ..errors import Conflict, InvalidInput, NotFound, Problem, unknown_value
 from ..models import TimescaleChange
+from .checks import raise_problems
 from .core import (
     Actor,
     audited,
@@ -22,7 +23,7 @@ from .core import (
     require_officer,
     update_versioned,
 )
-from ..rules import personal_data, vocabulary
+from ..rules import personal_data, procedures, vocabulary
 
 
 MAX_AMBER_WORKING_DAYS = 20
@@ -126,42 +127,64 @@ def concern_codes(db: sqlite_utils.Database) -> pd.DataFrame:
 # --- timescales and the RAG threshold --------------------------------------------------------------
 
 
+def clock_start_choices(procedure: str, stage: int, current: str) -> list[str]:
+    """What may start the response clock of a stage: the configured choices, else its current start alone."""
+    return list(procedures.CLOCK_START_CHOICES.get((procedure, stage), (current,)))
+
+
 def change_timescale(
     db: sqlite_utils.Database, actor: Actor, procedure: str, stage: int, read_version: int, edit: TimescaleChange
 ) -> None:
-    """Change the working days a stage has and the most it may be extended to.
+    """Change the working days a stage has and the most it may be extended to; and, when given, what starts its
+    clock (only where ``rules.procedures.CLOCK_START_CHOICES`` offers a choice), the working days to acknowledge
+    it, and a review panel's days to meet and to report.
 
-    Stages already open keep the due date they were given; the new timescale applies to stages opened after.
+    Stages already open keep the due dates they were given; the new timescale applies to stages opened after.
     """
     with audited(db, actor, "change timescale", "timescale") as change:
         require_officer(actor, "change timescales")
-        row = db.execute("SELECT due_working_days, max_working_days, version FROM timescales WHERE procedure = ? AND stage = ?",
-                         [procedure, stage]).fetchone()
-        if row is None:
+        current = config.timescales(db).get((procedure, stage))
+        row = db.execute("SELECT version FROM timescales WHERE procedure = ? AND stage = ?", [procedure, stage]).fetchone()
+        if current is None or row is None:
             raise NotFound(f"There is no timescale for {procedure} stage {stage}.")
+        problems: list[Problem] = []
         if edit.max_working_days is not None and edit.max_working_days < edit.due_working_days:
-            raise InvalidInput([Problem("extended at most to", edit.max_working_days,
-                                        f"must be at least the {edit.due_working_days} working days due")])
+            problems.append(Problem("extended at most to", edit.max_working_days,
+                                    f"must be at least the {edit.due_working_days} working days due"))
+        choices = clock_start_choices(procedure, stage, current.clock_starts)
+        if edit.clock_starts is not None and edit.clock_starts not in choices:
+            problems.append(Problem("clock starts", edit.clock_starts, f"must be one of: {', '.join(choices)}"))
+        panel_days = (edit.panel_meeting_working_days, edit.panel_report_working_days)
+        if not procedures.is_panel_stage(procedure, stage) and any(d is not None for d in panel_days):
+            problems.append(Problem("panel working days", None, "apply only to the statutory stage 3 review panel"))
+        raise_problems(problems)
+
+        values = {"due_working_days": edit.due_working_days, "max_working_days": edit.max_working_days}
+        for field in ("clock_starts", "acknowledge_working_days", "panel_meeting_working_days",
+                      "panel_report_working_days"):
+            if getattr(edit, field) is not None:
+                values[field] = getattr(edit, field)
         cursor = db.execute(
-            "UPDATE timescales SET due_working_days = ?, max_working_days = ?, version = version + 1"
+            f"UPDATE timescales SET {', '.join(f'{k} = ?' for k in values)}, version = version + 1"
             " WHERE procedure = ? AND stage = ? AND version = ?",
-            [edit.due_working_days, edit.max_working_days, procedure, stage, read_version])
+            [*values.values(), procedure, stage, read_version])
         if cursor.rowcount == 0:
             raise Conflict("Someone else changed this timescale after you opened it, so your change was not saved. "
                            "Reload to see their change, then make yours again.")
-        change.before = {"procedure": procedure, "stage": stage, "due_working_days": row[0], "max_working_days": row[1],
+        change.before = {"procedure": procedure, "stage": stage, **{k: getattr(current, k) for k in values},
                          "version": read_version}
-        change.after = {"procedure": procedure, "stage": stage, "due_working_days": edit.due_working_days,
-                        "max_working_days": edit.max_working_days, "version": read_version + 1}
+        change.after = {"procedure": procedure, "stage": stage, **values, "version": read_version + 1}
 
 
 def timescales(db: sqlite_utils.Database) -> pd.DataFrame:
     """The configured timescales with their versions."""
     return pd.DataFrame(
         [dict(r) for r in db.query(
-            "SELECT procedure, stage, clock_starts, due_working_days, max_working_days, version FROM timescales"
+            "SELECT procedure, stage, clock_starts, due_working_days, max_working_days, acknowledge_working_days,"
+            " panel_meeting_working_days, panel_report_working_days, version FROM timescales"
             " ORDER BY CASE procedure WHEN 'statutory' THEN 0 WHEN 'corporate' THEN 1 ELSE 2 END, stage")],
-        columns=["procedure", "stage", "clock_starts", "due_working_days", "max_working_days", "version"],
+        columns=["procedure", "stage", "clock_starts", "due_working_days", "max_working_days",
+                 "acknowledge_working_days", "panel_meeting_working_days", "panel_report_working_days", "version"],
     )
 
 

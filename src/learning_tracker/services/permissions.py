@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..rules import roles, vocabulary
+from ..rules import procedures, roles, vocabulary
 from .core import Actor, may_act_in_area
 
 # --- complaints --------------------------------------------------------------------------------------
@@ -19,6 +19,9 @@ from .core import Actor, may_act_in_area
 RESPONSE, OUTCOME, EXTENSION, WITHDRAWAL, ESCALATION, CONCERNS, OMBUDSMAN = (
     "Response", "Outcome", "Extension", "Withdrawal", "Escalation", "Concerns", "Ombudsman and remedy",
 )
+STEPS = "Steps"
+ADVOCACY, DECLINE = "Advocacy and time limit", "Decline or refuse"
+INVESTIGATION, ADJUDICATION, PANEL = "Investigation", "Adjudication", "Review panel"
 
 
 def records_complaints(actor: Actor) -> bool:
@@ -30,6 +33,20 @@ def may_answer_at_stage(actor: Actor, service_area_id: int, stage: int | None) -
     """The response and outcome of a stage: the officer at any stage, a service manager of the complaint's
     area at stage 1."""
     return may_act_in_area(actor, service_area_id) and (actor.is_officer or stage == 1)
+
+
+def investigation_forms(complaint: dict[str, Any]) -> list[str]:
+    """The forms of the complaint's current stage's investigation, for the complaints officer: at statutory
+    stage 2 the investigation and its adjudication, at stage 3 the review panel; none once the complaint
+    was withdrawn or declined."""
+    current = complaint["current_stage"]
+    if current is None or complaint["outcome"] in procedures.CLOSED_WITHOUT_DECISION:
+        return []
+    if procedures.is_investigation_stage(current["procedure"], current["stage"]):
+        return [INVESTIGATION, ADJUDICATION]
+    if procedures.is_panel_stage(current["procedure"], current["stage"]):
+        return [PANEL]
+    return []
 
 
 @dataclass(frozen=True)
@@ -47,14 +64,17 @@ def complaint_forms(actor: Actor, complaint: dict[str, Any]) -> ComplaintForms:
     if may_answer_at_stage(actor, complaint["service_area_id"], current["stage"] if current else None):
         if open_stage:
             forms.append(RESPONSE)
-        if complaint["outcome"] != vocabulary.WITHDRAWN:
+        if complaint["outcome"] not in procedures.CLOSED_WITHOUT_DECISION:
             forms.append(OUTCOME)
+    if open_stage and stage_dates(actor, complaint):
+        forms.append(STEPS)
     if records_complaints(actor):
         if open_stage:
-            forms += [EXTENSION, WITHDRAWAL]
+            forms += [EXTENSION, WITHDRAWAL, DECLINE]
+        forms += investigation_forms(complaint)
         if complaint["escalations"]:
             forms.append(ESCALATION)
-        forms += [CONCERNS, OMBUDSMAN]
+        forms += [CONCERNS, ADVOCACY, OMBUDSMAN]
     if forms:
         return ComplaintForms(tuple(forms))
     if actor.role in roles.AREA_BOUND_ROLES and may_act_in_area(actor, complaint["service_area_id"]):
@@ -64,6 +84,16 @@ def complaint_forms(actor: Actor, complaint: dict[str, Any]) -> ComplaintForms:
     else:
         why = "You can read complaints; the complaints officer records them."
     return ComplaintForms((), why)
+
+
+def stage_dates(actor: Actor, complaint: dict[str, Any]) -> tuple[str, ...]:
+    """The dates ``actor`` may record on the complaint's open stage (``rules.procedures.stage_dates``): all of
+    them for the officer; the acknowledgement for a service manager of its area at stage 1."""
+    stage = complaint["open_stage"]
+    if not stage or not may_answer_at_stage(actor, complaint["service_area_id"], stage["stage"]):
+        return ()
+    dates = procedures.stage_dates(stage["procedure"], stage["stage"])
+    return dates if actor.is_officer else (procedures.ACKNOWLEDGED_ON,)
 
 
 def own_service_areas(actor: Actor) -> tuple[int, ...] | None:
