@@ -24,11 +24,15 @@ from learning_tracker import services as services_package
 from learning_tracker.demo import DEMO_USERS_BY_ROLE
 from learning_tracker.errors import Refused
 from learning_tracker.models import (
+    Adjudication,
+    Advocacy,
     ConcernCoding,
+    Declining,
     DueDateChange,
     Escalation,
     Evidence,
     ForumDecision,
+    Investigation,
     NewAction,
     NewComplaint,
     NewCompliment,
@@ -38,9 +42,13 @@ from learning_tracker.models import (
     NoLearningDecision,
     OmbudsmanRecord,
     OutcomeDecision,
+    PanelRecommendations,
+    PanelResponse,
+    StageDate,
     StageExtension,
     StageResponse,
     StatusChange,
+    TimeLimit,
     TimescaleChange,
     UserChange,
     Withdrawal,
@@ -49,6 +57,7 @@ from learning_tracker.services import (
     actions,
     audit_log,
     backup,
+    circumstances,
     complaints,
     compliments,
     configuration,
@@ -56,6 +65,7 @@ from learning_tracker.services import (
     exporting,
     forum,
     importing,
+    investigations,
     learning_points,
     report_sections,
     retention,
@@ -63,7 +73,7 @@ from learning_tracker.services import (
     subject_access,
     users,
 )
-from learning_tracker.rules import roles
+from learning_tracker.rules import procedures, roles
 from learning_tracker.rules.roles import COMPLAINTS_OFFICER, FORUM_MEMBER, SERVICE_MANAGER, VIEWER
 
 from .factories import World, add_user, build_world
@@ -201,6 +211,36 @@ def _stage_due(w: World, complaint_id: int) -> date:
     return date.fromisoformat(due)
 
 
+def _investigated(w: World) -> int:
+    """A complaint at statutory stage 2 (asked for today) with one point, upheld, and one recommendation."""
+    c = _complaint(w, responded=True, outcome="not upheld")
+    complaints.escalate(w.db, w.officer, c, _version(w, "complaints", c),
+                        Escalation(procedure="statutory", stage=2, requested_on=TODAY))
+    investigations.record_investigation(w.db, w.officer, c, _version(w, "complaints", c), Investigation(
+        investigating_officer="Team manager, Team East", independent_person="Independent person, NYAS",
+        points=[{"summary": "Calls were not returned", "finding": "upheld"}],
+        recommendations=[{"text": "Return calls within a day", "point": 1}]))
+    return c
+
+
+def _at_panel(w: World, *, reported: bool = False) -> int:
+    """A complaint at statutory stage 3 (asked for today) with one panel recommendation; its report made today."""
+    c = _investigated(w)
+    complaints.record_response(w.db, w.officer, c, _version(w, "complaints", c), StageResponse(responded_on=TODAY))
+    complaints.escalate(w.db, w.officer, c, _version(w, "complaints", c),
+                        Escalation(procedure="statutory", stage=3, requested_on=TODAY))
+    investigations.record_panel_recommendations(w.db, w.officer, c, _version(w, "complaints", c),
+                                                PanelRecommendations(recommendations=["Apologise in writing"]))
+    if reported:
+        for what in (procedures.PANEL_MET_ON, procedures.PANEL_REPORT_ON):
+            complaints.record_stage_date(w.db, w.officer, c, _version(w, "complaints", c), StageDate(what=what, on=TODAY))
+    return c
+
+
+_ACCEPTED = {"decisions": [{"decision": "accepted", "owner_email": "west@test.invalid", "due_on": TODAY + timedelta(days=30)}],
+             "new_learning_point": {"theme": "Communication", "description": "Calls are returned within a day"}}
+
+
 def _target_user(w: World, *, active: bool = True) -> int:
     user_id = users.add_user(w.db, w.officer, NewUser(email="target@test.invalid", name="Target", role="viewer"))
     if not active:
@@ -262,6 +302,9 @@ WRITE_CASES = [
     WriteCase(complaints.record_outcome, AREA, prepare=lambda w: _complaint(w, responded=True),
               act=lambda w, a, c: complaints.record_outcome(w.db, a, c, _version(w, "complaints", c),
                                                             OutcomeDecision(outcome="partly upheld", outcome_on=TODAY))),
+    WriteCase(complaints.record_stage_date, AREA, prepare=lambda w: _complaint(w),
+              act=lambda w, a, c: complaints.record_stage_date(w.db, a, c, _version(w, "complaints", c), StageDate(
+                  what=procedures.ACKNOWLEDGED_ON, on=TODAY))),
     WriteCase(complaints.extend_stage, ONLY_OFFICER, prepare=lambda w: _complaint(w),
               act=lambda w, a, c: complaints.extend_stage(w.db, a, c, _version(w, "complaints", c), StageExtension(
                   extended_due_on=_stage_due(w, c) + timedelta(days=3), reason="Complainant on holiday"))),
@@ -277,6 +320,30 @@ WRITE_CASES = [
     WriteCase(complaints.record_ombudsman, ONLY_OFFICER, prepare=lambda w: _complaint(w, responded=True, outcome="upheld"),
               act=lambda w, a, c: complaints.record_ombudsman(w.db, a, c, _version(w, "complaints", c),
                                                               OmbudsmanRecord(referred_on=TODAY))),
+    # advocacy, the time limit and declining (services/circumstances.py)
+    WriteCase(circumstances.record_advocacy, ONLY_OFFICER, prepare=lambda w: _complaint(w),
+              act=lambda w, a, c: circumstances.record_advocacy(w.db, a, c, _version(w, "complaints", c),
+                                                                Advocacy(offered_on=TODAY, accepted=True))),
+    WriteCase(circumstances.record_time_limit, ONLY_OFFICER, prepare=lambda w: _complaint(w),
+              act=lambda w, a, c: circumstances.record_time_limit(w.db, a, c, _version(w, "complaints", c), TimeLimit(
+                  grounds_arose_on=TODAY - timedelta(days=800), decision="declined", reason="No reason for the delay",
+                  decided_on=TODAY))),
+    WriteCase(circumstances.decline, ONLY_OFFICER, prepare=lambda w: _complaint(w),
+              act=lambda w, a, c: circumstances.decline(w.db, a, c, _version(w, "complaints", c),
+                                                        Declining(declined_on=TODAY, reason="other"))),
+    # stage 2 investigations and adjudications, stage 3 panels (services/investigations.py)
+    WriteCase(investigations.record_investigation, ONLY_OFFICER, prepare=lambda w: _investigated(w),
+              act=lambda w, a, c: investigations.record_investigation(w.db, a, c, _version(w, "complaints", c), Investigation(
+                  investigating_officer="Independent investigator, Coram Voice", independent_person="Independent person, NYAS"))),
+    WriteCase(investigations.adjudicate, ONLY_OFFICER, prepare=lambda w: _investigated(w),
+              act=lambda w, a, c: investigations.adjudicate(w.db, a, c, _version(w, "complaints", c), Adjudication(
+                  adjudicated_on=TODAY, adjudicator="Head of Service", **_ACCEPTED))),
+    WriteCase(investigations.record_panel_recommendations, ONLY_OFFICER, prepare=lambda w: _at_panel(w),
+              act=lambda w, a, c: investigations.record_panel_recommendations(
+                  w.db, a, c, _version(w, "complaints", c), PanelRecommendations(recommendations=["Review the policy"]))),
+    WriteCase(investigations.respond_to_panel, ONLY_OFFICER, prepare=lambda w: _at_panel(w, reported=True),
+              act=lambda w, a, c: investigations.respond_to_panel(w.db, a, c, _version(w, "complaints", c), PanelResponse(
+                  decided_on=TODAY, **_ACCEPTED))),
     # compliments
     WriteCase(compliments.record_compliment, AREA, lambda w, a, _: compliments.record_compliment(
         w.db, a, NewCompliment(received_on=TODAY, service_area="Team West", source="professional",

@@ -30,6 +30,7 @@ from ..errors import InvalidInput, Problem
 from ..models import DueDateChange, Evidence, NewAction, StatusChange
 from .core import (
     Actor,
+    Change,
     audited,
     check_vocabulary,
     ensure_version,
@@ -91,29 +92,38 @@ def create_action(db: sqlite_utils.Database, actor: Actor, new: NewAction) -> in
     learning point's status), and the owner must be someone who can update the action (``owner_problem``).
     """
     with audited(db, actor, "create action", "action") as change:
-        area_id = service_area_id(db, new.service_area)
-        require_area(db, actor, area_id, doing="add improvement actions")
-        point = fetch_row(db, "learning_points", new.learning_point_id, "learning point")
-        require_area(db, actor, point["service_area_id"], doing="add improvement actions to learning points")
-        owner_id = user_id_by_email(db, new.owner_email)
-        problem = owner_problem(db, load_actor(db, owner_id), area_id)
-        if problem:
-            raise InvalidInput([Problem(field="owner", value=new.owner_email, message=problem)])
-        priority = check_vocabulary(db, "priority", new.priority, field="priority")
-        values = {
-            "learning_point_id": new.learning_point_id,
-            "description": new.description,
-            "owner_id": owner_id,
-            "service_area_id": area_id,
-            "due_on": new.due_on.isoformat(),
-            "priority": priority,
-            "status": NOT_STARTED,
-            "created_on": date.today().isoformat(),
-        }
-        change.entity_id = db["actions"].insert(values).last_pk
-        _history(db, change.entity_id, actor, "created", after=NOT_STARTED, note=new.description)
-        refresh_learning_point_status(db, new.learning_point_id)
-        change.after = values
+        _write_action(db, actor, new, change)
+    return change.entity_id
+
+
+def _write_action(db: sqlite_utils.Database, actor: Actor, new: NewAction, change: Change) -> int:
+    """The work of ``create_action`` inside the caller's transaction, for a use case that creates actions as
+    part of a larger write (an adjudication's accepted recommendations): the same checks, the action, its
+    history row and its learning point's status. ``change`` receives the action's id and values; the caller
+    writes its "create action" audit event (``core.record_audit``). Return the action's id."""
+    area_id = service_area_id(db, new.service_area)
+    require_area(db, actor, area_id, doing="add improvement actions")
+    point = fetch_row(db, "learning_points", new.learning_point_id, "learning point")
+    require_area(db, actor, point["service_area_id"], doing="add improvement actions to learning points")
+    owner_id = user_id_by_email(db, new.owner_email)
+    problem = owner_problem(db, load_actor(db, owner_id), area_id)
+    if problem:
+        raise InvalidInput([Problem(field="owner", value=new.owner_email, message=problem)])
+    priority = check_vocabulary(db, "priority", new.priority, field="priority")
+    values = {
+        "learning_point_id": new.learning_point_id,
+        "description": new.description,
+        "owner_id": owner_id,
+        "service_area_id": area_id,
+        "due_on": new.due_on.isoformat(),
+        "priority": priority,
+        "status": NOT_STARTED,
+        "created_on": date.today().isoformat(),
+    }
+    change.entity_id = db["actions"].insert(values).last_pk
+    _history(db, change.entity_id, actor, "created", after=NOT_STARTED, note=new.description)
+    refresh_learning_point_status(db, new.learning_point_id)
+    change.after = values
     return change.entity_id
 
 

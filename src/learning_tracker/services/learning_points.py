@@ -22,6 +22,7 @@ from ..errors import InvalidInput, NotFound, Problem, unknown_value
 from ..models import NewLearningPoint, NoLearningDecision
 from .core import (
     Actor,
+    Change,
     audited,
     ensure_version,
     fetch_row,
@@ -88,48 +89,63 @@ def add_learning_point(
     complaint named there is version-checked (a stale one is a conflict). Linking the learning replaces
     any earlier "no learning identified" decision on those complaints.
     """
-    versions = {ref.strip().lower(): v for ref, v in (read_versions or {}).items()}
     with audited(db, actor, "add learning point", "learning_point") as change:
-        _require_learning_role(actor)
-        area_id = service_area_id(db, new.service_area)
-        require_area(db, actor, area_id, doing="record learning")
-        theme = check_theme(db, new.theme)
-        if not new.complaint_references:
-            raise InvalidInput([Problem(field="complaints", value=None, message="must name at least one complaint the learning comes from")])
-        complaints = []
-        # The same complaint named twice (in any case) is linked once.
-        unique: dict[str, str] = {}
-        for reference in new.complaint_references:
-            unique.setdefault(reference.strip().lower(), reference.strip())
-        for reference in unique.values():
-            complaint = complaint_by_reference(db, reference)
-            require_area(db, actor, complaint["service_area_id"], doing="record learning for complaints")
-            if complaint["reference"].lower() in versions:
-                ensure_version(complaint, versions[complaint["reference"].lower()], "complaint")
-            complaints.append(complaint)
-        values = {
-            "service_area_id": area_id,
-            "theme": theme,
-            "description": new.description,
-            "source": "complaint",
-            "status": vocabulary.OPEN,
-            "created_by": actor.id,
-            "created_on": date.today().isoformat(),
-        }
-        change.entity_id = db["learning_points"].insert(values).last_pk
-        cleared = {}
-        for complaint in complaints:
-            db["learning_point_complaints"].insert({"learning_point_id": change.entity_id, "complaint_id": complaint["id"]})
-            _touch_complaint(db, complaint, versions.get(complaint["reference"].lower()), _clear_no_learning())
-            if complaint["no_learning_reason"] is not None:
-                cleared[complaint["reference"]] = complaint["no_learning_reason"]
-        change.after = {
-            **values,
-            "service_area": service_area_name(db, area_id),
-            "complaints": [c["reference"] for c in complaints],
-        }
-        if cleared:
-            change.before = {"no_learning_reason": cleared}
+        _write_learning_point(db, actor, new, change, read_versions)
+    return change.entity_id
+
+
+def _write_learning_point(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    new: NewLearningPoint,
+    change: Change,
+    read_versions: Mapping[str, int] | None = None,
+) -> int:
+    """The work of ``add_learning_point`` inside the caller's transaction, for a use case that records a
+    learning point as part of a larger write (an adjudication's action plan): the same checks, the learning
+    point and its links. ``change`` receives its id and values; the caller writes its "add learning point"
+    audit event (``core.record_audit``). Return the learning point's id."""
+    versions = {ref.strip().lower(): v for ref, v in (read_versions or {}).items()}
+    _require_learning_role(actor)
+    area_id = service_area_id(db, new.service_area)
+    require_area(db, actor, area_id, doing="record learning")
+    theme = check_theme(db, new.theme)
+    if not new.complaint_references:
+        raise InvalidInput([Problem(field="complaints", value=None, message="must name at least one complaint the learning comes from")])
+    complaints = []
+    # The same complaint named twice (in any case) is linked once.
+    unique: dict[str, str] = {}
+    for reference in new.complaint_references:
+        unique.setdefault(reference.strip().lower(), reference.strip())
+    for reference in unique.values():
+        complaint = complaint_by_reference(db, reference)
+        require_area(db, actor, complaint["service_area_id"], doing="record learning for complaints")
+        if complaint["reference"].lower() in versions:
+            ensure_version(complaint, versions[complaint["reference"].lower()], "complaint")
+        complaints.append(complaint)
+    values = {
+        "service_area_id": area_id,
+        "theme": theme,
+        "description": new.description,
+        "source": "complaint",
+        "status": vocabulary.OPEN,
+        "created_by": actor.id,
+        "created_on": date.today().isoformat(),
+    }
+    change.entity_id = db["learning_points"].insert(values).last_pk
+    cleared = {}
+    for complaint in complaints:
+        db["learning_point_complaints"].insert({"learning_point_id": change.entity_id, "complaint_id": complaint["id"]})
+        _touch_complaint(db, complaint, versions.get(complaint["reference"].lower()), _clear_no_learning())
+        if complaint["no_learning_reason"] is not None:
+            cleared[complaint["reference"]] = complaint["no_learning_reason"]
+    change.after = {
+        **values,
+        "service_area": service_area_name(db, area_id),
+        "complaints": [c["reference"] for c in complaints],
+    }
+    if cleared:
+        change.before = {"no_learning_reason": cleared}
     return change.entity_id
 
 
