@@ -27,7 +27,7 @@ from typing import Any
 import sqlite_utils
 
 from .. import config
-from ..rules import periods, vocabulary
+from ..rules import periods, procedures, vocabulary
 from ..rules.vocabulary import NOT_RECORDED
 
 WARNING_KEYS = ("check", "expected", "found", "message")
@@ -149,8 +149,9 @@ def _check(name: str, expected: int, found: int, why: str) -> dict:
 
 
 def _outcomes(db: sqlite_utils.Database, outcomes: dict[str, int], statutory: int) -> dict:
-    """Statutory complaints by outcome ("open" when there is none yet) add up to the statutory complaints."""
-    known, unknown = _split(outcomes, config.vocabulary(db, "outcome") + [vocabulary.NO_OUTCOME_YET])
+    """Statutory complaints by outcome ("open" when there is none yet, "declined" for a declined one) add up to
+    the statutory complaints."""
+    known, unknown = _split(outcomes, config.vocabulary(db, "outcome") + [procedures.DECLINED, vocabulary.NO_OUTCOME_YET])
     return _check("statutory complaints by outcome", statutory, known,
                   _unknown_words(unknown, "statutory complaint", "an outcome"))  # fmt: skip
 

@@ -20,7 +20,7 @@ from datetime import date
 import sqlite_utils
 
 from .. import config
-from ..rules import periods, vocabulary
+from ..rules import periods, procedures, vocabulary
 from ..rules.vocabulary import NOT_RECORDED
 from . import reconciliation
 
@@ -126,17 +126,23 @@ def final_stages(db: sqlite_utils.Database, year: str, as_of: date, procedure: s
     extended, else the original, due date), ``over_timescale`` (answered later, or unanswered with the
     due date passed on ``as_of``), ``pending`` (unanswered, not yet due) and ``average_working_days``
     (clock start to response, over the answered ones; ``None`` when none was answered).
+
+    A declined complaint counts among its final stage's ``complaints`` (so they add up to the year's) but in
+    none of the timescale figures (``procedures.counts_for_timescales_sql``): no response was due.
     """
     start, end = periods.period_bounds_iso(year)
+    timed = procedures.counts_for_timescales_sql("c")
     rows = db.execute(
-        """
+        f"""
         SELECT f.stage,
                COUNT(*),
-               SUM(f.responded_on IS NOT NULL AND f.responded_on <= COALESCE(f.extended_due_on, f.due_on)),
-               SUM(CASE WHEN f.responded_on IS NOT NULL THEN f.responded_on > COALESCE(f.extended_due_on, f.due_on)
-                        ELSE COALESCE(f.extended_due_on, f.due_on) < :as_of END),
-               SUM(f.responded_on IS NULL AND COALESCE(f.extended_due_on, f.due_on) >= :as_of),
-               AVG(working_days(f.clock_started_on, f.responded_on))
+               SUM({timed} AND f.responded_on IS NOT NULL
+                   AND f.responded_on <= COALESCE(f.extended_due_on, f.due_on)),
+               SUM({timed} AND CASE WHEN f.responded_on IS NOT NULL
+                                    THEN f.responded_on > COALESCE(f.extended_due_on, f.due_on)
+                                    ELSE COALESCE(f.extended_due_on, f.due_on) < :as_of END),
+               SUM({timed} AND f.responded_on IS NULL AND COALESCE(f.extended_due_on, f.due_on) >= :as_of),
+               AVG(CASE WHEN {timed} THEN working_days(f.clock_started_on, f.responded_on) END)
         FROM complaints c
         JOIN complaint_stages f ON f.complaint_id = c.id AND f.procedure = c.procedure
         WHERE c.received_on BETWEEN :start AND :end AND c.procedure = :procedure
@@ -161,7 +167,8 @@ def final_stages(db: sqlite_utils.Database, year: str, as_of: date, procedure: s
 
 
 def stage1_average_working_days_by_quarter(db: sqlite_utils.Database, year: str) -> dict[str, float | None]:
-    """Average working days of answered statutory complaints whose final stage is 1, by quarter of receipt."""
+    """Average working days of answered statutory complaints whose final stage is 1, by quarter of receipt
+    (declined complaints left out: ``procedures.counts_for_timescales_sql``)."""
     start, end = periods.period_bounds_iso(year)
     rows = db.execute(
         f"""
@@ -170,7 +177,7 @@ def stage1_average_working_days_by_quarter(db: sqlite_utils.Database, year: str)
         FROM complaints c
         JOIN complaint_stages f ON f.complaint_id = c.id AND f.procedure = c.procedure AND f.stage = 1
         WHERE c.received_on BETWEEN :start AND :end AND c.procedure = 'statutory'
-          AND f.responded_on IS NOT NULL
+          AND f.responded_on IS NOT NULL AND {procedures.counts_for_timescales_sql("c")}
           AND NOT EXISTS (SELECT 1 FROM complaint_stages s
                           WHERE s.complaint_id = c.id AND s.procedure = c.procedure AND s.stage > 1)
         GROUP BY quarter
@@ -182,14 +189,19 @@ def stage1_average_working_days_by_quarter(db: sqlite_utils.Database, year: str)
 
 
 def statutory_outcomes(db: sqlite_utils.Database, year: str) -> dict[str, int]:
-    """Statutory complaints received in the year by outcome; ``"open"`` is no outcome yet."""
+    """Statutory complaints received in the year by outcome; ``"open"`` is no outcome yet; ``"declined"``
+    (``procedures.DECLINED``, not an outcome of the vocabulary) comes before it, for a year that has any."""
     start, end = periods.period_bounds_iso(year)
     rows = db.execute(
         f"""SELECT COALESCE(outcome, '{vocabulary.NO_OUTCOME_YET}'), COUNT(*) FROM complaints
            WHERE received_on BETWEEN ? AND ? AND procedure = 'statutory' GROUP BY 1""",
         [start, end],
     ).fetchall()
-    return _ordered(dict(rows), config.vocabulary(db, "outcome") + [vocabulary.NO_OUTCOME_YET], zeros=True)
+    order = config.vocabulary(db, "outcome") + [procedures.DECLINED, vocabulary.NO_OUTCOME_YET]
+    counts = _ordered(dict(rows), order, zeros=True)
+    if not counts.get(procedures.DECLINED):
+        del counts[procedures.DECLINED]
+    return counts
 
 
 def statutory_by_service_area(db: sqlite_utils.Database, year: str) -> dict[str, int]:

@@ -47,7 +47,7 @@ from ..charts import (
     STAGE,
     UPHELD_RATE,
 )
-from ..rules import periods
+from ..rules import periods, procedures
 from . import sql as query
 from ..rules.vocabulary import NO_OUTCOME_YET, UPHELD_OUTCOMES
 
@@ -289,9 +289,10 @@ def stage_times_by_quarter(db: sqlite_utils.Database, filters: ThemeFilters) -> 
 
     As in the annual report, a stage is counted when it is the complaint's **final** stage under the
     statutory procedure (a stage 1 that was escalated counts under stage 2), and only when it was
-    answered; working days run from the stage's clock start to its response (``working_days`` SQL
-    function). Columns: Quarter received, Stage (``Stage 1``, ``Stage 2``), Responses, Average working
-    days (unrounded), Limit (working days) (the configured statutory timescale: 10 and 25 by default).
+    answered, and never for a declined complaint (``procedures.counts_for_timescales_sql``); working days run
+    from the stage's clock start to its response (``working_days`` SQL function). Columns: Quarter received,
+    Stage (``Stage 1``, ``Stage 2``), Responses, Average working days (unrounded), Limit (working days) (the
+    configured statutory timescale: 10 and 25 by default).
     """
     where, params = _complaint_conditions(filters)
     rows = query.rows(
@@ -301,6 +302,7 @@ def stage_times_by_quarter(db: sqlite_utils.Database, filters: ThemeFilters) -> 
             FROM complaints c
             JOIN complaint_stages f ON f.complaint_id = c.id AND f.procedure = c.procedure
             WHERE c.procedure = 'statutory' AND f.stage IN (1, 2) AND f.responded_on IS NOT NULL{query.and_all(where)}
+              AND {procedures.counts_for_timescales_sql("c")}
               AND f.stage = (SELECT MAX(s.stage) FROM complaint_stages s
                              WHERE s.complaint_id = c.id AND s.procedure = c.procedure)
             GROUP BY quarter, f.stage
