@@ -65,9 +65,14 @@ RECORD_COLUMNS = {
     "user_service_areas": "user_id, service_area_id",
     "complaints": "id, reference, received_on, procedure, service_area_id, received_via, complainant_type, advocate, "
                   "gender, age_band, ethnicity, disability, outcome, outcome_on, lgsco_referred_on, lgsco_decision, "
-                  "remedy_pence, no_learning_reason, no_learning_recorded_by, no_learning_recorded_on",
+                  "remedy_pence, no_learning_reason, no_learning_recorded_by, no_learning_recorded_on, "
+                  "advocacy_offered_on, advocacy_accepted, grounds_arose_on, late_decision, late_decision_reason, "
+                  "declined_reason",
     "complaint_stages": "complaint_id, procedure, stage, clock_started_on, due_on, extended_due_on, extension_reason, "
-                        "responded_on, outcome, outcome_on",
+                        "responded_on, outcome, outcome_on, acknowledgement_due_on, acknowledged_on, "
+                        "response_clock_started_on, statement_agreed_on, investigating_officer, independent_person, "
+                        "investigation_report_on, independent_person_report_on, adjudicated_on, adjudicator, "
+                        "panel_meeting_due_on, panel_met_on, panel_report_due_on, panel_report_on",
     "concerns": "complaint_id, concern_code_id",
     "compliments": "id, received_on, service_area_id, source, summary",
     "compliment_categories": "compliment_id, category",

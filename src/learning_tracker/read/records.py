@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from typing import Any
 
@@ -20,7 +21,7 @@ import sqlite_utils
 
 from .. import config
 from ..errors import InvalidInput
-from ..rules import periods, roles, sql, vocabulary
+from ..rules import periods, procedures, roles, sql, vocabulary
 from . import sql as query
 from .templates import (
     ACTIONS,
@@ -28,12 +29,14 @@ from .templates import (
     COMPLIMENTS,
     LEARNING,
     SERVICE_AREAS,
+    STAGE_STEP_COLUMNS,
     TEMPLATES,
     USERS,
     fmt_date,
     fmt_pence,
     fmt_text,
     fmt_yes_no,
+    fmt_yes_no_blank,
     join_list,
     template,
 )
@@ -67,6 +70,8 @@ def stage_columns(received_on: str, procedure: str, stages: Iterable[dict[str, A
     formal procedure fills ``informal_completed_on`` (and ``stage1_requested_on`` says when the formal
     stage 1 started). An extension is written with the date it runs to. A stage the complaint went on
     from writes its outcome (``informal_outcome``, ``stageN_outcome``); the last stage's is the outcome column.
+    Each stage's steps (``STAGE_STEP_COLUMNS``) fill ``stageN_<step>``; an informal stage before the formal
+    procedure, ``informal_acknowledged_on``.
     """
     stages = list(stages)
     last = max((s["stage"] for s in stages if s["procedure"] == procedure), default=None)
@@ -77,7 +82,8 @@ def stage_columns(received_on: str, procedure: str, stages: Iterable[dict[str, A
         "stage3_requested_on": "", "stage3_completed_on": "",
         "informal_completed_on": "", "stage1_requested_on": "",
         "informal_outcome": "", "informal_outcome_on": "", "stage1_outcome": "", "stage1_outcome_on": "",
-        "stage2_outcome": "", "stage2_outcome_on": "",
+        "stage2_outcome": "", "stage2_outcome_on": "", "informal_acknowledged_on": "",
+        **{f"stage{n}_{step}": "" for n, steps in STAGE_STEP_COLUMNS.items() for step in steps},
     }  # fmt: skip
     for s in stages:
         number = s["stage"]
@@ -86,6 +92,7 @@ def stage_columns(received_on: str, procedure: str, stages: Iterable[dict[str, A
                 row["informal_completed_on"] = fmt_date(s["responded_on"])
                 row["informal_outcome"] = fmt_text(s.get("outcome"))
                 row["informal_outcome_on"] = fmt_date(s.get("outcome_on"))
+                row["informal_acknowledged_on"] = fmt_date(s.get("acknowledged_on"))
             continue
         if number != last and number in (1, 2):
             row[f"stage{number}_outcome"] = fmt_text(s.get("outcome"))
@@ -100,12 +107,19 @@ def stage_columns(received_on: str, procedure: str, stages: Iterable[dict[str, A
             row[f"stage{number}_extended"] = fmt_yes_no(s["extended_due_on"])
             row[f"stage{number}_extension_reason"] = fmt_text(s["extension_reason"])
             row[f"stage{number}_extended_to"] = fmt_date(s["extended_due_on"])
+        for step in STAGE_STEP_COLUMNS.get(number, ()):
+            value = s.get(step)
+            row[f"stage{number}_{step}"] = fmt_date(value) if step.endswith("_on") else fmt_text(value)
     return row
 
 
 def complaint_template_row(c: dict[str, Any], stages: Iterable[dict[str, Any]], concerns: list[str]) -> dict[str, str]:
     """A complaint as its template row. ``c`` holds the complaint's columns with ``service_area`` (its
-    name) and ``no_learning_recorded_by`` (an email); ``concerns`` are texts in the configured order."""
+    name) and ``no_learning_recorded_by`` (an email); ``concerns`` are texts in the configured order.
+
+    A declined complaint writes its outcome's date as ``declined_on`` and leaves the outcome blank: "declined"
+    is not an outcome of the vocabulary but a closing, with its reason."""
+    declined = c["outcome"] == procedures.DECLINED
     row = {
         "reference": c["reference"],
         "received_on": fmt_date(c["received_on"]),
@@ -115,7 +129,7 @@ def complaint_template_row(c: dict[str, Any], stages: Iterable[dict[str, Any]], 
         "complainant_type": fmt_text(c["complainant_type"]),
         "advocate": fmt_yes_no(c["advocate"]),
         "concerns": join_list(concerns),
-        "outcome": fmt_text(c["outcome"]),
+        "outcome": "" if declined else fmt_text(c["outcome"]),
         "lgsco_referred_on": fmt_date(c["lgsco_referred_on"]),
         "lgsco_decision": fmt_text(c["lgsco_decision"]),
         "remedy_gbp": fmt_pence(c["remedy_pence"]),
@@ -123,7 +137,14 @@ def complaint_template_row(c: dict[str, Any], stages: Iterable[dict[str, Any]], 
         "age_band": fmt_text(c["age_band"]),
         "ethnicity": fmt_text(c["ethnicity"]),
         "disability": fmt_text(c["disability"]),
-        "outcome_on": fmt_date(c["outcome_on"]),
+        "outcome_on": "" if declined else fmt_date(c["outcome_on"]),
+        "declined_on": fmt_date(c["outcome_on"]) if declined else "",
+        "declined_reason": fmt_text(c.get("declined_reason")),
+        "advocacy_offered_on": fmt_date(c.get("advocacy_offered_on")),
+        "advocacy_accepted": fmt_yes_no_blank(c.get("advocacy_accepted")),
+        "grounds_arose_on": fmt_date(c.get("grounds_arose_on")),
+        "late_decision": fmt_text(c.get("late_decision")),
+        "late_decision_reason": fmt_text(c.get("late_decision_reason")),
         "no_learning_reason": fmt_text(c["no_learning_reason"]),
         "no_learning_recorded_by": fmt_text(c["no_learning_recorded_by"]),
         "no_learning_recorded_on": fmt_date(c["no_learning_recorded_on"]),
@@ -462,6 +483,11 @@ class Lookups:
         return config.timescales(self.db)
 
     @cached_property
+    def code_applies_from(self) -> date:
+        """The first day of receipt from which the Complaint Handling Code's clocks apply."""
+        return config.code_applies_from(self.db)
+
+    @cached_property
     def users(self) -> dict[str, int]:
         return {email.lower(): id_ for id_, email in self.db.execute("SELECT id, email FROM users")}
 
@@ -500,6 +526,8 @@ class Lookups:
             return list(vocabulary.ACTION_STATUSES)
         if coded == "yes_no":
             return ["yes", "no"]
+        if coded == "late_decision":
+            return list(procedures.LATE_DECISIONS)
         return self.vocabularies.get(coded, [])
 
 

@@ -3,9 +3,12 @@
 An export is a file in its template and importing it into an empty database gives the same records, so
 the template columns are the register's words, and the few columns beyond the canonical ones (the
 "no learning identified" decision, an extension to an earlier date than the longest allowed, an
-informal stage before the formal procedure, the outcome of a stage the complaint went on from) are optional: a file without them imports as if they were
-blank. Values are written as the configured vocabularies spell them, dates as ISO dates (2021-04-06),
-yes/no fields as yes or no, lists (concerns, categories, complaint references) separated by semicolons.
+informal stage before the formal procedure, the outcome of a stage the complaint went on from, and the
+procedures' steps: advocacy, the time limit, a declined complaint, each stage's acknowledgement, the stage 2
+investigation and the review panel) are optional: a file without them imports as if they were blank.
+Values are written as the configured vocabularies spell them, dates as ISO dates (2021-04-06), yes/no
+fields as yes or no (blank for not known where that is allowed), lists (concerns, categories, complaint
+references) separated by semicolons.
 
 The definitions are pure (no database): the read side writes records into these rows
 (``read.records``), and the import and export services (``services.importing``,
@@ -32,7 +35,8 @@ class Column:
     """One column of a template.
 
     ``coded`` names the list of allowed values the column takes (a vocabulary, or ``service_area``,
-    ``concern``, ``theme``, ``role``, ``learning_status``, ``action_status``, ``priority``); those
+    ``concern``, ``theme``, ``role``, ``learning_status``, ``action_status``, ``priority``,
+    ``late_decision``); those
     are the columns whose values an import may map (a file's "Partially Upheld" to partly upheld).
     ``many`` marks a semicolon-separated list.
     """
@@ -47,13 +51,15 @@ class Column:
 
 @dataclass(frozen=True)
 class Template:
-    """A record type's columns, in file order, and what identifies a record that exists already."""
+    """A record type's columns, in file order, and what identifies a record that exists already; ``notes``
+    say what the file does not hold and how it is read (the Excel template's "About the columns" sheet)."""
 
     kind: str
     label: str
     columns: tuple[Column, ...]
     key: str
     model: type[models.SheetRow]
+    notes: tuple[str, ...] = ()
 
     @cached_property
     def fields(self) -> list[str]:
@@ -74,6 +80,18 @@ class Template:
     def filename(self) -> str:
         return f"{self.kind}-template"
 
+
+# The steps of each stage a complaint's row holds, as ``stageN_<column>`` (``informal_acknowledged_on`` for
+# an informal stage before the formal procedure), each the complaint_stages column of the same name.
+STAGE_STEP_COLUMNS: dict[int, tuple[str, ...]] = {
+    1: ("acknowledged_on",),
+    2: ("acknowledged_on", "statement_agreed_on", "investigating_officer", "independent_person",
+        "investigation_report_on", "independent_person_report_on", "adjudicated_on", "adjudicator"),
+    3: ("acknowledged_on", "panel_met_on", "panel_report_on"),
+}
+# The stage 2 columns only statutory stage 2 has: the statement of complaint, the investigation and its
+# adjudication (``rules.procedures.is_investigation_stage``); a corporate stage 2 has none of them.
+INVESTIGATION_COLUMNS = STAGE_STEP_COLUMNS[2][1:]
 
 _ID = Column("id", "this app's number for the record: blank for a new record; a number that exists updates it",
              synonyms=("number", "record_id"))
@@ -142,7 +160,7 @@ TEMPLATES: dict[str, Template] = {
             Column("stage2_extension_reason", "why stage 2 was extended (required when extended)"),
             Column("stage3_requested_on", "the date the complainant asked for a review panel (stage 3)",
                    synonyms=("stage3_requested", "stage3_request_date", "panel_requested_on")),
-            Column("stage3_completed_on", "the date the review panel's response was sent",
+            Column("stage3_completed_on", "the date the council's response to the review panel was sent",
                    synonyms=("stage3_response", "stage3_responded_on", "stage3_response_date", "stage3_completed")),
             Column("lgsco_referred_on", "the date the complaint went to the Ombudsman",
                    synonyms=("ombudsman_referred_on", "lgsco_referral_date", "ombudsman_referral_date")),
@@ -177,8 +195,63 @@ TEMPLATES: dict[str, Template] = {
             Column("no_learning_reason", "why no learning was identified from an upheld complaint"),
             Column("no_learning_recorded_by", "the email of who recorded that no learning was identified"),
             Column("no_learning_recorded_on", "the date that was recorded"),
+            # Optional: the procedures in full. A file without them imports as before (nothing is assumed).
+            Column("advocacy_offered_on", "the date an advocate was offered (a child's right); blank: not recorded",
+                   synonyms=("advocacy_offered", "date_advocacy_offered")),
+            Column("advocacy_accepted", "yes or no: whether the advocacy offered was accepted; blank: not known",
+                   coded="yes_no",
+                   synonyms=("advocacy_taken_up",)),
+            Column("grounds_arose_on", "the date the matter complained about arose (the time limit: a complaint "
+                   "received a year or more after it is late)", synonyms=("grounds_arose", "date_grounds_arose")),
+            Column("late_decision", "for a late complaint: considered or declined (blank: not recorded)",
+                   coded="late_decision"),
+            Column("late_decision_reason", "why the late complaint was considered or declined (required with "
+                   "late_decision)"),
+            Column("declined_on", "the date the council declined (refused) the complaint; its last stage closes "
+                   "that day and outcome is left blank", synonyms=("refused_on", "date_declined", "date_refused")),
+            Column("declined_reason", "why it was declined: one of the configured reasons (required with "
+                   "declined_on; blank for a late complaint declined means 'matter more than a year old')",
+                   coded="declined_reason", synonyms=("refused_reason", "reason_declined", "refusal_reason")),
+            Column("informal_acknowledged_on", "the date the informal stage before the formal procedure was "
+                   "acknowledged"),
+            Column("stage1_acknowledged_on", "the date stage 1 was acknowledged; blank: not recorded",
+                   synonyms=("acknowledged_on", "date_acknowledged", "acknowledgement_date", "stage1_acknowledged")),
+            Column("stage2_acknowledged_on", "the date the stage 2 request was acknowledged",
+                   synonyms=("stage2_acknowledged",)),
+            Column("stage2_statement_agreed_on", "statutory stage 2: the date the statement of complaint was agreed "
+                   "with the complainant", synonyms=("statement_agreed_on", "stage2_statement_agreed")),
+            Column("stage2_investigating_officer", "statutory stage 2: the Investigating Officer by role and "
+                   "organisation (never a name or contact details), e.g. 'Independent investigator, Coram Voice'",
+                   synonyms=("investigating_officer",)),
+            Column("stage2_independent_person", "statutory stage 2: the Independent Person by role and "
+                   "organisation", synonyms=("independent_person",)),
+            Column("stage2_investigation_report_on", "statutory stage 2: the date of the Investigating Officer's "
+                   "report", synonyms=("investigation_report_on",)),
+            Column("stage2_independent_person_report_on", "statutory stage 2: the date of the Independent "
+                   "Person's report", synonyms=("independent_person_report_on",)),
+            Column("stage2_adjudicated_on", "statutory stage 2: the date of the adjudication, the council's "
+                   "stage 2 response (a blank stage2_completed_on is taken as this day)",
+                   synonyms=("adjudicated_on", "adjudication_date")),
+            Column("stage2_adjudicator", "statutory stage 2: who adjudicated, by role (e.g. Head of Service)",
+                   synonyms=("adjudicator",)),
+            Column("stage3_acknowledged_on", "the date the review panel request was acknowledged",
+                   synonyms=("stage3_acknowledged",)),
+            Column("stage3_panel_met_on", "the date the review panel met", synonyms=("panel_met_on", "panel_date")),
+            Column("stage3_panel_report_on", "the date of the review panel's report (stage3_completed_on is the "
+                   "council's response to it)", synonyms=("panel_report_on",)),
         ),
         key="reference", model=models.ComplaintRow,
+        notes=(
+            "Points of complaint and recommendations (the stage 2 investigation's, the review panel's) are many "
+            "to a stage, so this file does not hold them: record them on the complaint's page. Importing a "
+            "complaint leaves those recorded as they are.",
+            "Due dates are worked out as the app works them out: each stage's acknowledgement, response and "
+            "review panel steps from the configured timescales and the dates given (an acknowledgement, an "
+            "agreed statement of complaint, the panel's meeting and report).",
+            "A declined (refused) complaint has declined_on and declined_reason, and outcome blank; its last "
+            "stage closes on declined_on.",
+            "Blank optional columns record nothing: no acknowledgement, advocacy or time limit is assumed.",
+        ),
     ),
     COMPLIMENTS: Template(
         COMPLIMENTS, "compliments",
@@ -286,6 +359,11 @@ def fmt_date(value: date | str | None) -> str:
 
 def fmt_yes_no(value: bool | int | None) -> str:
     return "yes" if value else "no"
+
+
+def fmt_yes_no_blank(value: bool | int | None) -> str:
+    """yes or no, blank for not known."""
+    return "" if value is None else fmt_yes_no(value)
 
 
 def fmt_pence(pence: int | None) -> str:

@@ -108,6 +108,10 @@ def template_file(db: sqlite_utils.Database, kind: str, fmt: str) -> tuple[str, 
         allowed = "; ".join(allowed_values(db, column.coded)) if column.coded else ""
         # The allowed values are the council's own (service area names, concern codes): made safe like any cell.
         about.append(excel_row(about, [column.name, "yes" if column.required else "", column.help, allowed]))
+    if tpl.notes:  # what the file does not hold, and how it is read
+        about.append([])
+        for note in tpl.notes:
+            about.append([note])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return f"{tpl.filename}.xlsx", buffer.getvalue()

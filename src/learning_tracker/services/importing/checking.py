@@ -35,14 +35,17 @@ from ...read.templates import (
     ACTIONS,
     COMPLAINTS,
     COMPLIMENTS,
+    INVESTIGATION_COLUMNS,
     LEARNING,
     SERVICE_AREAS,
+    STAGE_STEP_COLUMNS,
     USERS,
     Template,
+    fmt_yes_no,
     template,
 )
-from ...rules import vocabulary
-from ...rules.personal_data import personal_details_in, reference_problem
+from ...rules import procedures, vocabulary
+from ...rules.personal_data import EMAIL, PHONE, personal_details_in, reference_problem
 from ...rules.roles import SERVICE_MANAGER
 from ...rules.vocabulary import CANCELLED, COMPLETED, VERIFIED
 from ..checks import not_before, not_in_future
@@ -222,6 +225,9 @@ _FOLLOWS = {
     "stage2_outcome_on": "stage2_outcome",
     "no_learning_recorded_by": "no_learning_reason",
     "no_learning_recorded_on": "no_learning_reason",
+    "advocacy_accepted": "advocacy_offered_on",
+    "late_decision_reason": "late_decision",
+    "declined_reason": "declined_on",
 }
 
 
@@ -327,6 +333,7 @@ def _plan_complaints(c: Checker, rows, plan: ImportPlan) -> None:
     ids = [c.look.complaints[k][0] for k in {(r.get("reference") or "").strip().lower() for _, r in rows}
            if k in c.look.complaints]
     existing = records.complaint_rows_for(c.db, ids)
+    listed = _stages_with_listings(c.db, ids)
     user_emails = c.look.user_emails
     pattern = config.reference_pattern(c.db)
     seen: dict[str, int] = {}
@@ -349,15 +356,32 @@ def _plan_complaints(c: Checker, rows, plan: ImportPlan) -> None:
             # A new complaint only: one recorded before the pattern was set or changed keeps its reference.
             c.problem("reference", row.reference, wrong_shape)
             continue
-        result = _check_complaint(c, row, before, user_emails)
+        result = _check_complaint(c, row, before, user_emails, kept=listed.get(found[0], set()) if found else set())
         if result is None:
             continue
         after, payload = result
         _place(plan, number, row.reference, found[0] if found else None, before, after, payload)
 
 
-def _check_complaint(c: Checker, row, before: dict[str, str] | None, user_emails: dict[int, str]):
-    """A complaint row against the domain rules: its template row as it will be stored, and what to store."""
+def _stages_with_listings(db: sqlite_utils.Database, ids: list[int]) -> dict[int, set[tuple[str, int]]]:
+    """The stages of these complaints holding points of complaint or recommendations (which the file does
+    not hold, so an import may not remove their stage), by complaint id."""
+    found: dict[int, set[tuple[str, int]]] = {}
+    for start in range(0, len(ids), records.BATCH):
+        for complaint_id, procedure, number in db.execute(
+            f"""SELECT s.complaint_id, s.procedure, s.stage FROM complaint_stages s
+                WHERE {query.in_ids("s.complaint_id", ids[start:start + records.BATCH])}
+                  AND (EXISTS (SELECT 1 FROM complaint_points p WHERE p.stage_id = s.id)
+                       OR EXISTS (SELECT 1 FROM recommendations r WHERE r.stage_id = s.id))"""
+        ):
+            found.setdefault(complaint_id, set()).add((procedure, number))
+    return found
+
+
+def _check_complaint(c: Checker, row, before: dict[str, str] | None, user_emails: dict[int, str],
+                     kept: set[tuple[str, int]] | None = None):
+    """A complaint row against the domain rules: its template row as it will be stored, and what to store.
+    ``kept``: the complaint's stages that hold points or recommendations, which the row may not remove."""
     count = len(c.problems)
     received = row.received_on
     c.happened("received_on", received)
@@ -374,14 +398,28 @@ def _check_complaint(c: Checker, row, before: dict[str, str] | None, user_emails
             c.problems.append(unknown_value(c.label("concerns"), text, c.look.code_texts, row=c.row))
         else:
             concerns.append(code)
-    outcome = c.coded("outcome", row.outcome)
+    outcome = _outcome(c, row)
     lgsco_decision = c.coded("lgsco_decision", row.lgsco_decision)
+    checked = len(c.problems)
     stages = _check_stages(c, row, procedure) if procedure else []
+    # A stage left out of a row that has its stages right (not one cut short by a problem already reported).
+    for gone in sorted((kept or set()) - {(s["procedure"], s["stage"]) for s in stages}
+                       if procedure and len(c.problems) == checked else ()):
+        c.problem("procedure" if gone[1] == 1 else f"stage{gone[1]}_requested_on", None,
+                  f"leaves out {_stage_words({'procedure': gone[0], 'stage': gone[1]})} of the {gone[0]} procedure, "
+                  "which has points of complaint or recommendations recorded; give that stage's dates to keep it")
+    advocacy = _check_advocacy(c, row, received)
+    time_limit = _check_time_limit(c, row, received)
+    declined_reason = _check_declined(c, row, stages, time_limit["late_decision"])
+    if row.declined_on is not None:
+        outcome = procedures.DECLINED
     if outcome and stages and stages[-1]["responded_on"] is None:
         c.problem("outcome", outcome, f"is given but {_stage_words(stages[-1])} has no completed date; a complaint "
                   "is open, with no outcome, until its last stage is answered")
     outcome_on = None
-    if outcome:
+    if outcome == procedures.DECLINED:
+        outcome_on = row.declined_on
+    elif outcome:
         outcome_on = row.outcome_on or (stages[-1]["responded_on"] if stages else None)
         c.happened("outcome_on", outcome_on, after=received, what="the complaint was received")
     elif row.outcome_on:
@@ -396,20 +434,111 @@ def _check_complaint(c: Checker, row, before: dict[str, str] | None, user_emails
 
     complaint = {
         "reference": row.reference, "received_on": received.isoformat(), "procedure": procedure,
-        "service_area_id": area[0], **values, "advocate": int(bool(row.advocate)), "outcome": outcome,
+        "service_area_id": area[0], **values, "advocate": int(bool(row.advocate)), **advocacy, **time_limit,
+        "declined_reason": declined_reason, "outcome": outcome,
         "outcome_on": outcome_on.isoformat() if outcome_on else None,
         "lgsco_referred_on": row.lgsco_referred_on.isoformat() if row.lgsco_referred_on else None,
         "lgsco_decision": lgsco_decision, "remedy_pence": row.remedy_gbp, **no_learning,
     }
     concerns.sort(key=lambda code: code[2])
     for stage in stages:
-        for name in ("clock_started_on", "due_on", "extended_due_on", "responded_on", "outcome_on"):
-            stage[name] = stage[name].isoformat() if stage[name] else None
+        for name, value in stage.items():
+            if isinstance(value, date):
+                stage[name] = value.isoformat()
     after = records.complaint_template_row(
         {**complaint, "service_area": area[1],
          "no_learning_recorded_by": user_emails.get(complaint["no_learning_recorded_by"])},
         stages, [code[1] for code in concerns])
     return after, {"complaint": complaint, "stages": stages, "concerns": [code[0] for code in concerns]}
+
+
+def _outcome(c: Checker, row) -> str | None:
+    """The outcome column: a vocabulary outcome, or blank; "declined" only beside ``declined_on``, since a
+    declined complaint is recorded by its date and reason (``_check_declined``), and has no other outcome."""
+    if row.outcome and norm(row.outcome) == procedures.DECLINED:
+        if row.declined_on is None:
+            c.problem("outcome", row.outcome, "is given but declined_on is blank: a declined complaint needs the day "
+                      "it was declined and why (declined_on and declined_reason)")
+        return None
+    outcome = c.coded("outcome", row.outcome)
+    if outcome and row.declined_on is not None:
+        c.problem("outcome", outcome, f"is given but the complaint was declined on {row.declined_on.isoformat()}; a "
+                  "declined complaint has no other outcome: leave outcome blank")
+    return outcome
+
+
+def _check_declined(c: Checker, row, stages: list[dict[str, Any]], late_decision: str | None) -> str | None:
+    """A declined (refused) complaint: its reason, one of the configured ones, and its last stage closed the
+    day it was declined, as declining it on the page closes it. A late complaint declined by its time limit
+    decision may leave the reason blank: it is ``procedures.LATE_REASON``, as on the page."""
+    on, reason = row.declined_on, row.declined_reason
+    if on is None:
+        if reason:
+            c.problem("declined_reason", reason, "is given but declined_on is blank: give the day the complaint was "
+                      "declined")
+        return None
+    if reason is None and late_decision == procedures.DECLINE_LATE:
+        reason = procedures.LATE_REASON
+    if reason is None:
+        c.problem("declined_reason", None, "is required when the complaint was declined (declined_on)")
+    value = c.coded("declined_reason", reason)
+    if row.outcome_on and row.outcome_on != on:
+        c.problem("outcome_on", row.outcome_on, f"is given but the complaint was declined on {on.isoformat()}, "
+                  "which is its outcome's date")
+    if not stages:
+        return value
+    last = stages[-1]
+    c.happened("declined_on", on, after=last["clock_started_on"], what=f"{_stage_words(last)} started")
+    if last["responded_on"] is None:
+        last["responded_on"] = on
+    elif last["responded_on"] != on:
+        # The last stage is of the complaint's procedure (an informal stage before it never is last).
+        c.problem(f"stage{last['stage']}_completed_on", last["responded_on"], f"is not the day the complaint was declined ({on.isoformat()}): a "
+                  "declined complaint's last stage closes the day it is declined; leave it blank or give that day")
+    return value
+
+
+def _check_advocacy(c: Checker, row, received: date) -> dict[str, Any]:
+    """Advocacy offered (the day) and accepted (yes, no, or blank while not known)."""
+    offered, accepted = row.advocacy_offered_on, row.advocacy_accepted
+    c.happened("advocacy_offered_on", offered, after=received, what="the complaint was received")
+    if accepted is not None and offered is None:
+        c.problem("advocacy_accepted", fmt_yes_no(accepted), "is given but advocacy_offered_on is blank: give the "
+                  "day advocacy was offered")
+    return {"advocacy_offered_on": offered.isoformat() if offered else None,
+            "advocacy_accepted": None if accepted is None else int(accepted)}
+
+
+def _check_time_limit(c: Checker, row, received: date) -> dict[str, Any]:
+    """When the grounds arose, and for a late complaint (``procedures.is_late``) the decision to consider or
+    decline it with its reason; blank, nothing is recorded (a late complaint's decision may be unrecorded
+    in older files)."""
+    grounds, given, reason = row.grounds_arose_on, row.late_decision, row.late_decision_reason
+    if grounds is not None and grounds > received:
+        c.problem("grounds_arose_on", grounds, f"is after the complaint was received ({received.isoformat()}); the "
+                  "grounds of a complaint arise before it is made")
+    decision = None
+    if given:
+        decision = next((d for d in procedures.LATE_DECISIONS if norm(d) == norm(given)), None)
+        if decision is None:
+            c.problems.append(unknown_value(c.label("late_decision"), given, list(procedures.LATE_DECISIONS),
+                                            row=c.row))
+        elif grounds is None:
+            c.problem("late_decision", given, "is given but grounds_arose_on is blank: a decision is made on a "
+                      "complaint received a year or more after the grounds arose")
+        elif not procedures.is_late(grounds, received):
+            c.problem("late_decision", given, f"is given but the complaint is not late: it was received on "
+                      f"{received.isoformat()}, less than a year after the grounds arose ({grounds.isoformat()})")
+        elif decision == procedures.DECLINE_LATE and row.declined_on is None:
+            c.problem("late_decision", given, "is declined but declined_on is blank: give the day the late "
+                      "complaint was declined")
+        if not reason:
+            c.problem("late_decision_reason", None, "is required when late_decision is given")
+    elif reason:
+        c.problem("late_decision_reason", reason, "is given but late_decision is blank: say whether the late "
+                  "complaint was considered or declined")
+    return {"grounds_arose_on": grounds.isoformat() if grounds else None, "late_decision": decision,
+            "late_decision_reason": reason if decision else None}
 
 
 def _check_stage_outcomes(c: Checker, row, stages: list[dict[str, Any]], outcome: str | None,
@@ -453,6 +582,9 @@ def _check_stages(c: Checker, row, procedure: str) -> list[dict[str, Any]]:
     received = row.received_on
     stages: list[dict[str, Any]] = []
     clock = received
+    if row.informal_acknowledged_on and not row.informal_completed_on:
+        c.problem("informal_acknowledged_on", row.informal_acknowledged_on, "is given but informal_completed_on is "
+                  "blank: it is for a complaint first handled informally, then under a formal procedure")
     if row.informal_completed_on:
         if procedure == vocabulary.INFORMAL:
             c.problem("informal_completed_on", row.informal_completed_on, "is only for a complaint first handled "
@@ -463,8 +595,12 @@ def _check_stages(c: Checker, row, procedure: str) -> list[dict[str, Any]]:
         else:
             c.happened("informal_completed_on", row.informal_completed_on, after=received,
                        what="the complaint was received")
-            stages.append(_stage_row(vocabulary.INFORMAL, 1, received, timescales[(vocabulary.INFORMAL, 1)],
-                                     row.informal_completed_on))
+            acknowledged = row.informal_acknowledged_on
+            c.happened("informal_acknowledged_on", acknowledged, after=received, what="the complaint was received")
+            _not_after_answered(c, "informal_acknowledged_on", acknowledged, row.informal_completed_on,
+                                "the informal stage")
+            stages.append(_stage_row(c, row, vocabulary.INFORMAL, 1, received, row.informal_completed_on,
+                                     {"acknowledged_on": acknowledged}))
             if row.stage1_requested_on is None:
                 c.problem("stage1_requested_on", None, "is required when informal_completed_on is given: the day "
                           f"the complainant asked for the {procedure} procedure")
@@ -478,7 +614,7 @@ def _check_stages(c: Checker, row, procedure: str) -> list[dict[str, Any]]:
     if (procedure, 1) not in timescales:
         c.problem("procedure", procedure, "has no stage 1 timescale configured")
         return stages
-    previous = _stage(c, procedure, 1, clock, row.stage1_completed_on, row.stage1_extended,
+    previous = _stage(c, row, procedure, 1, clock, row.stage1_completed_on, row.stage1_extended,
                       row.stage1_extension_reason, row.stage1_extended_to,
                       started="the complaint was received" if clock == received else "stage 1 started")
     stages.append(previous)
@@ -488,11 +624,13 @@ def _check_stages(c: Checker, row, procedure: str) -> list[dict[str, Any]]:
         extended = getattr(row, f"stage{number}_extended", None)
         reason = getattr(row, f"stage{number}_extension_reason", None)
         extended_to = getattr(row, f"stage{number}_extended_to", None)
+        steps = [(f"stage{number}_{step}", getattr(row, f"stage{number}_{step}"))
+                 for step in STAGE_STEP_COLUMNS[number]]
         given = [(n, v) for n, v in ((f"stage{number}_requested_on", requested),
                                      (f"stage{number}_completed_on", completed),
                                      (f"stage{number}_extended", True if extended else None),
                                      (f"stage{number}_extension_reason", reason),
-                                     (f"stage{number}_extended_to", extended_to)) if v]
+                                     (f"stage{number}_extended_to", extended_to), *steps) if v]
         if not given:
             break
         if (procedure, number) not in timescales:
@@ -507,24 +645,102 @@ def _check_stages(c: Checker, row, procedure: str) -> list[dict[str, Any]]:
             break
         c.happened(f"stage{number}_requested_on", requested, after=previous["responded_on"],
                    what=f"stage {number - 1} was answered")
-        previous = _stage(c, procedure, number, requested, completed, extended, reason, extended_to,
+        previous = _stage(c, row, procedure, number, requested, completed, extended, reason, extended_to,
                           started=f"stage {number} was requested")
         stages.append(previous)
     return stages
 
 
-def _stage_row(procedure, number, clock, timescale, responded, extended_on=None, reason=None) -> dict[str, Any]:
-    return {"procedure": procedure, "stage": number, "clock_started_on": clock,
-            "due_on": workdays.due_date(clock, timescale.due_working_days), "extended_due_on": extended_on,
-            "extension_reason": reason, "responded_on": responded}
+# Every step column of a stage (complaint_stages), and the dates the clocks give it.
+_STEPS = tuple(dict.fromkeys(step for steps in STAGE_STEP_COLUMNS.values() for step in steps))
+_CLOCK_DATES = ("clock_started_on", "due_on", "acknowledgement_due_on", "panel_meeting_due_on",
+                "response_clock_started_on", "panel_report_due_on")
 
 
-def _stage(c: Checker, procedure: str, number: int, clock: date, completed, extended, reason, extended_to, *,
+def _stage_row(c: Checker, row, procedure: str, number: int, clock: date, responded: date | None,
+               steps: dict[str, Any]) -> dict[str, Any]:
+    """A stage as it will be stored (dates as dates), its due dates worked out as the app works them out when
+    a stage opens (``procedures.opening_dates``) and its steps are recorded (``procedures.moved_dates``)."""
+    timescale = c.look.timescales[(procedure, number)]
+    stage: dict[str, Any] = {"procedure": procedure, "stage": number, **dict.fromkeys(_STEPS), **steps,
+                             "extended_due_on": None, "extension_reason": None, "responded_on": responded}
+    stage.update(procedures.opening_dates(timescale, clock))
+    stage.update(procedures.moved_dates(timescale, stage, row.received_on, c.look.code_applies_from))
+    for name in _CLOCK_DATES:
+        stage[name] = date.fromisoformat(stage[name]) if stage[name] else None
+    return stage
+
+
+def _not_after_answered(c: Checker, field_name: str, day: date | None, answered: date | None, words: str) -> None:
+    if day is not None and answered is not None and day > answered:
+        c.problem(field_name, day, f"is after {words} was answered ({answered.isoformat()})")
+
+
+def _contact_details(c: Checker, field_name: str, text: str | None) -> None:
+    """A role and organisation, never a person's contact details (as the investigation's page refuses them)."""
+    found = [what for what in personal_details_in(text) if what in (EMAIL, PHONE)]
+    if found:
+        c.problem(field_name, text, f"seems to hold {' and '.join(found)}: record the role and organisation (for "
+                  "example 'Independent investigator, Coram Voice'), never a person's contact details")
+
+
+def _check_steps(c: Checker, procedure: str, number: int, clock: date, completed: date | None,
+                 steps: dict[str, Any], *, started: str) -> date | None:
+    """A stage's steps in order (acknowledged after the stage started; the investigation's and the panel's
+    dates after what they follow, and before the stage was answered); the day the stage was answered, which
+    is the adjudication's when only that is given (the adjudication is the council's stage 2 response)."""
+    prefix, words = f"stage{number}_", f"stage {number}"
+    acknowledged = steps["acknowledged_on"]
+    c.happened(prefix + "acknowledged_on", acknowledged, after=clock, what=started)
+    _not_after_answered(c, prefix + "acknowledged_on", acknowledged, completed, words)
+    if number == 2:
+        given = [(step, steps[step]) for step in INVESTIGATION_COLUMNS if steps[step]]
+        if given and not procedures.is_investigation_stage(procedure, number):
+            c.problem(prefix + given[0][0], given[0][1], "is only for the statutory procedure's stage 2 investigation; "
+                      f"this complaint is {procedure}")
+            return completed
+        agreed = steps["statement_agreed_on"]
+        c.happened(prefix + "statement_agreed_on", agreed, after=clock, what=started)
+        _not_after_answered(c, prefix + "statement_agreed_on", agreed, completed, words)
+        for step in ("investigating_officer", "independent_person", "adjudicator"):
+            _contact_details(c, prefix + step, steps[step])
+        for step in ("investigation_report_on", "independent_person_report_on"):
+            c.happened(prefix + step, steps[step], after=agreed or clock,
+                       what="the statement of complaint was agreed" if agreed else started)
+        reports = [(day, what) for day, what in (
+            (steps["investigation_report_on"], "the Investigating Officer's report"),
+            (steps["independent_person_report_on"], "the Independent Person's report")) if day]
+        latest = max(reports, default=(agreed or clock, "the statement of complaint was agreed" if agreed else started))
+        adjudicated = steps["adjudicated_on"]
+        c.happened(prefix + "adjudicated_on", adjudicated, after=latest[0], what=latest[1])
+        if steps["adjudicator"] and adjudicated is None:
+            c.problem(prefix + "adjudicator", steps["adjudicator"], "is given but stage2_adjudicated_on is blank: "
+                      "give the date of the adjudication too")
+        if completed is None and adjudicated is not None:
+            return adjudicated
+    if number == 3:
+        met, report = steps["panel_met_on"], steps["panel_report_on"]
+        c.happened(prefix + "panel_met_on", met, after=clock, what=started)
+        _not_after_answered(c, prefix + "panel_met_on", met, completed, words)
+        if report is not None and met is None:
+            c.problem(prefix + "panel_report_on", report, "is given but stage3_panel_met_on is blank: the panel "
+                      "reports after it meets")
+        else:
+            c.happened(prefix + "panel_report_on", report, after=met, what="the panel met")
+        if completed is not None and report is not None and completed < report:
+            c.problem(prefix + "completed_on", completed, f"is before the panel's report ({report.isoformat()}); "
+                      "the council responds to the panel's report")
+    return completed
+
+
+def _stage(c: Checker, row, procedure: str, number: int, clock: date, completed, extended, reason, extended_to, *,
            started: str):
     timescale = c.look.timescales[(procedure, number)]
-    due = workdays.due_date(clock, timescale.due_working_days)
-    extended_on = None
     prefix = f"stage{number}_"
+    steps = {step: getattr(row, prefix + step) for step in STAGE_STEP_COLUMNS[number]}
+    stage = _stage_row(c, row, procedure, number, clock, completed, steps)
+    due = stage["due_on"]
+    extended_on = None
     if extended or reason or extended_to:
         if timescale.max_working_days is None:
             c.problem(prefix + "extended", "yes" if extended else reason or extended_to,
@@ -543,7 +759,9 @@ def _stage(c: Checker, procedure: str, number: int, clock: date, completed, exte
                 c.problem(prefix + "extended_to", extended_to, f"is beyond the longest extension allowed: "
                           f"{timescale.max_working_days} working days after the clock started, {cap.isoformat()}")
     c.happened(prefix + "completed_on", completed, after=clock, what=started)
-    return _stage_row(procedure, number, clock, timescale, completed, extended_on, reason if extended_on else None)
+    stage["responded_on"] = _check_steps(c, procedure, number, clock, completed, steps, started=started)
+    stage["extended_due_on"], stage["extension_reason"] = extended_on, reason if extended_on else None
+    return stage
 
 
 def _check_no_learning(c: Checker, row, before: dict[str, str] | None, user_emails: dict[int, str]) -> dict[str, Any]:

@@ -5,9 +5,10 @@ one audit event naming the file and its counts. Any problem in any row writes no
 refusal is audited), it reads the file, maps it, checks every row outside the write lock (so that nobody
 else's sign-in or save waits behind the check), then takes the lock, confirms the records the check read
 have not changed meanwhile (``records_fingerprint``; if they have, it checks again) and writes.
-New records take the next free ids; an update bumps the record's version; a stage keeps its row (and
-its due date, unless its clock moved); an action's history and its learning point's status follow as
-when an action is changed on the page (``services.actions.refresh_learning_point_status``).
+New records take the next free ids; an update bumps the record's version; a stage keeps its row (its
+points and recommendations with it) and its due dates, unless what they follow from moved; an action's
+history and its learning point's status follow as when an action is changed on the page
+(``services.actions.refresh_learning_point_status``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,16 @@ import sqlite_utils
 from ...db import now_utc
 from ...errors import InvalidInput, Problem
 from ...read import sql as query
-from ...read.templates import ACTIONS, COMPLAINTS, COMPLIMENTS, LEARNING, SERVICE_AREAS, USERS, template
+from ...read.templates import (
+    ACTIONS,
+    COMPLAINTS,
+    COMPLIMENTS,
+    LEARNING,
+    SERVICE_AREAS,
+    STAGE_STEP_COLUMNS,
+    USERS,
+    template,
+)
 from ...rules.roles import COMPLAINTS_OFFICER
 from ..actions import refresh_learning_point_status
 from ..core import Actor, record_audit, refusal_audited, require_officer
@@ -62,9 +72,17 @@ _COMPLAINT_COLUMNS = (
     "reference", "received_on", "procedure", "service_area_id", "received_via", "complainant_type", "advocate",
     "gender", "age_band", "ethnicity", "disability", "outcome", "outcome_on", "lgsco_referred_on", "lgsco_decision",
     "remedy_pence", "no_learning_reason", "no_learning_recorded_by", "no_learning_recorded_on",
+    "advocacy_offered_on", "advocacy_accepted", "grounds_arose_on", "late_decision", "late_decision_reason",
+    "declined_reason",
 )
+# The dates a stage's clocks give it: those set when it opens, from its start, and those its recorded steps
+# move (the acknowledgement, the statement of complaint agreed, the panel's meeting and report).
+_OPENING_DATES = ("acknowledgement_due_on", "panel_meeting_due_on")
+_MOVED_DATES = ("due_on", "response_clock_started_on", "panel_report_due_on")
+_CLOCK_EVENTS = ("clock_started_on", "acknowledged_on", "statement_agreed_on", "panel_met_on", "panel_report_on")
 _STAGE_COLUMNS = ("procedure", "stage", "clock_started_on", "due_on", "extended_due_on", "extension_reason",
-                  "responded_on", "outcome", "outcome_on")
+                  "responded_on", "outcome", "outcome_on", *_OPENING_DATES, *_MOVED_DATES[1:],
+                  *dict.fromkeys(step for steps in STAGE_STEP_COLUMNS.values() for step in steps))
 
 
 def _apply_complaints(db: sqlite_utils.Database, plan: ImportPlan, c: Checker) -> None:
@@ -102,27 +120,31 @@ def _insert_stages(conn, stage_rows: list[tuple]) -> None:
 
 
 def _update_stages(conn, complaint_id: int, stages: list[dict[str, Any]]) -> None:
-    """Bring a complaint's stage rows in line with the file, keeping each row (and its due date, unless its
-    clock moved) so that its id and version history stay."""
-    held = {(r[1], r[2]): r for r in conn.execute(
-        "SELECT id, procedure, stage, clock_started_on, due_on, extended_due_on, extension_reason, responded_on,"
-        " outcome, outcome_on FROM complaint_stages WHERE complaint_id = ?", [complaint_id])}
+    """Bring a complaint's stage rows in line with the file, keeping each row (so that its id, version history,
+    points and recommendations stay) and its due dates, unless what they are worked out from moved: a stage
+    opened before the acknowledgement was tracked keeps having no acknowledgement due date."""
+    columns = _STAGE_COLUMNS[2:]
+    cursor = conn.execute(f"SELECT id, procedure, stage, {', '.join(columns)} FROM complaint_stages WHERE complaint_id = ?",
+                          [complaint_id])
+    names = [c[0] for c in cursor.description]
+    held = {(r[1], r[2]): dict(zip(names, r)) for r in cursor.fetchall()}
     wanted = {(s["procedure"], s["stage"]): s for s in stages}
     for key, row in held.items():
         if key not in wanted:
-            conn.execute("DELETE FROM complaint_stages WHERE id = ?", [row[0]])
+            conn.execute("DELETE FROM complaint_stages WHERE id = ?", [row["id"]])
     for key, s in wanted.items():
         row = held.get(key)
         if row is None:
             _insert_stages(conn, [(complaint_id, *(s[k] for k in _STAGE_COLUMNS))])
             continue
-        due_on = row[4] if row[3] == s["clock_started_on"] else s["due_on"]
-        new = (s["clock_started_on"], due_on, s["extended_due_on"], s["extension_reason"], s["responded_on"],
-               s["outcome"], s["outcome_on"])
-        if tuple(row[3:]) != new:
-            conn.execute(
-                "UPDATE complaint_stages SET clock_started_on = ?, due_on = ?, extended_due_on = ?, extension_reason = ?,"
-                " responded_on = ?, outcome = ?, outcome_on = ?, version = version + 1 WHERE id = ?", [*new, row[0]])
+        new = {k: s[k] for k in columns}
+        if row["clock_started_on"] == s["clock_started_on"]:
+            new.update({k: row[k] for k in _OPENING_DATES})
+            if all(row[k] == s[k] for k in _CLOCK_EVENTS):
+                new.update({k: row[k] for k in _MOVED_DATES})
+        if any(row[k] != new[k] for k in columns):
+            conn.execute(f"UPDATE complaint_stages SET {', '.join(f'{k} = ?' for k in columns)}, version = version + 1"
+                         " WHERE id = ?", [*new.values(), row["id"]])
 
 
 def _next_ids(db: sqlite_utils.Database, table: str, payloads: list[dict[str, Any]]) -> None:
@@ -239,7 +261,7 @@ def _records_changed(kind: str, plan: ImportPlan) -> dict[str, list[dict[str, An
 PLANNED_FROM = (
     "service_areas", "users", "user_service_areas", "vocabularies", "concern_codes", "timescales", "settings",
     "complaints", "complaint_stages", "concerns", "compliments", "compliment_categories", "learning_points",
-    "learning_point_complaints", "actions",
+    "learning_point_complaints", "actions", "complaint_points", "recommendations",
 )
 # How many times a file is checked outside the write lock when others keep changing records meanwhile.
 _CHECKS_OUTSIDE_THE_LOCK = 3
