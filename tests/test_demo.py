@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 
-from learning_tracker import config, demo
+from learning_tracker import config, demo, workdays
 from learning_tracker.read import report_figures, key_facts
 from learning_tracker import db as database
 from learning_tracker.rules import rag as rag_rule
-from learning_tracker.rules import periods
+from learning_tracker.rules import periods, procedures
 
 TODAY = date(2026, 11, 26)
 AS_OF_DATES = [date(2023, 3, 31), TODAY]
@@ -421,12 +421,26 @@ def test_nothing_is_dated_after_today(demo_db):
 
 
 def test_stages_are_consistent(demo_db):
+    # Each stage's due dates are where the services put them (``procedures.opening_dates`` and ``moved_dates``)
+    # from the steps recorded on it: a review panel's response after its report, a corporate response under
+    # the Code after the acknowledgement.
+    timescales, code = config.timescales(demo_db), config.code_applies_from(demo_db)
+    rows = [dict(r) for r in demo_db.query(
+        "SELECT s.*, c.received_on FROM complaint_stages s JOIN complaints c ON c.id = s.complaint_id")]
+    moved = {r["id"]: procedures.moved_dates(timescales[(r["procedure"], r["stage"])], r, r["received_on"], code)
+             for r in rows}  # fmt: skip
+    opening = {r["id"]: procedures.opening_dates(timescales[(r["procedure"], r["stage"])],
+                                                 date.fromisoformat(r["clock_started_on"])) for r in rows}  # fmt: skip
+    assert [r["id"] for r in rows if r["due_on"] != moved[r["id"]]["due_on"]
+            or r["response_clock_started_on"] != moved[r["id"]]["response_clock_started_on"]
+            or r["panel_report_due_on"] != moved[r["id"]]["panel_report_due_on"]
+            or r["acknowledgement_due_on"] != opening[r["id"]]["acknowledgement_due_on"]
+            or r["panel_meeting_due_on"] != opening[r["id"]]["panel_meeting_due_on"]] == []
+    assert {r["response_clock_started_on"] == r["panel_report_on"] for r in rows if r["stage"] == 3} == {True}
     bad = demo_db.execute(
         """SELECT COUNT(*) FROM complaint_stages
-           WHERE due_on != add_working_days(clock_started_on,
-                   (SELECT due_working_days FROM timescales t WHERE t.procedure = complaint_stages.procedure
-                      AND t.stage = complaint_stages.stage))
-              OR responded_on < clock_started_on
+           WHERE responded_on < clock_started_on OR acknowledged_on < clock_started_on
+              OR acknowledged_on > responded_on OR acknowledgement_due_on IS NULL
               OR (extended_due_on IS NOT NULL AND (extended_due_on <= due_on OR extension_reason IS NULL))"""
     ).fetchone()[0]
     assert bad == 0
@@ -544,3 +558,147 @@ def test_build_scale_spreads_complaints_over_ten_years(db):
     open_now = db.execute("SELECT COUNT(*) FROM complaints WHERE outcome IS NULL").fetchone()[0]
     assert 0 < open_now < 100
     assert db["learning_points"].count > 0 and db["actions"].count > 0
+
+
+# -- the procedures' steps and findings ------------------------------------------------------------
+
+
+def test_the_procedures_figures_of_2021_22(demo_db):
+    from learning_tracker.read import procedure_figures
+
+    assert procedure_figures.annual(demo_db, "2021-22", date(2023, 3, 31)) == {
+        "acknowledgements": {
+            "statutory": {"due": 192, "within_target": 176, "late": 16, "pending": 0},
+            "corporate": {"due": 21, "within_target": 19, "late": 2, "pending": 0},
+            "informal": {"due": 45, "within_target": 43, "late": 2, "pending": 0},
+        },
+        "stage2_findings": {"upheld": 14, "partly upheld": 8, "not upheld": 21, "unable to determine": 5},
+        "stage3_clocks": {step: {"due": 1, "on_time": 1, "late": 0, "pending": 0}
+                          for step in ("panel meeting", "panel report", "council response")},
+        "recommendations": {"2": {"made": 22, "accepted": 16, "not_accepted": 6, "awaiting_decision": 0},
+                            "3": {"made": 2, "accepted": 2, "not_accepted": 0, "awaiting_decision": 0}},
+        "accepted_recommendation_actions": {
+            "actions": 13, "by_status": {"not started": 0, "in progress": 0, "completed": 0, "verified": 13, "cancelled": 0},
+            "open": 0, "overdue": 0, "accepted_without_action": 0,
+        },
+        # Accepted by exactly the 14 complaints an advocate supported (the published figure).
+        "advocacy_for_children": {"complaints": 177, "offered": 146, "accepted": 14, "not_offered": 31},
+        "late_complaints": {"total": 2, "by_decision": {"considered": 2, "declined": 0}},
+        "declined_by_reason": {"total": 0, "by_reason": {}},
+    }  # fmt: skip
+
+
+def test_2021_22_stage_2_investigations_give_their_outcomes_and_their_accepted_recommendations_actions(demo_db):
+    stages = [dict(r) for r in demo_db.query(
+        """SELECT s.*, c.id AS complaint, c.service_area_id AS area, c.no_learning_reason FROM complaint_stages s
+           JOIN complaints c ON c.id = s.complaint_id
+           WHERE c.received_on BETWEEN '2021-04-01' AND '2022-03-31' AND s.procedure = 'statutory' AND s.stage = 2""")]
+    assert len(stages) == 14  # the 13 that ended at stage 2 and the review panel's
+    for s in stages:
+        assert s["investigating_officer"].startswith("Independent Investigating Officer, ")
+        assert s["independent_person"].startswith("Independent Person, ")
+        assert s["clock_started_on"] <= s["statement_agreed_on"] < s["investigation_report_on"] <= s["responded_on"]
+        assert s["investigation_report_on"] <= s["independent_person_report_on"] <= s["responded_on"]
+        assert s["adjudicated_on"] == s["responded_on"] and s["adjudicator"]
+        findings = [f for (f,) in demo_db.execute(
+            "SELECT finding FROM complaint_points WHERE stage_id = ? ORDER BY position", [s["id"]])]
+        assert 2 <= len(findings) <= 5
+        assert procedures.outcome_from_findings(findings) == s["outcome"] or s["outcome_reason"]
+        upheld_points = demo_db.execute(
+            "SELECT COUNT(*) FROM complaint_points WHERE stage_id = ? AND finding IN ('upheld', 'partly upheld')",
+            [s["id"]]).fetchone()[0]
+        recommendations = [dict(r) for r in demo_db.query("SELECT * FROM recommendations WHERE stage_id = ?", [s["id"]])]
+        assert len(recommendations) == upheld_points
+        for r in recommendations:
+            assert r["decided_on"] == s["adjudicated_on"]
+            assert (r["decision"] == "accepted") == (r["action_id"] is not None)
+            assert r["decision"] == "accepted" or r["decision_reason"]
+            if r["action_id"] is None:
+                continue
+            # The action is of the complaint's learning, or of its area's when it has none ("already covered").
+            lp_id, area, text = demo_db.execute(
+                "SELECT learning_point_id, service_area_id, description FROM actions WHERE id = ?", [r["action_id"]]
+            ).fetchone()
+            assert area == s["area"] and text == r["text"]
+            own = demo_db.execute("SELECT COUNT(*) FROM learning_point_complaints WHERE complaint_id = ?",
+                                  [s["complaint"]]).fetchone()[0]  # fmt: skip
+            linked = demo_db.execute("SELECT COUNT(*) FROM learning_point_complaints WHERE complaint_id = ? "
+                                     "AND learning_point_id = ?", [s["complaint"], lp_id]).fetchone()[0]  # fmt: skip
+            assert linked or (not own and s["no_learning_reason"] == "Already covered by an existing learning point for the service.")
+    accepted = sum(1 for s in stages for (d,) in demo_db.execute(
+        "SELECT decision FROM recommendations WHERE stage_id = ?", [s["id"]]) if d == "accepted")
+    assert accepted > 0.6 * sum(1 for s in stages for _ in demo_db.execute("SELECT 1 FROM recommendations WHERE stage_id = ?", [s["id"]]))
+
+
+def test_2021_22_review_panel_met_and_reported_in_time_and_the_council_responded(demo_db):
+    (panel,) = [dict(r) for r in demo_db.query(
+        """SELECT s.* FROM complaint_stages s JOIN complaints c ON c.id = s.complaint_id
+           WHERE c.received_on BETWEEN '2021-04-01' AND '2022-03-31' AND s.stage = 3""")]
+    assert panel["panel_met_on"] <= panel["panel_meeting_due_on"]
+    assert panel["panel_met_on"] <= panel["panel_report_on"] <= panel["panel_report_due_on"]
+    assert panel["response_clock_started_on"] == panel["panel_report_on"] < panel["responded_on"] <= panel["due_on"]
+    # The whole review took 35 working days, within the 50 (30 + 5 + 15) the published figure counts against.
+    assert workdays.working_days_between(date.fromisoformat(panel["clock_started_on"]), date.fromisoformat(panel["responded_on"])) == 35
+    decisions = demo_db.execute("SELECT decision, decided_on FROM recommendations WHERE stage_id = ?", [panel["id"]]).fetchall()
+    assert decisions and {d for d, _ in decisions} <= {"accepted", "not accepted"}
+    assert {on for _, on in decisions} == {panel["responded_on"]}
+
+
+def test_advocacy_is_offered_for_children_and_accepted_where_an_advocate_helped(demo_db):
+    offered_not_for_a_child, accepted_without_advocate, advocate_not_accepted = demo_db.execute(
+        f"""SELECT SUM(advocacy_offered_on IS NOT NULL AND NOT {procedures.for_a_child_sql('c')}),
+                   SUM(advocacy_accepted = 1 AND advocate = 0), SUM(advocate = 1 AND advocacy_accepted IS NOT 1)
+            FROM complaints c"""
+    ).fetchone()
+    assert (offered_not_for_a_child, accepted_without_advocate, advocate_not_accepted) == (0, 0, 0)
+    assert demo_db.execute("SELECT COUNT(*) FROM complaints WHERE advocacy_offered_on < received_on").fetchone()[0] == 0
+
+
+def test_the_live_year_declines_complaints_with_their_reasons_and_the_published_year_none(demo_db):
+    start, _ = current_year_bounds()
+    rows = demo_db.execute(
+        """SELECT c.received_on, c.outcome_on, c.declined_reason, c.late_decision, c.grounds_arose_on, s.responded_on,
+                  s.outcome FROM complaints c JOIN complaint_stages s ON s.complaint_id = c.id
+           WHERE c.outcome = 'declined'"""
+    ).fetchall()
+    assert len(rows) == 3
+    assert all(received >= start and responded == outcome_on and stage_outcome == "declined" and
+               reason in config.vocabulary(demo_db, "declined_reason")
+               for received, outcome_on, reason, _, _, responded, stage_outcome in rows)  # fmt: skip
+    (late,) = [row for row in rows if row[2] == procedures.LATE_REASON]
+    assert late[3] == "declined" and procedures.is_late(date.fromisoformat(late[4]), date.fromisoformat(late[0]))
+    considered = demo_db.execute(
+        "SELECT received_on, grounds_arose_on, late_decision_reason FROM complaints WHERE late_decision = 'considered'"
+    ).fetchall()
+    assert considered and all(procedures.is_late(date.fromisoformat(g), date.fromisoformat(r)) and reason
+                              for r, g, reason in considered)  # fmt: skip
+
+
+def test_rag_json_on_the_demo_shows_every_step(demo_db, capsys):
+    import json
+
+    from learning_tracker import cli
+
+    path = demo_db.execute("PRAGMA database_list").fetchone()[2]
+    assert cli.main(["rag", "--format", "json", "--as-of", TODAY.isoformat(), "--db", path]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {row["step"] for row in rows} == set(procedures.STEPS)
+    # The review panels waiting on today: one for its meeting (its request not yet acknowledged), one for its
+    # report (overdue), one for the council's response.
+    panel = {(row["reference"], row["step"], row["rag"]) for row in rows if row["stage"] == 3}
+    assert {(step, colour) for _, step, colour in panel} >= {
+        ("panel meeting", "Green"), ("acknowledgement", "Amber"), ("panel report", "Red"), ("council response", "Green"),
+    }  # fmt: skip
+
+
+def test_no_step_is_dated_after_today(demo_db):
+    today = TODAY.isoformat()
+    for table, columns in {
+        "complaints": ["advocacy_offered_on", "grounds_arose_on"],
+        "complaint_stages": ["acknowledged_on", "statement_agreed_on", "investigation_report_on",
+                             "independent_person_report_on", "adjudicated_on", "panel_met_on", "panel_report_on"],
+        "recommendations": ["decided_on"],
+    }.items():  # fmt: skip
+        for column in columns:
+            latest = demo_db.execute(f"SELECT MAX({column}) FROM {table}").fetchone()[0]
+            assert latest <= today, (table, column, latest)

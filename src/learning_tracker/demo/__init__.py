@@ -32,7 +32,9 @@ every time for the same ``today``:
 
 * The years from 2022-23 up to the current one are synthetic and complete; the **current financial
   year** (up to ``today``) has open stages that are Red, Amber and Green on ``today``, overdue actions,
-  learning gaps and two Practice Improvement Forum meetings.
+  learning gaps and two Practice Improvement Forum meetings, and steps of every kind waiting on ``today``
+  (acknowledgements, responses, review panels' meetings and reports, the council's response to a panel)
+  with complaints declined or refused.
 
 No complainant is named anywhere: a complaint is a reference. Users are named by their role title
 and their addresses are at the reserved domain ``demo.invalid``.
@@ -47,6 +49,9 @@ The modules, by job:
 - ``past_years``: the published years drawn record by record to add up to those figures;
 - ``current_year``: the live year, dated relative to ``today``;
 - ``synthetic``: plausible complaints over any span (the years between, and ``--scale``);
+- ``steps``: the procedures' steps and findings on every complaint (acknowledgements, stage 2
+  investigations and adjudications, review panels, advocacy, time limits) and the live year's steps in
+  every state, drawn last from a generator of their own so that everything above stays as it was;
 - ``builder``, ``records``, ``words``, ``mixes``: what they all build with: the seeded draws, the
   in-memory records, the words of the made-up records and the weights they are drawn with;
 - ``writer``: ids, references and the bulk inserts.
@@ -61,7 +66,7 @@ import sqlite_utils
 from .. import workdays
 from ..db import transaction
 from ..rules.periods import financial_year_start
-from . import current_year, past_years, synthetic, writer
+from . import current_year, past_years, steps, synthetic, writer
 from .builder import Builder, check_empty
 from .council import DEMO_USERS_BY_ROLE, FORUM_ATTENDEES, REPORT_TEAM_NAMES, SERVICE_AREAS
 from .published import COMPLIMENTS_BY_TEAM_2122, PREVIOUS_YEARS, STATUTORY_BY_AREA_2122, YEAR_2021_22
@@ -109,6 +114,9 @@ def build_demo(db: sqlite_utils.Database, today: date) -> None:
             )
             builder.random_compliments(between, window_start - timedelta(days=1), round(days * 470 / 365))
         current_year.add_current_year(builder, today, window_start)
+        # The procedures' steps last, from their own generator: every record above is as it was without them.
+        steps.fill(builder, today)
+        steps.live_year(builder, today)
         writer.write(builder)
 
 
@@ -127,4 +135,5 @@ def build_scale(db: sqlite_utils.Database, n: int, today: date) -> None:
             (workdays.add_working_days(today, -23), FORUM_ATTENDEES, []),
             (workdays.add_working_days(today, -3), FORUM_ATTENDEES, []),
         ]
+        steps.fill(builder, today)
         writer.write(builder)

@@ -15,7 +15,7 @@ from itertools import accumulate
 import sqlite_utils
 
 from .. import config, workdays
-from ..rules import vocabulary
+from ..rules import procedures, vocabulary
 from ..rules.vocabulary import CANCELLED, COMPLETED, IN_PROGRESS, NOT_STARTED, VERIFIED
 from .council import (
     COMPLAINTS_OFFICER,
@@ -63,7 +63,11 @@ class Builder:
     def __init__(self, db: sqlite_utils.Database, seed: int) -> None:
         self.db = db
         self.rng = random.Random(seed)
+        # A second generator for the procedures' steps and findings (``steps``), drawn from after everything
+        # else: the records drawn from ``rng`` (and every published figure) stay as they were before them.
+        self.steps_rng = random.Random(f"{seed}-steps")
         self.timescales = config.timescales(db)
+        self.code_applies_from = config.code_applies_from(db)
         self.complaints: list[Complaint] = []
         self.compliments: list[Compliment] = []
         self.learning_points: list[LearningPoint] = []
@@ -85,14 +89,14 @@ class Builder:
 
     # -- draws -----------------------------------------------------------------------------------
 
-    def choose(self, weights: dict):
-        """One key of ``weights`` drawn in proportion to its weight."""
+    def choose(self, weights: dict, rng: random.Random | None = None):
+        """One key of ``weights`` drawn in proportion to its weight (from ``rng``, by default ``self.rng``)."""
         # Cached by identity; the dict is kept in the cache so that its id cannot be reused.
         cached = self._choosers.get(id(weights))
         if cached is None or cached[0] is not weights:
             cached = (weights, list(weights), list(accumulate(weights.values())))
             self._choosers[id(weights)] = cached
-        return self.rng.choices(cached[1], cum_weights=cached[2])[0]
+        return (rng or self.rng).choices(cached[1], cum_weights=cached[2])[0]
 
     def tokens(self, counts: dict) -> list:
         """Every key repeated by its count, shuffled."""
@@ -137,16 +141,21 @@ class Builder:
         extended_to: int | None = None,
         reason: str | None = None,
     ) -> Stage:
-        """A stage whose clock starts on ``start``, answered ``took`` working days later (or open)."""
+        """A stage whose clock starts on ``start``, answered ``took`` working days later (or open), with the
+        due dates a stage opening that day is given (``procedures.opening_dates``: a review panel's response
+        is due after the panel's meeting and report)."""
         timescale = self.timescales[(procedure, number)]
+        dates = {k: date.fromisoformat(v) if v else None for k, v in procedures.opening_dates(timescale, start).items()}
         return Stage(
             procedure,
             number,
             start,
-            workdays.add_working_days(start, timescale.due_working_days),
+            dates["due_on"],
             workdays.add_working_days(start, extended_to) if extended_to else None,
             reason if extended_to else None,
             workdays.add_working_days(start, took) if took is not None else None,
+            acknowledgement_due_on=dates["acknowledgement_due_on"],
+            panel_meeting_due_on=dates["panel_meeting_due_on"],
         )
 
     def request_after(self, day: date) -> date:
@@ -157,23 +166,29 @@ class Builder:
         complaint.outcome = outcome
         complaint.outcome_on = complaint.closed_on if outcome else None
 
-    def random_concerns(self, sizes: tuple[int, ...]) -> list[tuple[str, str]]:
+    def random_concerns(self, sizes: tuple[int, ...], rng: random.Random | None = None) -> list[tuple[str, str]]:
         """Concern codes drawn plausibly, as many as one of ``sizes``."""
-        return [self.choose(CONCERN_WEIGHTS) for _ in range(self.rng.choice(sizes))]
+        rng = rng or self.rng
+        return [self.choose(CONCERN_WEIGHTS, rng) for _ in range(rng.choice(sizes))]
 
-    def random_details(self, complaint: Complaint) -> None:
-        """The details no published table fixes: how received, who complained, equality, concerns."""
-        choose = self.choose
+    def random_details(self, complaint: Complaint, rng: random.Random | None = None) -> None:
+        """The details no published table fixes: how received, who complained, equality, concerns (drawn
+        from ``rng``, by default ``self.rng``)."""
+        rng = rng or self.rng
+
+        def choose(weights: dict):
+            return self.choose(weights, rng)
+
         complaint.received_via = choose(VIA_WEIGHTS)
         complaint.complainant_type = choose(TYPE_WEIGHTS[complaint.procedure])
-        if complaint.procedure == "statutory" and self.rng.random() < 0.1:
+        if complaint.procedure == "statutory" and rng.random() < 0.1:
             complaint.complainant_type = "child or young person"
-            complaint.advocate = int(self.rng.random() < 0.6)
+            complaint.advocate = int(rng.random() < 0.6)
         public = complaint.complainant_type == "member of the public"
         for name in ("gender", "age_band", "ethnicity", "disability"):
             value = "not recorded" if public else choose(EQUALITY_WEIGHTS[name])
             setattr(complaint, name, None if value == "not recorded" else value)
-        complaint.concerns = self.random_concerns((1, 2, 2, 3))
+        complaint.concerns = self.random_concerns((1, 2, 2, 3), rng)
 
     # -- learning --------------------------------------------------------------------------------
 

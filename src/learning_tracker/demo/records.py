@@ -15,6 +15,46 @@ class Stage:
     extended_due_on: date | None = None
     extension_reason: str | None = None
     responded_on: date | None = None
+    # The steps of the procedures (``rules.procedures``), filled in by ``steps`` once every other record is drawn.
+    acknowledgement_due_on: date | None = None
+    acknowledged_on: date | None = None
+    response_clock_started_on: date | None = None
+    statement_agreed_on: date | None = None
+    investigating_officer: str | None = None
+    independent_person: str | None = None
+    investigation_report_on: date | None = None
+    independent_person_report_on: date | None = None
+    adjudicated_on: date | None = None
+    adjudicator: str | None = None
+    outcome_reason: str | None = None
+    panel_meeting_due_on: date | None = None
+    panel_met_on: date | None = None
+    panel_report_due_on: date | None = None
+    panel_report_on: date | None = None
+    points: list[Point] = field(default_factory=list)
+    recommendations: list[Recommendation] = field(default_factory=list)
+    id: int = 0
+
+
+@dataclass(slots=True, eq=False)
+class Point:
+    """A point of complaint investigated at stage 2, with its finding (``None`` while under investigation)."""
+
+    summary: str
+    finding: str | None = None
+    id: int = 0
+
+
+@dataclass(slots=True, eq=False)
+class Recommendation:
+    """An investigation's or a review panel's recommendation, the decision on it and the action it became."""
+
+    text: str
+    point: Point | None = None
+    decision: str | None = None
+    decision_reason: str | None = None
+    decided_on: date | None = None
+    action: Action | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -38,6 +78,12 @@ class Complaint:
     no_learning: tuple[str, str, date] | None = None  # reason, recorded by (email), on
     concerns: list[tuple[str, str]] = field(default_factory=list)
     linked: bool = False
+    advocacy_offered_on: date | None = None
+    advocacy_accepted: int | None = None  # 1 accepted, 0 not, None not yet known
+    grounds_arose_on: date | None = None
+    late_decision: str | None = None
+    late_decision_reason: str | None = None
+    declined_reason: str | None = None
     id: int = 0
 
     @property

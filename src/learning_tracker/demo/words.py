@@ -91,3 +91,63 @@ COMPLIMENT_WHAT = {
     "good partnership working": "valued the worker's joint working with partners",
 }
 
+
+# --- the procedures' steps (``steps``) -----------------------------------------------------------------
+
+# Points of complaint investigated at stage 2, by the theme of the concern they come from.
+POINT_BANK = {
+    "Communication": [
+        "The family were not kept informed of changes to the child's plan.",
+        "Calls and emails to the social worker were not returned.",
+        "The reasons for a decision about the child were not explained to the family.",
+        "The family were not told when their social worker changed.",
+    ],
+    "Standards of service": [
+        "The assessment was not completed within the timescale the family were given.",
+        "Support agreed in the child's plan did not start when promised.",
+        "The family were not told what support they could ask for.",
+    ],
+    "Alleged staff conduct": [
+        "A worker's manner during a home visit was dismissive of the family's views.",
+        "A report described the family in language they found blaming.",
+    ],
+    "Child protection issues": [
+        "The family were not helped to understand the child protection process.",
+        "The family did not see the conference report before the meeting.",
+    ],
+    "Breach of confidentiality": ["Information about the family was shared with another agency without consent."],
+    "Standard of environment": ["The venue for family time was not private or suitable for the child."],
+    "Finance": ["An allowance was paid late and the delay was not explained."],
+}  # fmt: skip
+# Made-up organisations the independent investigators and independent persons come from.
+INVESTIGATING_ORGANISATIONS = [
+    "Northgate Independent Reviews", "Fairfield Investigation Services", "Meridian Children's Complaints Consultancy",
+    "Ashdown Independent Practice",
+]  # fmt: skip
+INDEPENDENT_PERSON_ORGANISATIONS = ["Independent Persons Network", "Westbrook Review Associates", "Harbour Lane Advocacy Trust"]
+INVESTIGATING_OFFICER = "Independent Investigating Officer"
+INDEPENDENT_PERSON = "Independent Person"
+ADJUDICATORS = [
+    "Head of Service, Children's Social Care", "Head of Service, Looked After Children and Care Leavers",
+    "Strategic Lead, Safeguarding and Quality Assurance",
+]  # fmt: skip
+NOT_ACCEPTED_REASONS = [
+    "Already in place: the service's practice standards cover this.",
+    "Not proportionate to the finding: the point has been put right for the family.",
+    "A service-wide review already under way covers this.",
+]
+# Why an adjudicator decided an outcome other than the one the points' findings give.
+OUTCOME_REASON = ("Upheld in full: the partly upheld point was at the heart of what the family asked to be put "
+                  "right, and the adjudicator found the failings there outweighed what was done well.")
+PANEL_RECOMMENDATIONS = [
+    "Apologise to the family in writing for the failings the panel found.",
+    "Review how the service explains its decisions to families in writing.",
+    "Make sure families are told who to contact when their social worker changes.",
+    "Share the panel's findings with the service's managers and report back on the changes made.",
+]
+LATE_CONSIDERED_REASONS = [
+    "The young person learnt of the decision only recently, and the records allow a fair investigation.",
+    "The family raised the matter informally within the year, and the staff involved are still in post.",
+]
+LATE_DECLINED_REASON = ("The matter arose well over a year before the complaint, no reason was given for the delay, "
+                        "and the records needed to investigate it fairly are no longer held.")

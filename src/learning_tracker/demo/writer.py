@@ -39,6 +39,25 @@ def stage_outcome(complaint: Complaint, stage: Stage) -> tuple[str | None, date 
     return _BEFORE_ESCALATION.get(complaint.outcome, vocabulary.NOT_UPHELD), stage.responded_on
 
 
+def _write_findings(builder: Builder) -> None:
+    """The stages' points of complaint and recommendations, after the actions accepted ones are linked to."""
+    points, recommendations = [], []
+    for c in builder.complaints:
+        for s in c.stages:
+            for position, p in enumerate(s.points, start=1):
+                p.id = len(points) + 1
+                points.append({"id": p.id, "stage_id": s.id, "position": position, "summary": p.summary,
+                               "finding": p.finding})  # fmt: skip
+            for position, r in enumerate(s.recommendations, start=1):
+                recommendations.append({
+                    "stage_id": s.id, "point_id": r.point.id if r.point else None, "position": position,
+                    "text": r.text, "decision": r.decision, "decision_reason": r.decision_reason,
+                    "decided_on": iso(r.decided_on), "action_id": r.action.id if r.action else None,
+                })  # fmt: skip
+    builder.db["complaint_points"].insert_all(points, batch_size=BATCH_SIZE)
+    builder.db["recommendations"].insert_all(recommendations, batch_size=BATCH_SIZE)
+
+
 def write(builder: Builder) -> None:
     """Give every record its id and reference, then insert them all, parents first."""
     db, area_ids, user_ids = builder.db, builder.area_ids, builder.user_ids
@@ -63,14 +82,26 @@ def write(builder: Builder) -> None:
             "outcome": c.outcome, "outcome_on": iso(c.outcome_on), "lgsco_referred_on": iso(c.lgsco_referred_on),
             "lgsco_decision": c.lgsco_decision, "remedy_pence": c.remedy_pence, "no_learning_reason": reason,
             "no_learning_recorded_by": user_ids[by] if by else None, "no_learning_recorded_on": iso(on),
+            "advocacy_offered_on": iso(c.advocacy_offered_on), "advocacy_accepted": c.advocacy_accepted,
+            "grounds_arose_on": iso(c.grounds_arose_on), "late_decision": c.late_decision,
+            "late_decision_reason": c.late_decision_reason, "declined_reason": c.declined_reason,
         })  # fmt: skip
         for s in c.stages:
             outcome, outcome_on = stage_outcome(c, s)
+            s.id = len(stages) + 1
             stages.append({
-                "complaint_id": id_, "procedure": s.procedure, "stage": s.stage,
+                "id": s.id, "complaint_id": id_, "procedure": s.procedure, "stage": s.stage,
                 "clock_started_on": iso(s.clock_started_on), "due_on": iso(s.due_on),
                 "extended_due_on": iso(s.extended_due_on), "extension_reason": s.extension_reason,
                 "responded_on": iso(s.responded_on), "outcome": outcome, "outcome_on": iso(outcome_on),
+                "acknowledgement_due_on": iso(s.acknowledgement_due_on), "acknowledged_on": iso(s.acknowledged_on),
+                "response_clock_started_on": iso(s.response_clock_started_on),
+                "statement_agreed_on": iso(s.statement_agreed_on), "investigating_officer": s.investigating_officer,
+                "independent_person": s.independent_person, "investigation_report_on": iso(s.investigation_report_on),
+                "independent_person_report_on": iso(s.independent_person_report_on),
+                "adjudicated_on": iso(s.adjudicated_on), "adjudicator": s.adjudicator, "outcome_reason": s.outcome_reason,
+                "panel_meeting_due_on": iso(s.panel_meeting_due_on), "panel_met_on": iso(s.panel_met_on),
+                "panel_report_due_on": iso(s.panel_report_due_on), "panel_report_on": iso(s.panel_report_on),
             })  # fmt: skip
         for code in c.concerns:
             concerns.append({"complaint_id": id_, "concern_code_id": builder.code_ids[code]})
@@ -127,6 +158,7 @@ def write(builder: Builder) -> None:
     db["actions"].insert_all(actions, batch_size=BATCH_SIZE)
     db["action_updates"].insert_all(updates, batch_size=BATCH_SIZE)
     db["action_evidence"].insert_all(evidence, batch_size=BATCH_SIZE)
+    _write_findings(builder)
 
     # The forum's decisions are timestamped as they are written: these are the last draws.
     chair = user_ids[FORUM_CHAIR]

@@ -12,6 +12,7 @@ import pandas as pd
 from ... import charts
 from ...rules import periods
 from ...rules.periods import as_date, long_date, year_label
+from ...rules.procedures import COUNCIL_RESPONSE, PANEL_MEETING, PANEL_REPORT
 from ...rules.vocabulary import (
     LEARNING_SECTION,
     NO_OUTCOME_YET,
@@ -34,6 +35,9 @@ from ..render import (
 from .prose import section_statuses, sentence_case, status_words, were
 
 PROCEDURE_LABELS = {"statutory": "Statutory", "corporate": "Corporate", "informal": "Informal"}
+# The review panel's steps, and the stages that make recommendations, in the report's words.
+PANEL_STEP_LABELS = {PANEL_MEETING: "Panel meeting", PANEL_REPORT: "Panel's report", COUNCIL_RESPONSE: "Council's response"}
+RECOMMENDING_STAGE_LABELS = {"2": "Stage 2 (investigation)", "3": "Stage 3 (review panel)"}
 
 
 def _label(value: str) -> str:
@@ -170,6 +174,7 @@ def annual_document(report: dict, prose: dict[str, str] | None = None, *, includ
     doc.add(Table("Stage 1 by quarter", f"Average working days of statutory complaints answered at stage 1, by quarter received, {fy}",
                   ["Quarter", "Average working days"],
                   [[q, v] for q, v in report["stage1_average_working_days_by_quarter"].items()]))  # fmt: skip
+    _procedure_tables(doc, report)
 
     # Concerns.
     doc.add(Heading("Concerns raised", 1))
@@ -283,16 +288,135 @@ def _comparison_table(report: dict) -> Table:
 
 def _timescales_table(timescales: list[dict]) -> Table:
     by_stage: dict[int, dict[str, str]] = {}
+    acknowledge: dict[str, int] = {}
     for t in timescales:
         if t["procedure"] not in ("statutory", "corporate"):
             continue
-        text = f"{t['due_working_days']} working days"
+        if t.get("panel_meeting_working_days"):  # a review panel: its meeting, its report, the council's response
+            text = (f"{t['panel_meeting_working_days']} working days to the panel's meeting, "
+                    f"{t.get('panel_report_working_days') or 0} to its report, {t['due_working_days']} to the council's response")
+        else:
+            text = f"{t['due_working_days']} working days"
         if t["max_working_days"]:
             text += f" (can be extended to {t['max_working_days']})"
         by_stage.setdefault(t["stage"], {})[t["procedure"]] = text
+        if t.get("acknowledge_working_days"):
+            acknowledge[f"{t['procedure']} stage {t['stage']}"] = t["acknowledge_working_days"]
     rows = [[stage, limits.get("statutory", "not applicable"), limits.get("corporate", "not applicable")]
             for stage, limits in sorted(by_stage.items())]  # fmt: skip
-    return Table("Timescales", "Timescales by stage", ["Stage", "Statutory complaints", "Corporate complaints"], rows)
+    if len(set(acknowledge.values())) == 1:
+        note = f"Every stage is acknowledged within {plural(next(iter(acknowledge.values())), 'working day')}."
+    elif acknowledge:
+        note = "Acknowledged within: " + "; ".join(f"{stage}, {plural(n, 'working day')}" for stage, n in acknowledge.items()) + "."
+    else:
+        note = None
+    return Table("Timescales", "Timescales by stage", ["Stage", "Statutory complaints", "Corporate complaints"], rows, note)
+
+
+def _none_recorded(table: Table, recorded: bool) -> Table:
+    """``table``, its rows left out when nothing was recorded in the year: every output then says so."""
+    if not recorded:
+        table.rows = []
+    return table
+
+
+def _procedure_tables(doc: Document, report: dict) -> None:
+    """The procedures' steps and findings (``read.procedure_figures``), after the timescale tables: the
+    acknowledgements, the stage 2 investigations' findings, the review panels' clocks, recommendations and
+    the actions agreed from them, advocacy offered to children, late complaints and complaints declined. A
+    table with nothing recorded in the year shows "(none)", like every empty table of the report."""
+    fy = year_label(report["financial_year"])
+    as_of = long_date(report["as_of"])
+
+    acknowledgements = report["acknowledgements"]
+    rows = [[PROCEDURE_LABELS.get(p, _label(p)), r["due"], r["within_target"], r["late"], r["pending"]]
+            for p, r in acknowledgements.items()]  # fmt: skip
+    doc.add(Heading("Acknowledging complaints", 2))
+    doc.add(_none_recorded(Table(
+        "Acknowledgements", f"Stages acknowledged within target, by procedure, {fy}",
+        ["Procedure", "Acknowledgements due", "Within target", "Late", "Pending"],
+        rows + [["Total", *(sum(r[i] for r in rows) for i in range(1, 5))]],
+        "Stages begun in the year. A response sent before any acknowledgement counts as the acknowledgement. "
+        "Pending: not yet acknowledged and not yet due.",
+    ), bool(rows)))  # fmt: skip
+
+    findings = report["stage2_findings"]
+    doc.add(Heading("Stage 2 investigations", 2))
+    doc.add(_none_recorded(_counts_table(
+        "Stage 2 findings", f"Points of complaint investigated at stage 2, by finding, {fy}", "Finding", findings,
+        value_title="Points",
+        note="Each point of a statutory complaint investigated at stage 2 has its own finding; the complaint's "
+             "outcome follows from its points.",
+    ), any(findings.values())))  # fmt: skip
+
+    clocks = report["stage3_clocks"]
+    panel = next((t for t in report["timescales"] if t["procedure"] == "statutory" and t["stage"] == 3
+                  and t.get("panel_meeting_working_days")), None)  # fmt: skip
+    doc.add(Heading("Review panels (stage 3)", 2))
+    doc.add(_none_recorded(Table(
+        "Stage 3 clocks", f"Review panels' steps on time, {fy}", ["Step", "Due", "On time", "Late", "Pending"],
+        [[PANEL_STEP_LABELS.get(step, _label(step)), r["due"], r["on_time"], r["late"], r["pending"]]
+         for step, r in clocks.items()],
+        (f"The panel meets within {panel['panel_meeting_working_days']} working days of the request and reports within "
+         f"{panel['panel_report_working_days']} of meeting; the council responds within {panel['due_working_days']} "
+         "of the report. " if panel else "")
+        + "Pending: not yet taken and not yet due.",
+    ), any(r["due"] for r in clocks.values())))  # fmt: skip
+
+    recommendations = report["recommendations"]
+    rows = [[RECOMMENDING_STAGE_LABELS.get(stage, f"Stage {stage}"), r["made"], r["accepted"], r["not_accepted"],
+             r["awaiting_decision"]] for stage, r in recommendations.items()]  # fmt: skip
+    doc.add(Heading("Recommendations and the actions agreed", 2))
+    doc.add(_none_recorded(Table(
+        "Recommendations", f"Recommendations made at stages 2 and 3 and the decisions on them, {fy}",
+        ["Stage", "Made", "Accepted", "Not accepted", "Awaiting a decision"],
+        rows + [["Total", *(sum(r[i] for r in rows) for i in range(1, 5))]],
+        "Stage 2: the Investigating Officer's recommendations, decided at the adjudication. Stage 3: the review "
+        "panel's, decided in the council's response. Each accepted recommendation becomes an improvement action.",
+    ), any(r[1] for r in rows)))  # fmt: skip
+    actions = report["accepted_recommendation_actions"]
+    note = "Each action counted once, however many recommendations it answers. "
+    if not actions["actions"]:
+        note = ""
+    elif actions["open"]:
+        note += (f"{sentence_case(plural(actions['open'], 'action'))} {'is' if actions['open'] == 1 else 'are'} open "
+                 f"(not started or in progress), {actions['overdue']:,} of them overdue on {as_of}.")
+    else:
+        note += "No action is open: each is completed, verified or cancelled."
+    if actions["accepted_without_action"]:
+        note += (f" {sentence_case(plural(actions['accepted_without_action'], 'accepted recommendation'))} "
+                 f"{'has' if actions['accepted_without_action'] == 1 else 'have'} no action recorded.")
+    note = note.strip() or None
+    doc.add(_none_recorded(_counts_table(
+        "Recommendation actions", f"Progress of the actions agreed from accepted recommendations, as at {as_of}",
+        "Status", actions["by_status"], value_title="Actions", note=note,
+    ), bool(actions["actions"] or actions["accepted_without_action"])))  # fmt: skip
+
+    advocacy = report["advocacy_for_children"]
+    doc.add(Heading("Advocacy offered to children", 2))
+    doc.add(_none_recorded(Table(
+        "Advocacy offered", f"Advocacy offered for complaints made by or for a child, {fy}", ["Advocacy", "Complaints"],
+        [["Complaints made by or for a child", advocacy["complaints"]], ["Advocacy offered", advocacy["offered"]],
+         ["Advocacy accepted", advocacy["accepted"]], ["Advocacy not offered", advocacy["not_offered"]]],
+        "A child or young person who complains, and every statutory complaint (about services to a child), has a "
+        "right to an advocate; the council offers one.",
+    ), bool(advocacy["complaints"])))  # fmt: skip
+
+    late = report["late_complaints"]
+    doc.add(Heading("Late complaints", 2))
+    doc.add(_none_recorded(_counts_table(
+        "Late complaints", f"Complaints about a matter more than a year old, by decision, {fy}", "Decision",
+        late["by_decision"], total=late["total"],
+        note="A complaint made a year or more after the matter arose is late: the council decides whether to consider it.",
+    ), bool(late["total"])))  # fmt: skip
+
+    declined = report["declined_by_reason"]
+    doc.add(Heading("Complaints declined or refused", 2))
+    doc.add(_none_recorded(_counts_table(
+        "Declined by reason", f"Complaints declined or refused, by reason, {fy}", "Reason", declined["by_reason"],
+        total=declined["total"],
+        note="Declined or refused complaints count in the outcomes, never in the timescale figures: no response was due.",
+    ), bool(declined["total"])))  # fmt: skip
 
 
 def _learning_section(doc: Document, report: dict, draft) -> None:

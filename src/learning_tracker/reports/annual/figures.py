@@ -2,9 +2,9 @@
 data contract in the README ("The annual report's data") from the read side: the tables of
 ``report_figures.annual_figures`` plus how complaints were received with "not recorded" shown,
 Ombudsman investigations, remedy payments by route, earlier years, the service improvements and
-learning of each service area with a draft of its prose, the progress of last year's actions, and the
-reconciliation warnings (``read.reconciliation``). The summary, each area's learning and last year's
-actions carry ``draft`` (the section's saved text, ``read.report_sections``, or else the draft computed
+learning of each service area with a draft of its prose, the progress of last year's actions, the
+procedures' steps and findings (``read.procedure_figures``), and the reconciliation warnings
+(``read.reconciliation``). The summary, each area's learning and last year's actions carry ``draft`` (the section's saved text, ``read.report_sections``, or else the draft computed
 from the figures) and ``draft_status`` (draft, reviewed, approved, or "not yet written").
 
 The counting rules are the README's "How the reports count"; they are the read side's, which this
@@ -20,7 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from ... import config
-from ...read import reconciliation, report_figures
+from ...read import procedure_figures, reconciliation, report_figures
 from ...read.report_sections import saved_sections
 from ...read.service_improvements import area_complaints, year_learning_points
 from ...rules import periods, vocabulary
@@ -53,6 +53,9 @@ def annual_report(db: sqlite_utils.Database, year: str, as_of: date | None = Non
         "statutory_by_final_stage": figures["statutory_by_final_stage"],
         "corporate_by_final_stage": figures["corporate_by_final_stage"],
         "stage1_average_working_days_by_quarter": figures["stage1_average_working_days_by_quarter"],
+        # The procedures' steps and findings: acknowledgements, stage 2 findings, the review panel's clocks,
+        # recommendations and their actions, advocacy offered to children, late and declined complaints.
+        **procedure_figures.annual(db, year, as_of),
         "concerns_by_category": figures["concerns_by_category"],
         "compliments": figures["compliments"],
         "equality": figures["equality"],
@@ -65,7 +68,10 @@ def annual_report(db: sqlite_utils.Database, year: str, as_of: date | None = Non
         "earlier_years": earlier_years(db, year, as_of),
         "timescales": [
             {"procedure": t.procedure, "stage": t.stage, "clock_starts": t.clock_starts,
-             "due_working_days": t.due_working_days, "max_working_days": t.max_working_days}
+             "due_working_days": t.due_working_days, "max_working_days": t.max_working_days,
+             "acknowledge_working_days": t.acknowledge_working_days,
+             "panel_meeting_working_days": t.panel_meeting_working_days,
+             "panel_report_working_days": t.panel_report_working_days}
             for t in sorted(config.timescales(db).values(), key=lambda t: (t.procedure, t.stage))
         ],
     }  # fmt: skip

@@ -20,6 +20,9 @@ SUPPRESSED_TABLES = (
     "statutory complaints by service area",
     "complaints from children and young people and with an advocate (this year and earlier years)",
     "each service area's complaints, upheld, partly upheld, 'no learning identified' and learning gaps",
+    "advocacy offered for complaints made by or for a child (offered, accepted, not offered)",
+    "late complaints by decision",
+    "complaints declined or refused by reason",
 )
 
 
@@ -46,6 +49,11 @@ def publishable(report: dict) -> dict:
     published["complainants"] = _suppress_values(published["complainants"])
     for figures in published["earlier_years"].values():
         figures["complainants"] = _suppress_values(figures["complainants"])
+    advocacy = published["advocacy_for_children"]
+    published["advocacy_for_children"] = {"complaints": advocacy["complaints"],
+                                           **_suppress_values({k: v for k, v in advocacy.items() if k != "complaints"})}
+    published["late_complaints"]["by_decision"] = _suppress_values(published["late_complaints"]["by_decision"])
+    published["declined_by_reason"]["by_reason"] = _suppress_values(published["declined_by_reason"]["by_reason"])
     for entry in published["service_improvements"]:
         for key in ("complaints", "upheld", "partly_upheld", "no_learning_identified", "learning_gaps"):
             entry[key] = suppress(entry[key])
