@@ -46,8 +46,11 @@ if chosen is not None:
     version = widgets.version_read(f"timescale-{chosen[0]}-{chosen[1]}", int(row.version))
     with widgets.form(f"timescale_{chosen[0]}_{chosen[1]}") as form:
         starts = configuration.clock_start_choices(*chosen, row.clock_starts)
-        clock = st.selectbox("The response clock starts at", starts, index=starts.index(row.clock_starts),
-                             disabled=len(starts) == 1)
+        if len(starts) > 1:
+            clock = st.selectbox("The response clock starts at", starts, index=starts.index(row.clock_starts))
+        else:
+            clock = row.clock_starts
+            st.markdown(f"The response clock starts at the **{clock}** (the procedure fixes it for this stage).")
         due = st.number_input("Response due after (working days)", min_value=1, max_value=365,
                               value=int(row.due_working_days))
         has_max = not pd.isna(row.max_working_days)

@@ -483,7 +483,7 @@ if DECLINE in panes:
                    "is counted in the reports by its reason, never in the timescale figures.")
         declined_on = st.date_input("Declined on", value=today, max_value=today, key=form.field(f"declined-{key}"),
                                     format="DD/MM/YYYY")
-        declined_reason = st.selectbox("Reason", config.vocabulary(db, "declined_reason"), index=None,
+        declined_reason = st.selectbox("Reason", permissions.decline_reasons(db), index=None,
                                        key=form.field(f"declined-reason-{key}"), placeholder="Choose the reason")
         note = st.text_input("Note (optional, no personal details)", key=form.field(f"decline-note-{key}"))
         if st.form_submit_button("Decline the complaint"):

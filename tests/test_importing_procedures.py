@@ -324,7 +324,7 @@ BASE = {"reference": "R-1", "received_on": "2025-03-03", "procedure": "statutory
           "stage2_investigating_officer": "Investigator, jo.bloggs@example.org"},
          "row 2: stage2_investigating_officer ('Investigator, jo.bloggs@example.org') seems to hold an email address: "
          "record the role and organisation (for example 'Independent investigator, Coram Voice'), never a person's "
-         "contact details"),
+         "details, which stay in the case system"),
         ({"procedure": "corporate", "stage1_completed_on": "2025-03-11", "stage2_requested_on": "2025-03-14",
           "stage2_independent_person": "Independent Person, Oakfield Advocacy"},
          "row 2: stage2_independent_person ('Independent Person, Oakfield Advocacy') is only for the statutory "

@@ -15,12 +15,14 @@ from learning_tracker.models import (
     Investigation,
     PanelRecommendations,
     PanelResponse,
+    StageDate,
     StageResponse,
     parse,
 )
 from learning_tracker.read import investigations as read_investigations
 from learning_tracker.read import learning_and_actions, register
 from learning_tracker.read.learning_and_actions import Filters
+from learning_tracker.rules import procedures
 from learning_tracker.services import complaints, investigations, permissions
 from learning_tracker.services.core import load_actor
 from tests.factories import audit_events, build_world, record_complaint
@@ -465,11 +467,11 @@ def test_the_council_responds_to_the_panel_and_accepted_recommendations_become_a
         respond(world, complaint_id)
     assert counts(world) == before
 
-    with world.db.conn:  # the lead's service records the panel's dates; here, directly
-        world.db.execute("UPDATE complaint_stages SET panel_met_on = '2022-07-11', panel_report_due_on = '2022-07-18',"
-                         " panel_report_on = '2022-07-15'"
-                         " WHERE id = ?", [three["id"]])
-    with pytest.raises(InvalidInput, match=r"decided on \('2022-07-14'\) is before the panel's report \(2022-07-15\)"):
+    for what, on in ((procedures.PANEL_MET_ON, date(2022, 7, 11)), (procedures.PANEL_REPORT_ON, date(2022, 7, 15))):
+        complaints.record_stage_date(world.db, world.officer, complaint_id, version(world, complaint_id),
+                                     StageDate(what=what, on=on), today=TODAY)
+    with pytest.raises(InvalidInput,
+                       match=r"decided on \('2022-07-14'\) is before the panel's report was received \(2022-07-15\)"):
         respond(world, complaint_id, decided_on=date(2022, 7, 14))
     respond(world, complaint_id, outcome="partly upheld")
 
@@ -492,9 +494,9 @@ def test_the_council_responds_to_the_panel_and_accepted_recommendations_become_a
 def test_the_panel_response_without_an_outcome_answers_the_stage(world):
     complaint_id = at_stage_three(world)
     panel(world, complaint_id, [])
-    with world.db.conn:
-        world.db.execute("UPDATE complaint_stages SET panel_report_on = '2022-07-15' WHERE complaint_id = ? AND stage = 3",
-                         [complaint_id])
+    for what, on in ((procedures.PANEL_MET_ON, date(2022, 7, 11)), (procedures.PANEL_REPORT_ON, date(2022, 7, 15))):
+        complaints.record_stage_date(world.db, world.officer, complaint_id, version(world, complaint_id),
+                                     StageDate(what=what, on=on), today=TODAY)
     respond(world, complaint_id, decisions=[], new_learning_point=None)
     three = stage(world, complaint_id, 3)
     assert (three["responded_on"], three["outcome"]) == ("2022-08-01", None)

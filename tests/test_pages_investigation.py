@@ -174,13 +174,18 @@ def test_the_officer_records_the_panels_recommendations_and_the_councils_respons
     assert at.success[0].value == f"{REFERENCE}: the panel's 2 recommendations are saved."
     assert any("record the date of the report first" in i.value for i in at.info)
 
+    # The panel's meeting and report, on the Steps tab: each saved form starts afresh (its next generation).
+    for generation, (what, on) in enumerate((("panel met", date(2025, 4, 14)),
+                                             ("panel report received", date(2025, 4, 17)))):
+        at.selectbox(key=f"step-what-{c}#{generation}").set_value(what)
+        at.date_input(key=f"step-on-{c}#{generation}").set_value(on)
+        at.button(key=f"FormSubmitter:steps-{c}#{generation}-Record the date").click().run()
+        assert not at.error, [e.value for e in at.error]
     db = database.connect(demo_db_path)
-    with db.conn as conn:  # the Steps tab's service records it; here, directly
-        conn.execute("UPDATE complaint_stages SET panel_met_on = '2025-04-14', panel_report_due_on = '2025-04-23',"
-                     " panel_report_on = '2025-04-17'"
-                     " WHERE complaint_id = ? AND stage = 3", [complaint_id])
+    assert db.execute("SELECT panel_met_on, panel_report_due_on, panel_report_on FROM complaint_stages"
+                      " WHERE complaint_id = ? AND stage = 3", [complaint_id]).fetchone() == (
+        "2025-04-14", "2025-04-23", "2025-04-17")
     db.close()
-    at.run()
     at.date_input(key=f"panel-decided-{c}#0").set_value(date(2025, 5, 1))
     at.selectbox(key=f"panel-decision-{c}-1#0").set_value("accepted")
     at.selectbox(key=f"panel-owner-{c}-1#0").set_value(MANAGER)

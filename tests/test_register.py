@@ -143,7 +143,7 @@ def test_an_answered_complaints_detail_offers_its_escalations(world):
 def test_register_options_list_the_filters_choices(world):
     options = register.register_options(world.db)
     assert options["financial_years"] == ["2022-23", "2021-22"]
-    assert options["outcomes"] == ["open", "upheld", "partly upheld", "not upheld", "withdrawn"]
+    assert options["outcomes"] == ["open", "upheld", "partly upheld", "not upheld", "withdrawn", "declined"]
     assert options["stages"] == [1, 2, 3]
     assert options["service_areas"] == [(world.east, "Team East"), (world.west, "Team West")]
 

@@ -178,7 +178,7 @@ def register_options(db: sqlite_utils.Database) -> dict[str, list]:
         "procedures": config.vocabulary(db, "procedure"),
         "stages": sorted({stage for (_, stage) in config.timescales(db)}),
         "service_areas": [tuple(r) for r in db.execute("SELECT id, name FROM service_areas ORDER BY name COLLATE NOCASE")],
-        "outcomes": [OPEN, *config.vocabulary(db, "outcome")],
+        "outcomes": [OPEN, *config.vocabulary(db, "outcome"), procedures.DECLINED],
         "concern_categories": config.concern_categories(db),
         "rag": [rag_rule.RED, rag_rule.AMBER, rag_rule.GREEN],
     }
@@ -208,6 +208,7 @@ def stage_steps(stage: dict[str, Any], as_of: date, amber: int) -> list[dict[str
         rows.append((procedures.ACKNOWLEDGEMENT, stage["acknowledgement_due_on"], stage["acknowledged_on"], True))
     if panel:
         rows.append((procedures.PANEL_MEETING, stage["panel_meeting_due_on"], stage["panel_met_on"], True))
+    if panel or stage["panel_met_on"]:  # a panel whose meeting was not tracked still reports after it met
         rows.append((procedures.PANEL_REPORT, stage["panel_report_due_on"], stage["panel_report_on"],
                      stage["panel_met_on"] is not None))
     rows.append((procedures.response_step(stage["procedure"], stage["stage"]),

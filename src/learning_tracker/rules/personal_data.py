@@ -96,6 +96,16 @@ def personal_details_in(text: str | None) -> list[str]:
     return found
 
 
+def role_field_problem(text: str | None) -> str | None:
+    """Why a role-and-organisation field (an Investigating Officer, an Independent Person, an adjudicator) is
+    refused: it seems to hold a person's details (any kind ``personal_details_in`` finds); ``None`` when not."""
+    found = personal_details_in(text)
+    if not found:
+        return None
+    return (f"seems to hold {' and '.join(found)}: record the role and organisation (for example 'Independent "
+            "investigator, Coram Voice'), never a person's details, which stay in the case system")
+
+
 def personal_data_warnings(fields: Mapping[str, str | None]) -> list[str]:
     """One warning per field (by its label on the form) whose text looks like it holds personal details,
     saying which kinds and why that matters; empty when none does."""

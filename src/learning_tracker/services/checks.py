@@ -33,6 +33,24 @@ def not_before(problems: list[Problem], field: str, day: date | None, earliest: 
         problems.append(Problem(field, day.isoformat(), f"is before {what} ({earliest})"))
 
 
+# The dates recorded on a stage as it goes, in the order they happen, in the users' words.
+_STAGE_DATES = (
+    ("clock_started_on", "the stage's clock start"),
+    ("acknowledged_on", "the stage was acknowledged"),
+    ("statement_agreed_on", "the statement of complaint was agreed"),
+    ("panel_met_on", "the panel met"),
+    ("panel_report_on", "the panel's report was received"),
+)
+
+
+def not_before_stage(problems: list[Problem], field: str, day: date | None, stage: dict) -> None:
+    """A date that answers, closes or decides a stage (a complaint_stages row) may not be before its clock
+    start or any step already recorded on it, so that its dates stay in the order an export re-imports."""
+    recorded = [(stage[column], words) for column, words in _STAGE_DATES if stage.get(column)]
+    latest, words = max(recorded)
+    not_before(problems, field, day, latest, words)
+
+
 def raise_problems(problems: list[Problem]) -> None:
     """Refuse the whole form when anything is wrong."""
     if problems:

@@ -26,7 +26,7 @@ import sqlite_utils
 from ..errors import InvalidInput, Problem
 from ..models import Advocacy, Declining, TimeLimit
 from ..rules import procedures
-from .checks import collect, not_before, not_in_future, raise_problems
+from .checks import collect, not_before, not_before_stage, not_in_future, raise_problems
 from .complaints import _claim, _for_change, _open_stage, _update_stage
 from .core import Actor, audited, check_vocabulary
 
@@ -111,8 +111,7 @@ def record_time_limit(
             if time_limit.decided_on is None:
                 problems.append(Problem("decided on", None, "is required to decline a late complaint"))
             elif stage is not None:
-                not_before(problems, "decided on", time_limit.decided_on, stage["clock_started_on"],
-                           "the stage's clock start")
+                not_before_stage(problems, "decided on", time_limit.decided_on, stage)
             not_in_future(problems, "decided on", time_limit.decided_on, today)
         raise_problems(problems)
 
@@ -159,7 +158,11 @@ def decline(
         stage = _open_stage(db, complaint, "decline it")
         problems: list[Problem] = []
         reason = collect(problems, check_vocabulary, db, "declined_reason", declining.reason, field="reason")
-        not_before(problems, "declined on", declining.declined_on, stage["clock_started_on"], "the stage's clock start")
+        if reason == procedures.LATE_REASON:
+            # A late complaint is declined by the time limit decision, so the report's two tables agree.
+            problems.append(Problem("reason", reason, "is the time limit's: record when the grounds arose and "
+                                                      "decline the late complaint under 'Advocacy and time limit'"))
+        not_before_stage(problems, "declined on", declining.declined_on, stage)
         not_in_future(problems, "declined on", declining.declined_on, today)
         raise_problems(problems)
 

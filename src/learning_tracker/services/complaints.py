@@ -30,7 +30,7 @@ from ..models import (
     StageResponse,
     Withdrawal,
 )
-from .checks import collect, not_before, not_in_future, raise_problems
+from .checks import collect, not_before, not_before_stage, not_in_future, raise_problems
 from .core import (
     Actor,
     audited,
@@ -211,7 +211,7 @@ def record_response(
         stage = _open_stage(db, complaint, "record a response")
         _require_stage_one_for_managers(actor, complaint, stage, "record the response")
         problems: list[Problem] = []
-        not_before(problems, "responded on", response.responded_on, stage["clock_started_on"], "the stage's clock start")
+        not_before_stage(problems, "responded on", response.responded_on, stage)
         not_in_future(problems, "responded on", response.responded_on, today)
         outcome = _outcome(db, problems, response.outcome) if response.outcome else None
         if stage["panel_meeting_due_on"] and not stage["panel_report_on"]:
@@ -308,10 +308,22 @@ def record_stage_date(
 
         day = recorded.on.isoformat()
         values: dict[str, Any] = {column: day}
-        values |= procedures.moved_dates(timescale, {**stage, **values}, complaint["received_on"],
-                                         config.code_applies_from(db))
-        if stage["extended_due_on"] and stage["extended_due_on"] <= values["due_on"]:
+        code_from = config.code_applies_from(db)
+        moved = procedures.moved_dates(timescale, {**stage, **values}, complaint["received_on"], code_from)
+        unmoved = procedures.moved_dates(timescale, stage, complaint["received_on"], code_from)
+        # Only what this step moves changes: a date it does not move keeps the value the stage was given (a
+        # timescale changed since applies to stages opened after, as ``configuration.change_timescale`` says).
+        values |= {k: moved[k] for k in moved if moved[k] != unmoved[k]}
+        due_on = values.get("due_on", stage["due_on"])
+        if stage["extended_due_on"] and stage["extended_due_on"] <= due_on:
             values |= {"extended_due_on": None, "extension_reason": None}
+        elif stage["extended_due_on"] and timescale.max_working_days:
+            # A clock that now starts earlier brings the cap earlier: the extension goes no further than it.
+            clock = date.fromisoformat(values.get("response_clock_started_on", stage["response_clock_started_on"])
+                                       or stage["clock_started_on"])
+            cap = workdays.add_working_days(clock, timescale.max_working_days).isoformat()
+            if stage["extended_due_on"] > cap:
+                values |= ({"extended_due_on": cap} if cap > due_on else {"extended_due_on": None, "extension_reason": None})
         _update_stage(db, stage, values)
         _claim(db, complaint, read_version)
         change.before = {"stage_id": stage["id"], **{k: stage[k] for k in values}, "version": read_version}
@@ -417,7 +429,7 @@ def withdraw(
         complaint = _for_change(db, actor, complaint_id, read_version, "withdraw a complaint")
         stage = _open_stage(db, complaint, "withdraw it")
         problems: list[Problem] = []
-        not_before(problems, "withdrawn on", withdrawal.withdrawn_on, stage["clock_started_on"], "the stage's clock start")
+        not_before_stage(problems, "withdrawn on", withdrawal.withdrawn_on, stage)
         not_in_future(problems, "withdrawn on", withdrawal.withdrawn_on, today)
         raise_problems(problems)
 

@@ -31,16 +31,13 @@ from ..models import (
     RecommendationDecisions,
 )
 from ..rules import procedures
-from ..rules.personal_data import EMAIL, PHONE, personal_details_in
+from ..rules.personal_data import role_field_problem
 from ..rules.vocabulary import CLOSED, stage_label
 from .actions import _write_action
-from .checks import collect, not_before, not_in_future, raise_problems
+from .checks import collect, not_before, not_before_stage, not_in_future, raise_problems
 from .complaints import _claim, _for_change, _latest_stage, _outcome, _stage_outcome, _update_stage
 from .core import Actor, Change, audited, fetch_row, record_audit, service_area_name, update_versioned
 from .learning_points import _write_learning_point, check_theme
-
-# What a role-and-organisation field must never hold: a way to reach a person.
-_CONTACT_DETAILS = (EMAIL, PHONE)
 
 
 # --- reading the stage --------------------------------------------------------------------------------
@@ -82,13 +79,10 @@ def _as_listed(points: list[dict[str, Any]], recommendations: list[dict[str, Any
 
 
 def _contact_details_problem(problems: list[Problem], field: str, text: str | None) -> None:
-    """A role-and-organisation field holding an email address or a phone number is refused, saying why."""
-    found = [what for what in personal_details_in(text) if what in _CONTACT_DETAILS]
-    if found:
-        problems.append(Problem(field, text, (
-            f"seems to hold {' and '.join(found)}: record the role and organisation (for example "
-            "'Independent investigator, Coram Voice'), never a person's contact details, which stay in the case "
-            "system; these records are kept for years and read by many people")))
+    """A role-and-organisation field holding a person's details is refused, saying why."""
+    problem = role_field_problem(text)
+    if problem:
+        problems.append(Problem(field, text, problem))
 
 
 def _replace_listed(db: sqlite_utils.Database, stage_id: int, points: list[dict], recommendations: list[dict]) -> None:
@@ -117,13 +111,14 @@ def record_investigation(
     with audited(db, actor, "record stage 2 investigation", "complaint", complaint_id) as change:
         complaint = _for_change(db, actor, complaint_id, read_version, "record stage 2 investigations")
         stage = _stage(db, complaint, procedures.INVESTIGATION_STAGE, "record an investigation")
+        _refuse_closed_by_withdrawal(complaint, stage, "record an investigation")
         problems: list[Problem] = []
         for field, text in (("investigating officer", investigation.investigating_officer),
                             ("independent person", investigation.independent_person)):
             _contact_details_problem(problems, field, text)
         for field, day in (("investigation report on", investigation.investigation_report_on),
                            ("independent person report on", investigation.independent_person_report_on)):
-            not_before(problems, field, day, stage["clock_started_on"], "the stage's clock start")
+            not_before_stage(problems, field, day, stage)
             not_in_future(problems, field, day, today)
         findings = {f.lower(): f for f in procedures.FINDINGS}
         points = []
@@ -146,9 +141,12 @@ def record_investigation(
         before_listed = _as_listed(_points(db, stage["id"]), _recommendations(db, stage["id"]))
         after_listed = {"points": points, "recommendations": recommendations}
         if after_listed != before_listed:
-            if stage["adjudicated_on"]:
+            # Decided recommendations stand (their actions exist) even where the adjudication's date is not held.
+            decided = stage["adjudicated_on"] or next(
+                (r["decided_on"] for r in _recommendations(db, stage["id"]) if r["decision"]), None)
+            if decided:
                 raise InvalidInput([Problem("recommendations", None, (
-                    f"cannot be changed: the adjudication of {stage['adjudicated_on']} decided on the points and "
+                    f"cannot be changed: the adjudication of {decided} decided on the points and "
                     "recommendations as recorded, and the accepted ones are improvement actions now"))])
             _replace_listed(db, stage["id"], points, recommendations)
         values = {
@@ -334,7 +332,7 @@ def adjudicate(
                 "on the investigation first")))
         _contact_details_problem(problems, "adjudicator", adjudication.adjudicator)
         day = adjudication.adjudicated_on
-        not_before(problems, "adjudicated on", day, stage["clock_started_on"], "the stage's clock start")
+        not_before_stage(problems, "adjudicated on", day, stage)
         for report, what in (("investigation_report_on", "the investigation report"),
                              ("independent_person_report_on", "the Independent Person's report")):
             if stage[report]:
@@ -374,6 +372,7 @@ def record_panel_recommendations(
     with audited(db, actor, "record panel recommendations", "complaint", complaint_id) as change:
         complaint = _for_change(db, actor, complaint_id, read_version, "record review panel recommendations")
         stage = _stage(db, complaint, procedures.PANEL_STAGE, "record panel recommendations")
+        _refuse_closed_by_withdrawal(complaint, stage, "record panel recommendations")
         existing = _recommendations(db, stage["id"])
         before = [r["text"] for r in existing]
         after = list(panel.recommendations)
@@ -407,7 +406,7 @@ def respond_to_panel(
                 "cannot be recorded before the panel's report: record the date the panel reported first"))])
         problems: list[Problem] = []
         day = response.decided_on
-        not_before(problems, "decided on", day, stage["panel_report_on"], "the panel's report")
+        not_before_stage(problems, "decided on", day, stage)
         not_in_future(problems, "decided on", day, today)
         outcome = _outcome(db, problems, response.outcome) if response.outcome else None
         planned = _check_decisions(db, problems, complaint, stage, response, day, "the council")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .. import config
 from ..rules import procedures, roles, vocabulary
 from .core import Actor, may_act_in_area
 
@@ -94,6 +95,12 @@ def stage_dates(actor: Actor, complaint: dict[str, Any]) -> tuple[str, ...]:
         return ()
     dates = procedures.stage_dates(stage["procedure"], stage["stage"])
     return dates if actor.is_officer else (procedures.ACKNOWLEDGED_ON,)
+
+
+def decline_reasons(db) -> list[str]:
+    """The reasons the Decline form offers: the configured ones, less the time limit's (a late complaint is
+    declined by its time limit decision)."""
+    return [r for r in config.vocabulary(db, "declined_reason") if r != procedures.LATE_REASON]
 
 
 def own_service_areas(actor: Actor) -> tuple[int, ...] | None:

@@ -45,7 +45,7 @@ from ...read.templates import (
     template,
 )
 from ...rules import procedures, vocabulary
-from ...rules.personal_data import EMAIL, PHONE, personal_details_in, reference_problem
+from ...rules.personal_data import personal_details_in, reference_problem, role_field_problem
 from ...rules.roles import SERVICE_MANAGER
 from ...rules.vocabulary import CANCELLED, COMPLETED, VERIFIED
 from ..checks import not_before, not_in_future
@@ -356,32 +356,36 @@ def _plan_complaints(c: Checker, rows, plan: ImportPlan) -> None:
             # A new complaint only: one recorded before the pattern was set or changed keeps its reference.
             c.problem("reference", row.reference, wrong_shape)
             continue
-        result = _check_complaint(c, row, before, user_emails, kept=listed.get(found[0], set()) if found else set())
+        result = _check_complaint(c, row, before, user_emails, kept=listed.get(found[0], {}) if found else {})
         if result is None:
             continue
         after, payload = result
         _place(plan, number, row.reference, found[0] if found else None, before, after, payload)
 
 
-def _stages_with_listings(db: sqlite_utils.Database, ids: list[int]) -> dict[int, set[tuple[str, int]]]:
+def _stages_with_listings(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict[tuple[str, int], bool]]:
     """The stages of these complaints holding points of complaint or recommendations (which the file does
-    not hold, so an import may not remove their stage), by complaint id."""
-    found: dict[int, set[tuple[str, int]]] = {}
+    not hold, so an import may not remove their stage), by complaint id; each with whether its
+    recommendations were decided (so an import may not blank its adjudication either)."""
+    found: dict[int, dict[tuple[str, int], bool]] = {}
     for start in range(0, len(ids), records.BATCH):
-        for complaint_id, procedure, number in db.execute(
-            f"""SELECT s.complaint_id, s.procedure, s.stage FROM complaint_stages s
+        for complaint_id, procedure, number, decided in db.execute(
+            f"""SELECT s.complaint_id, s.procedure, s.stage,
+                       EXISTS (SELECT 1 FROM recommendations r WHERE r.stage_id = s.id AND r.decision IS NOT NULL)
+                FROM complaint_stages s
                 WHERE {query.in_ids("s.complaint_id", ids[start:start + records.BATCH])}
                   AND (EXISTS (SELECT 1 FROM complaint_points p WHERE p.stage_id = s.id)
                        OR EXISTS (SELECT 1 FROM recommendations r WHERE r.stage_id = s.id))"""
         ):
-            found.setdefault(complaint_id, set()).add((procedure, number))
+            found.setdefault(complaint_id, {})[(procedure, number)] = bool(decided)
     return found
 
 
 def _check_complaint(c: Checker, row, before: dict[str, str] | None, user_emails: dict[int, str],
-                     kept: set[tuple[str, int]] | None = None):
+                     kept: dict[tuple[str, int], bool] | None = None):
     """A complaint row against the domain rules: its template row as it will be stored, and what to store.
-    ``kept``: the complaint's stages that hold points or recommendations, which the row may not remove."""
+    ``kept``: the complaint's stages that hold points or recommendations, which the row may not remove, each
+    with whether its recommendations were decided, whose adjudication the row may not blank."""
     count = len(c.problems)
     received = row.received_on
     c.happened("received_on", received)
@@ -403,11 +407,16 @@ def _check_complaint(c: Checker, row, before: dict[str, str] | None, user_emails
     checked = len(c.problems)
     stages = _check_stages(c, row, procedure) if procedure else []
     # A stage left out of a row that has its stages right (not one cut short by a problem already reported).
-    for gone in sorted((kept or set()) - {(s["procedure"], s["stage"]) for s in stages}
+    for gone in sorted(set(kept or {}) - {(s["procedure"], s["stage"]) for s in stages}
                        if procedure and len(c.problems) == checked else ()):
         c.problem("procedure" if gone[1] == 1 else f"stage{gone[1]}_requested_on", None,
                   f"leaves out {_stage_words({'procedure': gone[0], 'stage': gone[1]})} of the {gone[0]} procedure, "
                   "which has points of complaint or recommendations recorded; give that stage's dates to keep it")
+    for stage in stages:
+        key = (stage["procedure"], stage["stage"])
+        if (kept or {}).get(key) and procedures.is_investigation_stage(*key) and not stage["adjudicated_on"]:
+            c.problem(f"stage{key[1]}_adjudicated_on", None, "is blank, but the adjudication decided this stage's "
+                      "recommendations and they became actions; give its date to keep it")
     advocacy = _check_advocacy(c, row, received)
     time_limit = _check_time_limit(c, row, received)
     declined_reason = _check_declined(c, row, stages, time_limit["late_decision"])
@@ -677,11 +686,10 @@ def _not_after_answered(c: Checker, field_name: str, day: date | None, answered:
 
 
 def _contact_details(c: Checker, field_name: str, text: str | None) -> None:
-    """A role and organisation, never a person's contact details (as the investigation's page refuses them)."""
-    found = [what for what in personal_details_in(text) if what in (EMAIL, PHONE)]
-    if found:
-        c.problem(field_name, text, f"seems to hold {' and '.join(found)}: record the role and organisation (for "
-                  "example 'Independent investigator, Coram Voice'), never a person's contact details")
+    """A role and organisation, never a person's details (as the investigation's page refuses them)."""
+    problem = role_field_problem(text)
+    if problem:
+        c.problem(field_name, text, problem)
 
 
 def _check_steps(c: Checker, procedure: str, number: int, clock: date, completed: date | None,
@@ -749,7 +757,9 @@ def _stage(c: Checker, row, procedure: str, number: int, clock: date, completed,
             c.problem(prefix + "extended", "no" if extended is False else None,
                       "must be yes when an extension reason or date is given")
         else:
-            cap = workdays.add_working_days(clock, timescale.max_working_days)
+            # The cap counts from the response clock's start (the acknowledgement under the Code, an agreed
+            # statement of complaint), as the due date does and as ``complaints.extend_stage`` counts it.
+            cap = workdays.add_working_days(stage["response_clock_started_on"] or clock, timescale.max_working_days)
             extended_on = extended_to or cap
             if not reason:
                 c.problem(prefix + "extension_reason", None, f"is required when stage {number} was extended")
