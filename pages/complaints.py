@@ -257,7 +257,7 @@ def show_investigation(found: dict) -> None:
     if found["points"]:
         gives = f" (the points give: {found['derived_outcome']})" if found["derived_outcome"] else ""
         st.markdown(f"Points of complaint{gives}:\n\n" + "\n".join(
-            f"{p['number']}. {md_escape(p['summary'])}: *{p['finding'] or 'no finding yet'}*" for p in found["points"]))
+            f"{p['number']}. {md_escape(p['summary'])} — *{p['finding'] or 'no finding yet'}*" for p in found["points"]))
         if found["outcome_reason"]:
             st.caption(f"Outcome {found['outcome']}, because: " + md_escape(found["outcome_reason"]))
     if found["recommendations"]:
@@ -271,7 +271,7 @@ def show_investigation(found: dict) -> None:
                 decided = f"{r['decision']}: {md_escape(r['reason'] or '')}"
             else:
                 decided = "not decided yet"
-            lines.append(f"{r['number']}. {md_escape(r['text'])}{about}: *{decided}*")
+            lines.append(f"{r['number']}. {md_escape(r['text'])}{about} — *{decided}*")
         st.markdown("Recommendations:\n\n" + "\n".join(lines))
 
 
@@ -298,7 +298,10 @@ for number, stage in enumerate(detail["stages"], start=1):
         st.markdown(f"**{number}. {stage['label'].capitalize()}** · clock started {long_date(stage['clock_started_on'])}"
                     f" · {due} · {state}")
         st.markdown(f"{stage['label'].capitalize()}: {md_escape(stage['outcome_words'])}")
-        st.markdown(" · ".join(step_words(step) for step in stage["steps"]))
+        # The response is the stage's own line above; the other steps each have their line here.
+        other_steps = [step_words(step) for step in stage["steps"] if step["step"] not in procedures.RESPONSE_STEPS]
+        if other_steps:
+            st.markdown(" · ".join(other_steps))
         if stage["extension_reason"]:
             st.caption("Extension reason: " + md_escape(stage["extension_reason"]))
         if stage["investigation"]:

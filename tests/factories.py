@@ -99,8 +99,9 @@ def record_complaint(world, reference, received_on, *, area="Team West", procedu
     return complaint_id
 
 
-def open_page(db_path, monkeypatch, role: str, page_file: str | None = None):
-    """AppTest of the app on ``db_path`` as the demo user of ``role``, switched to ``pages/<page_file>``."""
+def open_page(db_path, monkeypatch, role: str, page_file: str | None = None, **state):
+    """AppTest of the app on ``db_path`` as the demo user of ``role``, switched to ``pages/<page_file>`` with
+    ``state`` set in the session (a complaint's reference, a filter) before it runs."""
     from streamlit.testing.v1 import AppTest
 
     from learning_tracker import navigation
@@ -117,5 +118,7 @@ def open_page(db_path, monkeypatch, role: str, page_file: str | None = None):
     at.run()
     if page_file:
         at.switch_page(str(navigation.ROOT / "pages" / page_file))
+        for key, value in state.items():
+            at.session_state[key] = value
         at.run()
     return at

@@ -8,16 +8,16 @@ from datetime import date
 from streamlit.testing.v1 import AppTest
 
 from learning_tracker import db as database
-from learning_tracker import navigation, workdays
+from learning_tracker import workdays
 from learning_tracker.demo import DEMO_USERS_BY_ROLE
 from learning_tracker.models import NewComplaint
 from learning_tracker.rules.periods import long_date
 from learning_tracker.services import complaints
 from learning_tracker.services.core import actor_by_email
+from tests.factories import open_page
 
 from . import tables
 
-ROOT = navigation.ROOT
 TODAY = date.today()
 
 
@@ -49,18 +49,7 @@ def stored(path, complaint_id: int) -> dict:
 
 
 def open_complaint(path, monkeypatch, role: str, reference: str) -> AppTest:
-    monkeypatch.setenv("LEARNING_TRACKER_DB", str(path))
-    db = database.connect(path)
-    try:
-        user_id = db.execute("SELECT id FROM users WHERE email = ?", [DEMO_USERS_BY_ROLE[role]]).fetchone()[0]
-    finally:
-        db.close()
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=30)
-    at.session_state["user_id"] = user_id
-    at.run()
-    at.switch_page(str(ROOT / "pages" / "complaints.py"))
-    at.session_state["complaint_reference"] = reference
-    at.run()
+    at = open_page(path, monkeypatch, role, "complaints.py", complaint_reference=reference)
     assert not at.exception, at.exception
     return at
 

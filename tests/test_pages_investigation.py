@@ -9,11 +9,11 @@ from datetime import date
 from streamlit.testing.v1 import AppTest
 
 from learning_tracker import db as database
-from learning_tracker import navigation
 from learning_tracker.demo import DEMO_USERS_BY_ROLE
 from learning_tracker.models import Escalation, NewComplaint, StageResponse
 from learning_tracker.services import complaints
 from learning_tracker.services.core import actor_by_email
+from tests.factories import open_page
 
 REFERENCE = "INV-TEST-0001"
 MANAGER = DEMO_USERS_BY_ROLE["service_manager"]
@@ -36,18 +36,7 @@ def at_stage_two(path) -> int:
 
 
 def open_complaint(path, monkeypatch, role="complaints_officer") -> AppTest:
-    monkeypatch.setenv("LEARNING_TRACKER_DB", str(path))
-    db = database.connect(path)
-    try:
-        user_id = db.execute("SELECT id FROM users WHERE email = ?", [DEMO_USERS_BY_ROLE[role]]).fetchone()[0]
-    finally:
-        db.close()
-    at = AppTest.from_file(str(navigation.ROOT / "streamlit_app.py"), default_timeout=30)
-    at.session_state["user_id"] = user_id
-    at.run()
-    at.switch_page(str(navigation.ROOT / "pages" / "complaints.py"))
-    at.session_state["complaint_reference"] = REFERENCE
-    at.run()
+    at = open_page(path, monkeypatch, role, "complaints.py", complaint_reference=REFERENCE)
     assert not at.exception, at.exception
     return at
 

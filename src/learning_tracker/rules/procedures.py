@@ -61,6 +61,10 @@ def is_investigation_stage(procedure: str, stage: int) -> bool:
     return (procedure, stage) == INVESTIGATION_STAGE
 
 
+# The steps that answer a stage.
+RESPONSE_STEPS = (RESPONSE, COUNCIL_RESPONSE)
+
+
 def response_step(procedure: str, stage: int) -> str:
     """The step that answers a stage: the council's response after a review panel, else the response."""
     return COUNCIL_RESPONSE if is_panel_stage(procedure, stage) else RESPONSE
