@@ -88,8 +88,8 @@ def test_the_officer_records_the_investigation_and_the_adjudication_on_the_compl
     shown = markdown(at)
     assert "Investigating Officer: Independent investigator, Coram Voice, reported 24 February 2025" in shown
     assert "Points of complaint (the points give: partly upheld):" in shown
-    assert "4. Nobody explained the delay: *partly upheld*" in shown
-    assert "2. Explain delays to families in writing (point 4): *not decided yet*" in shown
+    assert "4. Nobody explained the delay — *partly upheld*" in shown
+    assert "2. Explain delays to families in writing (point 4) — *not decided yet*" in shown
     # The form starts again from what is stored.
     assert at.text_input(key=f"point-{c}-4#1").value == "Nobody explained the delay"
 
@@ -128,9 +128,9 @@ def test_the_officer_records_the_investigation_and_the_adjudication_on_the_compl
     assert rows(demo_db_path, "SELECT responded_on, outcome, adjudicator FROM complaint_stages WHERE complaint_id = ?"
                 " AND stage = 2", [complaint_id]) == [("2025-03-03", "partly upheld", "Head of Service")]
     shown = markdown(at)
-    assert (f"1. Record every visit on the day (point 1): *accepted: action {actions[0][0]}, not started, owner "
+    assert (f"1. Record every visit on the day (point 1) — *accepted: action {actions[0][0]}, not started, owner "
             "Service Manager, Through Care, due 30 June 2025*") in shown
-    assert "3. Audit the service's letters: *not accepted: The letters were audited in January*" in shown
+    assert "3. Audit the service's letters — *not accepted: The letters were audited in January*" in shown
     assert any("Adjudicated on 3 March 2025 by the Head of Service" in i.value for i in at.info)
 
 
