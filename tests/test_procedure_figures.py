@@ -186,7 +186,7 @@ def test_late_complaints_by_decision_and_declined_by_reason(world):
     ("2024-02-29", "2025-03-01"), ("2023-03-01", "2024-02-29"), ("2023-02-28", "2024-02-28"), ("2023-12-31", "2024-12-30"),
 ])  # fmt: skip
 def test_late_in_sql_is_the_rule_of_is_late(db, grounds, received):
-    in_sql = db.execute(f"SELECT {procedure_figures.late_sql('c')} FROM (SELECT ? AS grounds_arose_on, ? AS received_on) c",
+    in_sql = db.execute(f"SELECT {procedures.late_sql('c')} FROM (SELECT ? AS grounds_arose_on, ? AS received_on) c",
                         [grounds, received]).fetchone()[0]  # fmt: skip
     assert bool(in_sql) == procedures.is_late(date.fromisoformat(grounds), date.fromisoformat(received))
 

@@ -35,10 +35,8 @@ from ..rules import periods, procedures, vocabulary
 from ..rules.procedures import COUNCIL_RESPONSE, PANEL_MEETING, PANEL_REPORT
 from ..rules.sql import literal
 
-# The stage whose investigation has points of complaint, findings and an adjudication.
-INVESTIGATION_STAGE = ("statutory", 2)
 # The stages whose recommendations the report counts: the investigation's and the review panel's.
-RECOMMENDING_STAGES = (INVESTIGATION_STAGE, procedures.PANEL_STAGE)
+RECOMMENDING_STAGES = (procedures.INVESTIGATION_STAGE, procedures.PANEL_STAGE)
 # A point of complaint still under investigation.
 NO_FINDING_YET = "no finding yet"
 # A late complaint with no decision recorded on it yet.
@@ -55,14 +53,6 @@ def _params(year: str, as_of: date | None = None) -> dict[str, str]:
 def _stage_is(alias: str, procedure_stage: tuple[str, int]) -> str:
     procedure, stage = procedure_stage
     return f"({alias}.procedure = {literal(procedure)} AND {alias}.stage = {int(stage)})"
-
-
-def late_sql(alias: str = "c") -> str:
-    """SQL true for a complaint row ``alias`` received a year or more after its grounds arose:
-    ``rules.procedures.is_late`` in SQL (SQLite's 29 February plus a year is 1 March, as there; the tests
-    hold the two to the same answers)."""
-    return (f"({alias}.grounds_arose_on IS NOT NULL AND {alias}.received_on >= "
-            f"date({alias}.grounds_arose_on, '+1 year'))")
 
 
 def _in_order(counts: dict[str | None, int], order: list[str], blank: str) -> dict[str, int]:
@@ -86,7 +76,7 @@ def stage2_findings(db: sqlite_utils.Database, year: str) -> dict[str, int]:
     under investigation."""
     rows = db.execute(
         f"""SELECT p.finding, COUNT(*) FROM complaints c
-            JOIN complaint_stages s ON s.complaint_id = c.id AND {_stage_is("s", INVESTIGATION_STAGE)}
+            JOIN complaint_stages s ON s.complaint_id = c.id AND {_stage_is("s", procedures.INVESTIGATION_STAGE)}
             JOIN complaint_points p ON p.stage_id = s.id
             WHERE {_YEAR} GROUP BY p.finding""",
         _params(year),
@@ -228,7 +218,7 @@ def late_complaints(db: sqlite_utils.Database, year: str) -> dict:
     """The year's complaints about a matter a year old or more: ``{total, by_decision}``, each decision
     (``procedures.LATE_DECISIONS``, zeros included) then ``"no decision recorded"`` when there is any."""
     rows = db.execute(
-        f"SELECT c.late_decision, COUNT(*) FROM complaints c WHERE {_YEAR} AND {late_sql('c')} GROUP BY 1",
+        f"SELECT c.late_decision, COUNT(*) FROM complaints c WHERE {_YEAR} AND {procedures.late_sql('c')} GROUP BY 1",
         _params(year),
     ).fetchall()
     counts = {decision: n for decision, n in rows}
