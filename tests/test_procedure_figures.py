@@ -15,7 +15,9 @@ from learning_tracker import db as database
 from learning_tracker.read import procedure_figures
 from learning_tracker.reports import annual, render
 from learning_tracker.rules import procedures
-from tests.factories import add_action, build_world
+from learning_tracker.models import Withdrawal
+from learning_tracker.services import complaints
+from tests.factories import add_action, build_world, record_complaint
 from tests.test_reports_annual import docx_tables, sheet_rows
 
 YEAR = "2024-25"
@@ -261,3 +263,25 @@ def test_published_figures_suppress_advocacy_late_and_declined_but_keep_totals(w
     assert published["declined_by_reason"] == {"total": 1, "by_reason": {"outside the complaints procedure": "fewer than 5"}}
     tables = docx_tables(render.to_docx(annual.annual_document(published)))
     assert tables["Complaints declined or refused, by reason, 2024/25"][-1] == ["Total", "1"]
+
+
+def test_a_stage_withdrawn_before_its_acknowledgement_was_due_needed_none_and_one_withdrawn_later_was_late(tmp_path):
+    w = build_world(tmp_path / "withdrawn.db")
+    for reference, withdrawn_on in (("W-EARLY", date(2024, 6, 5)), ("W-LATE", date(2024, 6, 14))):
+        complaint_id = record_complaint(w, reference, "2024-06-03", acknowledged=False)  # acknowledgement due 10 June
+        complaints.withdraw(w.db, w.officer, complaint_id, 1, Withdrawal(withdrawn_on=withdrawn_on), today=AS_OF)
+    assert procedure_figures.acknowledgements(w.db, YEAR, AS_OF) == {
+        "statutory": {"due": 1, "within_target": 0, "late": 1, "pending": 0}}
+
+
+def test_a_panel_withdrawn_after_its_report_has_no_council_response_to_count(tmp_path):
+    w = build_world(tmp_path / "panel.db")
+    c = complaint(w.db, "P-W", "2024-05-01", w.west, outcome="withdrawn", outcome_on="2024-09-20")
+    stage(w.db, c, 3, "2024-08-01", "2024-10-10", panel_meeting_due_on="2024-09-12", panel_met_on="2024-09-10",
+          panel_report_due_on="2024-09-17", panel_report_on="2024-09-16", responded_on="2024-09-20",
+          outcome="withdrawn", outcome_on="2024-09-20")  # fmt: skip
+    assert procedure_figures.stage3_clocks(w.db, YEAR, AS_OF) == {
+        "panel meeting": {"due": 1, "on_time": 1, "late": 0, "pending": 0},
+        "panel report": {"due": 1, "on_time": 1, "late": 0, "pending": 0},
+        "council response": {"due": 0, "on_time": 0, "late": 0, "pending": 0},
+    }

@@ -155,7 +155,8 @@ def stage3_clocks(db: sqlite_utils.Database, year: str, as_of: date) -> dict[str
 
     A step counts once it has a due date (the meeting from the request, the report once the panel met, the
     council's response once the report came: or from the request, for a panel whose steps were not tracked,
-    as ``read.open_stages`` shows them) and unless the stage ended without it (a withdrawal). On time: done
+    as ``read.open_stages`` shows them) and unless the stage ended without it (withdrawn before the step, or
+    withdrawn instead of the council's response). On time: done
     on or before its due date (the response's extended one); late: done after it, or not done with it
     passed on ``as_of``; pending: not done and not yet due."""
     stages = f"""SELECT s.* FROM complaints c
@@ -169,7 +170,8 @@ def stage3_clocks(db: sqlite_utils.Database, year: str, as_of: date) -> dict[str
         FROM ({stages}) WHERE panel_report_due_on IS NOT NULL AND (panel_report_on IS NOT NULL OR responded_on IS NULL)
         UNION ALL
         SELECT {literal(COUNCIL_RESPONSE)}, COALESCE(extended_due_on, due_on), responded_on
-        FROM ({stages}) WHERE panel_meeting_due_on IS NULL OR panel_report_on IS NOT NULL"""
+        FROM ({stages}) s WHERE (panel_meeting_due_on IS NULL OR panel_report_on IS NOT NULL)
+                          AND NOT {procedures.closed_without_decision_sql("s")}"""
     params = _params(year, as_of)
     found = {step: row for step, *row in db.execute(_step_counts(steps), params).fetchall()}
     return {
@@ -182,13 +184,16 @@ def acknowledgements(db: sqlite_utils.Database, year: str, as_of: date) -> dict[
     """Acknowledgements of the stages begun in the year, by procedure (those with any, in vocabulary order):
     each ``{due, within_target, late, pending}``. A stage is acknowledged within target when acknowledged,
     or answered, on or before its acknowledgement's due date. Stages begun before acknowledgements were
-    tracked have no due date and are not counted."""
+    tracked have no due date, and a stage withdrawn (or declined) before its acknowledgement was due needed none:
+    neither counts; one withdrawn later without an acknowledgement counts as late."""
     params = _params(year, as_of)
     steps = f"""SELECT s.procedure AS step, s.acknowledgement_due_on AS due_on,
                        COALESCE(s.acknowledged_on, s.responded_on) AS done_on
                 FROM complaint_stages s JOIN complaints c ON c.id = s.complaint_id
                 WHERE s.acknowledgement_due_on IS NOT NULL AND s.clock_started_on BETWEEN :start AND :end
-                  AND {procedures.counts_for_timescales_sql("c")}"""
+                  AND {procedures.counts_for_timescales_sql("c")}
+                  AND NOT (s.acknowledged_on IS NULL AND {procedures.closed_without_decision_sql("s")}
+                           AND s.responded_on <= s.acknowledgement_due_on)"""
     found = {procedure: row for procedure, *row in db.execute(_step_counts(steps), params).fetchall()}
     configured = config.vocabulary(db, "procedure")
     order = [p for p in configured if p in found] + sorted(set(found) - set(configured))

@@ -242,6 +242,11 @@ CHILD_COMPLAINANT = "child or young person"
 CHILDRENS_PROCEDURE = PANEL_STAGE[0]
 
 
+def closed_without_decision_sql(alias: str = "s") -> str:
+    """SQL true for a row ``alias`` (a stage or a complaint) whose outcome closed it without a decision."""
+    return f"COALESCE({alias}.outcome, '') IN {sql.values(CLOSED_WITHOUT_DECISION)}"
+
+
 def for_a_child(complainant_type: str | None, procedure: str | None) -> bool:
     """A complaint made by or for a child, who has a right to an advocate (Children Act 1989 s26A), so the
     council must offer one: a complaint by a child or young person, and every statutory complaint (the
