@@ -13,6 +13,7 @@ from learning_tracker import cli, navigation
 from learning_tracker import db as database
 from learning_tracker.demo import DEMO_USERS_BY_ROLE
 from learning_tracker.read import open_stages
+from learning_tracker.rules.periods import long_date
 
 from . import tables
 
@@ -169,6 +170,24 @@ def test_a_service_manager_records_their_own_areas_stage_one_response_and_sees_o
     db = connect(demo_db_path)
     assert db.execute("SELECT outcome FROM complaints WHERE id = ?", [complaint_id]).fetchone()[0] == "partly upheld"
     assert db.execute("SELECT responded_on FROM complaint_stages WHERE complaint_id = ? AND stage = 1",
+                      [complaint_id]).fetchone()[0] == date.today().isoformat()
+    db.close()
+
+
+def test_a_service_manager_acknowledges_their_areas_stage_one_on_the_steps_tab(demo_db_path, monkeypatch):
+    reference = open_stage_one(demo_db_path, in_manager_area=True)
+    at = open_page(demo_db_path, monkeypatch, "service_manager", "complaints.py", complaint_reference=reference)
+    db = connect(demo_db_path)
+    complaint_id = db.execute("SELECT id FROM complaints WHERE reference = ?", [reference]).fetchone()[0]
+    db.close()
+    what = at.selectbox(key=f"step-what-c{complaint_id}#0")
+    assert what.options == ["acknowledged"]  # the panel's and the statement's dates are the officer's
+    what.set_value("acknowledged")
+    at.button(key=f"FormSubmitter:steps-c{complaint_id}#0-Record the date").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert at.success[0].value == f"{reference}: acknowledged on {long_date(date.today())} recorded."
+    db = connect(demo_db_path)
+    assert db.execute("SELECT acknowledged_on FROM complaint_stages WHERE complaint_id = ? AND stage = 1",
                       [complaint_id]).fetchone()[0] == date.today().isoformat()
     db.close()
 
