@@ -400,3 +400,42 @@ def quarters_chart(frame: pd.DataFrame, title: str) -> alt.Chart:
             tooltip=["Quarter", "Stage", "Average working days"],
         )
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Did the learning work? (``read.effectiveness``)
+
+MONTH = "Month"
+DAY = "Date"
+WHAT_HAPPENED = "What happened"
+MARKER_COLOURS = ("#D55E00", "#009E73")  # vermillion, bluish green: Okabe-Ito, told apart without hue too
+
+
+def recurrence_chart(frame: pd.DataFrame, markers: dict[str, object], title: str) -> alt.LayerChart:
+    """Complaints per month (columns ``Month``, the month's first day, and ``Complaints``) as bars, with a
+    vertical rule at each of ``markers`` (what happened: its date), say when the learning was recorded and
+    when it was embedded; the rules are dashed differently as well as coloured, and named in a legend."""
+    labels = list(markers)
+    days = pd.DataFrame({WHAT_HAPPENED: labels, DAY: [pd.Timestamp(markers[label]) for label in labels]})
+    bars = (
+        alt.Chart(frame.assign(**{MONTH: pd.to_datetime(frame[MONTH])}))
+        .mark_bar(color=BAR_COLOUR)
+        .encode(
+            x=alt.X(f"yearmonth({MONTH}):T", title=MONTH, axis=alt.Axis(format="%b %Y", labelAngle=-45)),
+            y=alt.Y(f"{COMPLAINTS}:Q", title=COMPLAINTS, axis=alt.Axis(tickMinStep=1)),
+            tooltip=[alt.Tooltip(f"yearmonth({MONTH}):T", title=MONTH, format="%B %Y"), COMPLAINTS],
+        )
+    )
+    rules = (
+        alt.Chart(days)
+        .mark_rule(size=2)
+        .encode(
+            x=alt.X(f"{DAY}:T"),
+            color=alt.Color(f"{WHAT_HAPPENED}:N", title=None, legend=alt.Legend(orient="bottom", direction="vertical"),
+                            scale=alt.Scale(domain=labels, range=list(MARKER_COLOURS[:len(labels)]))),
+            strokeDash=alt.StrokeDash(f"{WHAT_HAPPENED}:N", legend=None,
+                                      scale=alt.Scale(domain=labels, range=[[6, 3], [2, 2]][:len(labels)])),
+            tooltip=[WHAT_HAPPENED, alt.Tooltip(f"{DAY}:T", format="%d/%m/%Y")],
+        )
+    )
+    return alt.layer(bars, rules, title=title).properties(width=WIDE, height=240, autosize=FIT_WIDTH)

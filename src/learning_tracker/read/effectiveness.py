@@ -8,6 +8,7 @@ when, and whether a review is due (the after window complete and no verdict yet)
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -21,17 +22,6 @@ from . import sql as query
 
 COLUMNS = ["learning_point_id", "service_area", "theme", "created_on", "embedded_on", "window_months", "before",
            "after", "after_window_complete", "p_value", "review"]
-_BATCH = 500  # learning points counted per query (8 parameters each)
-
-# A complaint of area :area received from :start to :end raising a concern of the theme's category (and of
-# its subcategory when the theme names one), counted once however many of its concerns match.
-_MATCHING = """
-SELECT COUNT(DISTINCT c.id) FROM complaints c
-JOIN concerns k ON k.complaint_id = c.id
-JOIN concern_codes cc ON cc.id = k.concern_code_id
-WHERE c.service_area_id = {area} AND c.received_on BETWEEN {start} AND {end}
-  AND cc.category = {category} COLLATE NOCASE AND ({subcategory} = '' OR cc.subcategory = {subcategory} COLLATE NOCASE)
-"""
 
 
 def _embedded(db: sqlite_utils.Database, as_of: date, service_area_ids: Iterable[int] | None) -> list[tuple]:
@@ -53,23 +43,54 @@ def _embedded(db: sqlite_utils.Database, as_of: date, service_area_ids: Iterable
     ).fetchall()
 
 
-def _counts(db: sqlite_utils.Database, windows: list[tuple]) -> dict[int, tuple[int, int]]:
-    """(before, after) per learning point id, for rows (id, area id, category, subcategory, before from,
-    before to, after from, after to)."""
-    found: dict[int, tuple[int, int]] = {}
-    for start in range(0, len(windows), _BATCH):
-        chunk = windows[start:start + _BATCH]
-        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
-        cell = {"area": "w.area", "category": "w.category", "subcategory": "w.subcategory"}
-        before = _MATCHING.format(start="w.b_from", end="w.b_to", **cell)
-        after = _MATCHING.format(start="w.a_from", end="w.a_to", **cell)
-        rows = db.execute(
-            f"""WITH w(id, area, category, subcategory, b_from, b_to, a_from, a_to) AS (VALUES {values})
-                SELECT w.id, ({before}), ({after}) FROM w""",
-            [value for row in chunk for value in row],
-        ).fetchall()
-        found |= {lp_id: (b, a) for lp_id, b, a in rows}
-    return found
+def _daily_counts(db: sqlite_utils.Database, area_ids: set[int]) -> dict[tuple, tuple[list[str], list[int]]]:
+    """For each (area id, category, subcategory or '') of the areas, the days complaints raising it were received
+    and the running total of those complaints, counted once each (aggregated in SQL, by day): a window's count
+    is then two look-ups. A category's key counts a complaint once however many of its subcategories it raises."""
+    if not area_ids:
+        return {}
+    areas = query.in_ids("c.service_area_id", tuple(sorted(area_ids)))
+    rows = db.execute(
+        f"""SELECT c.service_area_id, lower(cc.category), '', c.received_on, COUNT(DISTINCT c.id)
+            FROM complaints c JOIN concerns k ON k.complaint_id = c.id JOIN concern_codes cc ON cc.id = k.concern_code_id
+            WHERE {areas} GROUP BY 1, 2, 4
+            UNION ALL
+            SELECT c.service_area_id, lower(cc.category), lower(cc.subcategory), c.received_on, COUNT(DISTINCT c.id)
+            FROM complaints c JOIN concerns k ON k.complaint_id = c.id JOIN concern_codes cc ON cc.id = k.concern_code_id
+            WHERE {areas} AND cc.subcategory <> '' GROUP BY 1, 2, 3, 4
+            ORDER BY 1, 2, 3, 4"""
+    ).fetchall()
+    series: dict[tuple, tuple[list[str], list[int]]] = {}
+    for area, category, subcategory, day, n in rows:
+        days, totals = series.setdefault((area, category, subcategory), ([], []))
+        days.append(day)
+        totals.append((totals[-1] if totals else 0) + n)
+    return series
+
+
+def _between(series: tuple[list[str], list[int]] | None, first: date, last: date) -> int:
+    """Complaints in ``series`` (``_daily_counts``) received from ``first`` to ``last``, both included."""
+    if series is None:
+        return 0
+    days, totals = series
+    upto = bisect_right(days, last.isoformat())
+    before = bisect_left(days, first.isoformat())
+    return (totals[upto - 1] if upto else 0) - (totals[before - 1] if before else 0)
+
+
+def recurrence(db: sqlite_utils.Database, embeddings: list[tuple[int, str, str, str]], months: int) -> list[tuple[int, int]]:
+    """(before, after) for each embedding (area id, theme, created on, embedded on), in order: the complaints of
+    the area raising the theme in the ``months`` before the learning point was created and after it was
+    embedded (``rules.effectiveness.windows``)."""
+    daily = _daily_counts(db, {e[0] for e in embeddings})
+    counts = []
+    for area_id, theme, created_on, embedded_on in embeddings:
+        category, subcategory = split_concern_code(theme)
+        b_from, b_to, a_from, a_to = effectiveness.windows(date.fromisoformat(created_on),
+                                                           date.fromisoformat(embedded_on), months)
+        found = daily.get((area_id, category.lower(), subcategory.lower()))
+        counts.append((_between(found, b_from, b_to), _between(found, a_from, a_to)))
+    return counts
 
 
 def embedded_learning(
@@ -80,12 +101,9 @@ def embedded_learning(
     the most recently embedded. ``window_months`` defaults to the configured window."""
     months = window_months or config.effectiveness_window_months(db)
     points = _embedded(db, as_of, service_area_ids)
-    windows = []
-    for lp_id, area_id, _, theme, created_on, embedded_on in points:
-        category, subcategory = split_concern_code(theme)
-        bounds = effectiveness.windows(date.fromisoformat(created_on), date.fromisoformat(embedded_on), months)
-        windows.append((lp_id, area_id, category, subcategory, *(d.isoformat() for d in bounds)))
-    counts = _counts(db, windows)
+    counts = dict(zip((p[0] for p in points),
+                      recurrence(db, [(area_id, theme, created, embedded) for _, area_id, _, theme, created, embedded
+                                      in points], months)))
     reviews = _reviews(db, [p[0] for p in points])
     rows = []
     for lp_id, _, area, theme, created_on, embedded_on in points:

@@ -476,7 +476,8 @@ class Lookups:
 
     @cached_property
     def themes(self) -> list[str]:
-        return config.concern_categories(self.db)
+        """A learning point's theme is an active concern code (``services.learning_points.check_theme``)."""
+        return self.code_texts
 
     @cached_property
     def timescales(self) -> dict[tuple[str, int], config.Timescale]:

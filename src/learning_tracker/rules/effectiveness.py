@@ -18,8 +18,6 @@ against one half (the windows are equal), ``None`` when both are 0.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from math import comb
-
 from .periods import add_months
 
 DEFAULT_WINDOW_MONTHS = 6
@@ -46,6 +44,9 @@ def p_value(before: int, after: int) -> float | None:
     n = before + after
     if n == 0:
         return None
-    tail = min(before, after)
-    one_side = sum(comb(n, i) for i in range(tail + 1)) / 2 ** n
-    return min(1.0, 2 * one_side)
+    # The lower tail's binomial coefficients, each from the one before (whole numbers, so the sum is exact).
+    term = tail = 1
+    for i in range(min(before, after)):
+        term = term * (n - i) // (i + 1)
+        tail += term
+    return min(1.0, 2 * tail / 2 ** n)

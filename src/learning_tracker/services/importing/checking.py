@@ -50,6 +50,7 @@ from ...rules.roles import SERVICE_MANAGER
 from ...rules.vocabulary import CANCELLED, COMPLETED, VERIFIED
 from ..checks import not_before, not_in_future
 from ..actions import owner_problem
+from ..learning_points import matching_theme
 from ..core import Actor, load_actor
 from .cells import date_or, id_from
 from .mapping import Mapping, check_columns, ignored_columns, mapped_rows
@@ -890,10 +891,7 @@ def _compliment_identity(r: dict[str, str]) -> tuple:
 def _check_learning(c: Checker, row, before):
     count = len(c.problems)
     area = c.area("service_area", row.service_area)
-    theme = None
-    for option in c.look.themes:
-        if norm(option) == norm(row.theme):
-            theme = option
+    theme = matching_theme(row.theme, c.look.themes)  # the rule of services.learning_points.check_theme
     if theme is None:
         c.problems.append(unknown_value(c.label("theme"), row.theme, c.look.themes, row=c.row))
     complaints = []
