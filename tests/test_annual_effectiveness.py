@@ -15,20 +15,10 @@ from learning_tracker.models import EffectivenessReview
 from learning_tracker.reports import annual, render
 from learning_tracker.reports.annual import figures
 from learning_tracker.services import effectiveness as reviews
-from tests.factories import add_action, add_complaint, build_world, record_complaint
+from tests.factories import add_action, add_complaint, build_world, embedded_point, record_complaint
 from tests.test_reports_annual import docx_tables, sheet_rows
 
 YEAR, AS_OF = "2026-27", date(2027, 3, 31)  # last year: 2025-26, from 1 April 2025 to 31 March 2026
-
-
-def embedded_point(world, area, theme, created_on, verified_on, owner):
-    with database.transaction(world.db):
-        lp = world.db["learning_points"].insert({"service_area_id": area, "theme": theme, "description": f"{theme} learning",
-                                                 "status": "embedded", "created_on": created_on}).last_pk
-    action = add_action(world.db, lp, owner, area, "2025-05-01", status="verified")
-    with database.transaction(world.db):
-        world.db.execute("UPDATE actions SET completed_on = ?, verified_on = ? WHERE id = ?", [verified_on, verified_on, action])
-    return lp
 
 
 def review(world, lp, verdict, note, on):

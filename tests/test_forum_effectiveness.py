@@ -17,20 +17,9 @@ from learning_tracker.reports import forum_pack
 from learning_tracker.services import effectiveness as reviews
 from learning_tracker.services import forum
 from tests import tables
-from tests.factories import add_action, build_world, record_complaint
+from tests.factories import build_world, embedded_point, record_complaint
 
 TODAY = date(2026, 3, 10)
-
-
-def embedded_point(world, area, theme, created_on, verified_on, owner):
-    """A learning point whose one action was verified on ``verified_on``."""
-    with database.transaction(world.db):
-        lp = world.db["learning_points"].insert({"service_area_id": area, "theme": theme, "description": f"{theme} learning",
-                                                 "status": "embedded", "created_on": created_on}).last_pk
-    action = add_action(world.db, lp, owner, area, "2025-05-01", status="verified")
-    with database.transaction(world.db):
-        world.db.execute("UPDATE actions SET completed_on = ?, verified_on = ? WHERE id = ?", [verified_on, verified_on, action])
-    return lp
 
 
 def review(world, lp, verdict, note, on):
