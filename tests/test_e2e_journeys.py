@@ -61,19 +61,12 @@ def _choose(scope: Page | Locator, label: str, option: str | re.Pattern, *, idle
     """An st.selectbox: open it, click the option (options open in a popover at the page's level)."""
     page = scope if isinstance(scope, Page) else scope.page
     box = scope.get_by_role("combobox", name=label, exact=True)
-    listbox = page.get_by_role("listbox")
-    # A box just scrolled into view (or in a tab just shown) may only take the focus at the first click, and a
-    # slow run may open the list late: click until the list is open, never on a list already open (it would close).
-    for _ in range(3):
-        if listbox.count():
-            break
-        box.click()
-        try:
-            # While the list is open the rest of the page is hidden from the accessibility tree: look at the list.
-            expect(listbox).to_be_visible(timeout=3_000)
-            break
-        except AssertionError:
-            pass
+    box.click()
+    try:
+        # While the list is open the rest of the page is hidden from the accessibility tree: look at the list.
+        expect(page.get_by_role("listbox")).to_be_visible(timeout=2_000)
+    except AssertionError:
+        box.click()  # a box just scrolled into view (or in a tab just shown) may only take the focus at first
     page.get_by_role("option", name=option, exact=isinstance(option, str)).click()
     if idle:
         wait_until_idle(page)
@@ -96,8 +89,9 @@ def _submit(scope: Page | Locator, button: str) -> None:
 
 
 def _saved(page: Page, message: str | re.Pattern) -> None:
-    """The message a save leaves for the next run, shown once at the top of the page."""
-    expect(page.locator('[data-testid="stAlertContentSuccess"]').filter(has_text=message)).to_be_visible()
+    """The message a save leaves for the next run, shown once at the top of the page (a double click's second
+    run may hold it back a while on a busy machine)."""
+    expect(page.locator('[data-testid="stAlertContentSuccess"]').filter(has_text=message)).to_be_visible(timeout=20_000)
 
 
 def _download(page: Page, button: Locator):
