@@ -532,7 +532,7 @@ def learning_fields(form: widgets.Form, prefix: str) -> dict:
                          index=1 if len(choices) > 1 else 0, key=form.field(f"{prefix}-learning-{key}"),
                          help="One already linked to this complaint, or a new one of its service area.")
     left, right = st.columns([1, 2])
-    theme = left.selectbox("Theme of a new learning point", register.concern_codes(db), index=None,
+    theme = left.selectbox("Theme of a new learning point", config.concern_categories(db), index=None,
                            key=form.field(f"{prefix}-theme-{key}"), placeholder="Choose the theme")
     about = right.text_input("What was learnt (a new learning point)", key=form.field(f"{prefix}-learnt-{key}"))
     if which != NEW_LEARNING:

@@ -1,5 +1,5 @@
 """Practice Improvement Forum: a meeting's pack (open learning and its actions, overdue first; what is new
-or changed since the previous meeting; learning gaps; effectiveness reviews due and recorded) and what the forum decided about each item.
+or changed since the previous meeting; learning gaps) and what the forum decided about each item.
 Every role reads; forum members and the complaints officer set up meetings and record decisions."""
 
 from datetime import date
@@ -29,7 +29,6 @@ COLUMNS = {"Item": widgets.Column("Item", "text"), "Note": widgets.Column("Note"
            "When": widgets.time_column("When"), "Created on": widgets.date_column("Created on"),
            "Due": widgets.date_column("Due"), "Received": widgets.date_column("Received"),
            "Oldest received": widgets.date_column("Oldest received"),
-           "Embedded on": widgets.date_column("Embedded on"), "Reviewed on": widgets.date_column("Reviewed on"),
            "Learning point": widgets.number_column("Learning point"), "Action": widgets.number_column("Action")}
 
 db, actor = ui.page_context()
@@ -148,8 +147,8 @@ def shown(count: int, total: int, what: str) -> None:
 
 
 st.header("The pack")
-learning_tab, actions_tab, changes_tab, gaps_tab, reviews_tab = st.tabs(
-    ["Open learning", "Actions, overdue first", "New or changed", "Learning gaps", forum_pack.EFFECTIVENESS_HEADING])
+learning_tab, actions_tab, changes_tab, gaps_tab = st.tabs(
+    ["Open learning", "Actions, overdue first", "New or changed", "Learning gaps"])
 with learning_tab:
     if pack.summary.empty:
         st.info("No open learning points.")
@@ -181,10 +180,3 @@ with gaps_tab:
         widgets.table(pack.gaps_by_area, COLUMNS, alt="Learning gaps by service area")
         shown(len(pack.gaps), pack.gaps_total, "learning gaps")
         widgets.table(pack.gaps.drop(columns=["complaint_id"]), COLUMNS, alt="Learning gaps")
-with reviews_tab:
-    shown(len(pack.reviews_due), pack.reviews_due_total, forum_pack.REVIEWS_DUE.format(periods.long_date(pack.until)))
-    if not pack.reviews_due.empty:
-        widgets.table(pack.reviews_due, COLUMNS, alt="Effectiveness reviews due")
-    shown(len(pack.reviews_recorded), pack.reviews_recorded_total, forum_pack.REVIEWS_RECORDED)
-    if not pack.reviews_recorded.empty:
-        widgets.table(pack.reviews_recorded, COLUMNS, alt="Effectiveness reviews recorded since the previous meeting")

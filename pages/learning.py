@@ -6,8 +6,8 @@ from datetime import date
 
 import streamlit as st
 
-from learning_tracker import ui, widgets
-from learning_tracker.read import learning_and_actions, register
+from learning_tracker import config, ui, widgets
+from learning_tracker.read import learning_and_actions
 from learning_tracker.read.learning_and_actions import Filters
 from learning_tracker.escaping import md_escape
 from learning_tracker.services import learning_points, permissions
@@ -32,7 +32,7 @@ with st.container(border=True):
     row1 = st.columns(3)
     areas = row1[0].multiselect("Service area", learning_and_actions.service_area_names(db), key="learning_areas",
                                 placeholder="All service areas")
-    themes = row1[1].multiselect("Theme", register.concern_codes(db), key="learning_themes", placeholder="All themes")
+    themes = row1[1].multiselect("Theme", config.concern_categories(db), key="learning_themes", placeholder="All themes")
     reference = row1[2].text_input("From complaint (reference)", key="learning_complaint")
     row2 = st.columns(3)
     statuses = row2[0].multiselect("Action status", vocabulary.ACTION_STATUSES, key="learning_statuses",

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from learning_tracker import config, ui, widgets
-from learning_tracker.read import learning_and_actions, register
+from learning_tracker.read import learning_and_actions
 from learning_tracker.models import NewAction, NewLearningPoint, NoLearningDecision, parse
 from learning_tracker.escaping import md_escape
 from learning_tracker.services import actions as action_services
@@ -109,7 +109,7 @@ else:
 
 
 areas = learning_and_actions.service_area_names(db, my_areas)
-themes = register.concern_codes(db)  # a theme is a concern code
+themes = config.concern_categories(db)
 
 new_tab, link_tab, none_tab, action_tab = st.tabs(
     ["Add a new learning point", "Link an existing learning point", "No learning identified", "Add an improvement action"])

@@ -80,17 +80,6 @@ def add_action(db, learning_point_id, owner, service_area_id, due_on, *, status=
         ).last_pk
 
 
-def embedded_point(world, area, theme, created_on, verified_on, owner):
-    """A learning point embedded on ``verified_on``: its one action verified that day."""
-    with database.transaction(world.db):
-        lp = world.db["learning_points"].insert({"service_area_id": area, "theme": theme, "description": f"{theme} learning",
-                                                 "status": "embedded", "created_on": created_on}).last_pk
-    action = add_action(world.db, lp, owner, area, "2025-05-01", status="verified")
-    with database.transaction(world.db):
-        world.db.execute("UPDATE actions SET completed_on = ?, verified_on = ? WHERE id = ?", [verified_on, verified_on, action])
-    return lp
-
-
 def record_complaint(world, reference, received_on, *, area="Team West", procedure="statutory", concerns=(),
                      responded_on=None, outcome=None, acknowledged=True, today=date(2030, 1, 1)):
     """A complaint recorded through the complaints service (stage 1 opened on receipt), acknowledged the day it

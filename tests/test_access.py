@@ -28,7 +28,6 @@ from learning_tracker.models import (
     Advocacy,
     ConcernCoding,
     Declining,
-    EffectivenessReview,
     DueDateChange,
     Escalation,
     Evidence,
@@ -63,7 +62,6 @@ from learning_tracker.services import (
     compliments,
     configuration,
     downloads,
-    effectiveness,
     exporting,
     forum,
     importing,
@@ -211,13 +209,6 @@ def _stage_due(w: World, complaint_id: int) -> date:
     due = w.db.execute("SELECT due_on FROM complaint_stages WHERE complaint_id = ? AND responded_on IS NULL",
                        [complaint_id]).fetchone()[0]
     return date.fromisoformat(due)
-
-
-def _embedded_long_ago(w: World) -> None:
-    """The world's learning point, its one action verified a year ago: its effectiveness review is due."""
-    with w.db.conn:
-        w.db.execute("UPDATE actions SET status = 'verified', verified_on = ? WHERE id = ?",
-                     [(TODAY - timedelta(days=365)).isoformat(), w.action])
 
 
 def _investigated(w: World) -> int:
@@ -386,10 +377,6 @@ WRITE_CASES = [
               prepare=lambda w: forum.create_meeting(w.db, w.officer, NewForumMeeting(held_on=TODAY, attendees=["Chair"])),
               act=lambda w, a, m: forum.record_decision(w.db, a, m, ForumDecision(
                   item="learning point", item_id=w.learning_point, decision="noted"))),
-    WriteCase(effectiveness.record_review, FORUM_RECORDERS, prepare=_embedded_long_ago,
-              act=lambda w, a, _: effectiveness.record_review(
-                  w.db, a, w.learning_point, _version(w, "learning_points", w.learning_point),
-                  EffectivenessReview(verdict="effective"))),
     # administration
     WriteCase(users.add_user, ONLY_OFFICER, lambda w, a, _: users.add_user(
         w.db, a, NewUser(email="new@test.invalid", name="New Person", role="viewer"))),

@@ -14,7 +14,6 @@ from learning_tracker import db as database
 from learning_tracker.read.report_sections import saved_sections
 
 from .browser import running_app, wait_until_idle
-from .test_e2e_journeys import _choose as choose
 
 pytestmark = pytest.mark.browser
 
@@ -24,9 +23,12 @@ EAST = "Text of the learning section of Team East"
 
 
 def _choose(page: Page, label: str, option: str) -> None:
-    """An st.selectbox: open it (``test_e2e_journeys._choose``), click the option, and see it chosen."""
-    choose(page, label, option)
-    expect(page.get_by_role("combobox", name=label, exact=True)).to_have_value(option)
+    """An st.selectbox: open it and click the option."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_until_idle(page)
+    expect(box).to_have_value(option)
 
 
 def _open_reports_as_the_officer(page: Page) -> None:

@@ -285,15 +285,12 @@ def test_action_dates_follow_their_status(demo_db):
 
 def test_learning_point_status_follows_its_actions(demo_db):
     statuses = demo_db.execute(
-        """SELECT lp.status, GROUP_CONCAT(a.status, '|'), MAX(substr(a.verified_on, 1, 10)) IN (
-                  SELECT r.embedded_on FROM effectiveness_reviews r
-                  WHERE r.learning_point_id = lp.id AND r.verdict = 'not effective')
-           FROM learning_points lp LEFT JOIN actions a ON a.learning_point_id = lp.id GROUP BY lp.id"""
+        """SELECT lp.status, GROUP_CONCAT(a.status, '|') FROM learning_points lp
+           LEFT JOIN actions a ON a.learning_point_id = lp.id GROUP BY lp.id"""
     ).fetchall()
-    for status, joined, not_effective in statuses:
+    for status, joined in statuses:
         actions = joined.split("|") if joined else []
-        if not actions or (not_effective and all(s in ("verified", "cancelled") for s in actions)):
-            # No actions yet, or found not effective and waiting for its new action.
+        if not actions:
             expected = "open"
         elif all(s == "not started" for s in actions):
             expected = "actions agreed"
@@ -302,7 +299,7 @@ def test_learning_point_status_follows_its_actions(demo_db):
         else:
             expected = "in progress"
         assert status == expected, (status, actions)
-    assert {s for s, _, _ in statuses} == {"open", "actions agreed", "in progress", "embedded"}
+    assert {s for s, _ in statuses} == {"open", "actions agreed", "in progress", "embedded"}
 
 
 # -- previous years ---------------------------------------------------------------------------------
@@ -705,74 +702,3 @@ def test_no_step_is_dated_after_today(demo_db):
         for column in columns:
             latest = demo_db.execute(f"SELECT MAX({column}) FROM {table}").fetchone()[0]
             assert latest <= today, (table, column, latest)
-
-
-# -- did the learning work? ------------------------------------------------------------------------
-
-
-def test_effectiveness_json_on_the_demo_shows_learning_that_worked_and_learning_that_did_not(demo_db, capsys):
-    import json
-
-    from learning_tracker import cli
-    from learning_tracker.rules import effectiveness
-
-    path = demo_db.execute("PRAGMA database_list").fetchone()[2]
-    assert cli.main(["effectiveness", "--format", "json", "--as-of", TODAY.isoformat(), "--db", path]) == 0
-    rows = json.loads(capsys.readouterr().out)
-    assert rows and all(list(row) == ["learning_point_id", "service_area", "theme", "created_on", "embedded_on",
-                                      "window_months", "before", "after", "after_window_complete", "p_value",
-                                      "review"] for row in rows)  # fmt: skip
-    complete = [row for row in rows if row["after_window_complete"]]
-    # Themes that recurred and themes that fell away, one of them clearly; and learning still being watched.
-    assert any(row["after"] >= row["before"] > 0 for row in complete)
-    assert any(row["after"] < row["before"] and row["p_value"] < 0.05 for row in complete)
-    assert 1 <= len(rows) - len(complete) <= 10
-    # Reviewed, with each verdict; a short list due (the windows that ended last), not hundreds.
-    # (A learning point found not effective has its new action, so it is not embedded now: its review is below.)
-    assert {row["review"] for row in rows} >= {effectiveness.EFFECTIVE, effectiveness.PARTLY_EFFECTIVE}
-    assert demo_db.execute("SELECT COUNT(*) FROM effectiveness_reviews WHERE verdict = ?",
-                           [effectiveness.NOT_EFFECTIVE]).fetchone()[0] > 0
-    due = [row for row in complete if row["review"] is None]
-    assert 1 <= len(due) <= 6
-    assert min(row["embedded_on"] for row in due) >= max(row["embedded_on"] for row in complete if row["review"])
-    # Themes are concern codes, some with a subcategory.
-    codes = {vocabulary_text for (vocabulary_text,) in demo_db.execute(
-        "SELECT category || CASE WHEN subcategory = '' THEN '' ELSE ' > ' || subcategory END FROM concern_codes")}
-    assert {row["theme"] for row in rows} <= codes
-    assert "Standards of service > delay in receiving service" in {row["theme"] for row in rows}
-
-
-def test_effectiveness_reviews_fit_their_counts_and_not_effective_reopens_the_learning(demo_db):
-    from learning_tracker.read import effectiveness as read_effectiveness
-    from learning_tracker.rules import effectiveness
-
-    users = dict(demo_db.execute("SELECT id, email FROM users").fetchall())
-    counted = {(r["learning_point_id"], r["embedded_on"]): r
-               for r in read_effectiveness.embedded_learning(demo_db, TODAY)}  # fmt: skip
-    reviews = [dict(r) for r in demo_db.query("SELECT * FROM effectiveness_reviews")]
-    for review in reviews:
-        assert users[review["reviewed_by"]] in {"complaints.officer@demo.invalid", "forum.chair@demo.invalid"}
-        window_end = periods.add_months(date.fromisoformat(review["embedded_on"]), 6)
-        assert window_end < date.fromisoformat(review["reviewed_on"]) < TODAY
-        assert review["note"].endswith(".") and "complaint" in review["note"]
-        row = counted.get((review["learning_point_id"], review["embedded_on"]))
-        if row is None:  # reopened with a new action: no longer embedded
-            assert review["verdict"] == effectiveness.NOT_EFFECTIVE
-            continue
-        if review["verdict"] == effectiveness.EFFECTIVE:
-            assert row["after"] < row["before"]
-        if review["verdict"] == effectiveness.NOT_EFFECTIVE:
-            assert row["after"] > row["before"]
-    # Every "not effective" learning point is open again, with its new action.
-    reopened = demo_db.execute(
-        """SELECT lp.status, SUM(a.status IN ('not started', 'in progress')) FROM effectiveness_reviews r
-           JOIN learning_points lp ON lp.id = r.learning_point_id JOIN actions a ON a.learning_point_id = lp.id
-           WHERE r.verdict = 'not effective' GROUP BY lp.id"""
-    ).fetchall()
-    assert reopened and {status for status, _ in reopened} <= {"actions agreed", "in progress"}
-    assert all(unfinished for _, unfinished in reopened)
-    # The published years' learning is never reopened.
-    assert demo_db.execute(
-        """SELECT COUNT(*) FROM effectiveness_reviews r JOIN learning_point_complaints l USING (learning_point_id)
-           JOIN complaints c ON c.id = l.complaint_id WHERE r.verdict = 'not effective' AND c.received_on < '2022-04-01'"""
-    ).fetchone()[0] == 0

@@ -89,9 +89,8 @@ def _submit(scope: Page | Locator, button: str) -> None:
 
 
 def _saved(page: Page, message: str | re.Pattern) -> None:
-    """The message a save leaves for the next run, shown once at the top of the page (a double click's second
-    run may hold it back a while on a busy machine)."""
-    expect(page.locator('[data-testid="stAlertContentSuccess"]').filter(has_text=message)).to_be_visible(timeout=20_000)
+    """The message a save leaves for the next run, shown once at the top of the page."""
+    expect(page.locator('[data-testid="stAlertContentSuccess"]').filter(has_text=message)).to_be_visible()
 
 
 def _download(page: Page, button: Locator):

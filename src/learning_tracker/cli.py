@@ -6,7 +6,6 @@ Errors go to stderr as one clear sentence with a non-zero exit, never a tracebac
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from datetime import date
@@ -89,12 +88,6 @@ def build_parser() -> argparse.ArgumentParser:
     rag = with_db(sub.add_parser("rag", help="the weekly RAG report: every complaint stage open on a date"))
     rag.add_argument("--as-of", type=_iso_date, metavar="DATE", help="the report's date (default: today)")
     rag.add_argument("--format", choices=["table", "csv", "json"], default="table", help="table (default), csv or json")
-    effect = with_db(sub.add_parser("effectiveness", help="did the learning work? recurrence before and after each "
-                                                          "embedded learning point"))
-    effect.add_argument("--as-of", type=_iso_date, metavar="DATE", help="the date counted to (default: today)")
-    effect.add_argument("--window-months", type=int, metavar="W",
-                        help="calendar months before and after compared (default: the configured window)")
-    effect.add_argument("--format", choices=["table", "json"], default="table", help="table (default) or json")
 
     reminders = with_db(sub.add_parser(
         "reminders", help="list, per owner, the improvement actions overdue, due tomorrow and due within 7 days"))
@@ -246,36 +239,6 @@ def _rag(args: argparse.Namespace) -> int:
         sys.stdout.write(rag.to_csv(rows).decode("utf-8-sig"))
     else:
         print(rag.to_table(rows, as_of), end="")
-    return 0
-
-
-@command("effectiveness")
-def _effectiveness(args: argparse.Namespace) -> int:
-    from .read import effectiveness
-
-    path = _db_path(args)
-    if not path.exists():
-        raise CommandError(f"{path} does not exist; create it with `learning-tracker init` or `learning-tracker demo`.")
-    if args.window_months is not None and not 1 <= args.window_months <= 60:
-        raise CommandError("--window-months must be a whole number of months from 1 to 60.")
-    db = database.connect(path, create=False)
-    try:
-        rows = effectiveness.embedded_learning(db, args.as_of or date.today(), window_months=args.window_months)
-    finally:
-        db.close()
-    if args.format == "json":
-        print(json.dumps([{key: row[key] for key in effectiveness.COLUMNS} for row in rows], indent=2))
-        return 0
-    if not rows:
-        print("No learning point is embedded yet.")
-        return 0
-    print(f"{'Learning point':>14}  {'Service area':<28} {'Theme':<40} {'Embedded':<10} {'Before':>6} {'After':>5}"
-          f" {'p':>6}  Review")
-    for r in rows:
-        p = "" if r["p_value"] is None else f"{r['p_value']:.3f}"
-        review = r["review"] or ("due" if r["review_due"] else "after window open")
-        print(f"{r['learning_point_id']:>14}  {r['service_area'][:28]:<28} {r['theme'][:40]:<40} "
-              f"{periods.short_date(r['embedded_on'])} {r['before']:>6} {r['after']:>5} {p:>6}  {review}")
     return 0
 
 

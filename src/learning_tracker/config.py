@@ -11,7 +11,7 @@ from datetime import date
 
 import sqlite_utils
 
-from .rules import effectiveness, personal_data, procedures, vocabulary
+from .rules import personal_data, procedures, vocabulary
 
 VOCABULARIES: dict[str, list[str]] = {
     "procedure": ["statutory", "corporate", "informal"],
@@ -144,9 +144,6 @@ SETTINGS: dict[str, str] = {
     # Corporate complaints received from this day follow the Complaint Handling Code: their response clocks
     # start at the acknowledgement. Councils have been expected to apply it from 1 April 2026.
     "code_applies_from": "2026-04-01",
-    # Did the learning work? The calendar months before a learning point and after it was embedded whose
-    # complaints about its theme are compared (rules.effectiveness).
-    "effectiveness_window_months": str(effectiveness.DEFAULT_WINDOW_MONTHS),
 }
 
 # The statutory stages a complaint may move to next (escalation), by procedure and current stage.
@@ -204,11 +201,6 @@ def setting(db: sqlite_utils.Database, key: str) -> str:
 def code_applies_from(db: sqlite_utils.Database) -> date:
     """The first day of receipt from which corporate complaints follow the Complaint Handling Code."""
     return date.fromisoformat(setting(db, "code_applies_from"))
-
-
-def effectiveness_window_months(db: sqlite_utils.Database) -> int:
-    """The calendar months of an effectiveness check's before and after windows."""
-    return int(setting(db, "effectiveness_window_months"))
 
 
 def amber_threshold(db: sqlite_utils.Database) -> int:

@@ -723,44 +723,6 @@ def _procedures_in_full(db: sqlite_utils.Database) -> None:
     )
 
 
-def _effectiveness_reviews(db: sqlite_utils.Database) -> None:
-    """Did the learning work? (``rules.effectiveness``)
-
-    - ``effectiveness_reviews``: the verdict on an embedded learning point once its after window completed
-      (effective, partly effective, not effective), with a note, who reviewed it and when; one per learning
-      point and the day it was embedded (a learning point reopened, given a new action and embedded again is
-      reviewed again).
-    - A learning point's theme is a concern code: a theme that names one, whatever its case, takes the code's
-      spelling ('Category' or 'Category > Subcategory'); one that names none is kept as it was and listed by
-      ``read.effectiveness.unmatched_themes`` for the complaints officer to correct.
-    """
-    db.execute(
-        """CREATE TABLE effectiveness_reviews (
-            id INTEGER PRIMARY KEY,
-            learning_point_id INTEGER NOT NULL REFERENCES learning_points(id),
-            embedded_on TEXT NOT NULL,
-            verdict TEXT NOT NULL CHECK (verdict IN ('effective', 'partly effective', 'not effective')),
-            note TEXT NOT NULL DEFAULT '',
-            reviewed_by INTEGER NOT NULL REFERENCES users(id),
-            reviewed_on TEXT NOT NULL,
-            version INTEGER NOT NULL DEFAULT 1,
-            UNIQUE (learning_point_id, embedded_on)
-        )"""
-    )
-    db.execute(
-        """UPDATE learning_points SET theme = (
-               SELECT cc.category || CASE WHEN cc.subcategory = '' THEN '' ELSE ' > ' || cc.subcategory END
-               FROM concern_codes cc
-               WHERE lower(trim(learning_points.theme)) = lower(cc.category
-                     || CASE WHEN cc.subcategory = '' THEN '' ELSE ' > ' || cc.subcategory END)
-               ORDER BY cc.position LIMIT 1)
-           WHERE EXISTS (
-               SELECT 1 FROM concern_codes cc
-               WHERE lower(trim(learning_points.theme)) = lower(cc.category
-                     || CASE WHEN cc.subcategory = '' THEN '' ELSE ' > ' || cc.subcategory END))"""
-    )
-
-
 def _split_sql(script: str) -> list[str]:
     """Split a schema script into statements, keeping trigger bodies (which hold ``;``) whole."""
     statements, current = [], []
@@ -787,7 +749,6 @@ MIGRATIONS: list[Migration] = [
     ("0007_report_sections", _report_sections),
     ("0008_stage_outcomes", _stage_outcomes),
     ("0009_procedures_in_full", _procedures_in_full),
-    ("0010_effectiveness_reviews", _effectiveness_reviews),
 ]
 
 

@@ -126,16 +126,6 @@ def parse(model: type[M], data: dict[str, Any]) -> M:
         raise InvalidInput(problems) from None
 
 
-class EffectivenessReview(Model):
-    """The verdict on an embedded learning point once its after window completed, with a note (required
-    unless it was effective)."""
-
-    verdict: ShortText
-    note: OptionalText = None
-
-    _blank = field_validator("note", mode="before")(_blank_to_none)
-
-
 class NoLearningDecision(Model):
     """The recorded decision that a complaint left no learning, with the reason (kept on the complaint)."""
 

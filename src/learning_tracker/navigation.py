@@ -43,7 +43,6 @@ PAGES: list[PageSpec] = [
     PageSpec("my_actions.py", "My actions", ":material/task_alt:", "Learning", frozenset(LEARNING_RECORDERS)),
     PageSpec("record_learning.py", "Record learning", ":material/edit_note:", "Learning", frozenset(LEARNING_RECORDERS)),
     PageSpec("learning.py", "Learning and actions", ":material/school:", "Learning", EVERYONE),
-    PageSpec("effectiveness.py", "Did it work?", ":material/fact_check:", "Learning", EVERYONE),
     PageSpec("themes.py", "Themes and outcomes", ":material/insights:", "Monitoring", EVERYONE),
     PageSpec("forum.py", "Practice Improvement Forum", ":material/groups:", "Learning", EVERYONE),
     # A service manager opens Reports only to write their own areas' learning sections of the annual report.

@@ -52,8 +52,6 @@ The modules, by job:
 - ``steps``: the procedures' steps and findings on every complaint (acknowledgements, stage 2
   investigations and adjudications, review panels, advocacy, time limits) and the live year's steps in
   every state, drawn last from a generator of their own so that everything above stays as it was;
-- ``effectiveness``: learning themes by subcategory, and the reviews of embedded learning (effective, partly
-  effective, not effective) with a few due, from a third generator, after everything else;
 - ``builder``, ``records``, ``words``, ``mixes``: what they all build with: the seeded draws, the
   in-memory records, the words of the made-up records and the weights they are drawn with;
 - ``writer``: ids, references and the bulk inserts.
@@ -68,7 +66,7 @@ import sqlite_utils
 from .. import workdays
 from ..db import transaction
 from ..rules.periods import financial_year_start
-from . import current_year, effectiveness, past_years, steps, synthetic, writer
+from . import current_year, past_years, steps, synthetic, writer
 from .builder import Builder, check_empty
 from .council import DEMO_USERS_BY_ROLE, FORUM_ATTENDEES, REPORT_TEAM_NAMES, SERVICE_AREAS
 from .published import COMPLIMENTS_BY_TEAM_2122, PREVIOUS_YEARS, STATUTORY_BY_AREA_2122, YEAR_2021_22
@@ -119,10 +117,7 @@ def build_demo(db: sqlite_utils.Database, today: date) -> None:
         # The procedures' steps last, from their own generator: every record above is as it was without them.
         steps.fill(builder, today)
         steps.live_year(builder, today)
-        # Did the learning work? Themes by subcategory, then (once written) the reviews, from a third generator.
-        effectiveness.subcategory_themes(builder, window_start)
         writer.write(builder)
-        effectiveness.reviews(builder, today)
 
 
 def build_scale(db: sqlite_utils.Database, n: int, today: date) -> None:

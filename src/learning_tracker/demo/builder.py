@@ -66,8 +66,6 @@ class Builder:
         # A second generator for the procedures' steps and findings (``steps``), drawn from after everything
         # else: the records drawn from ``rng`` (and every published figure) stay as they were before them.
         self.steps_rng = random.Random(f"{seed}-steps")
-        # A third for the effectiveness reviews (``effectiveness``), drawn from after the steps, for the same reason.
-        self.effectiveness_rng = random.Random(f"{seed}-effectiveness")
         self.timescales = config.timescales(db)
         self.code_applies_from = config.code_applies_from(db)
         self.complaints: list[Complaint] = []

@@ -1,7 +1,6 @@
 """What the Practice Improvement Forum's pack reads: the meetings and their decisions, the open learning
 by service area and theme, the open learning points (those with overdue actions first), and what is
-new or changed in a window (learning points created, action updates made), and the effectiveness reviews
-due on a date and recorded in a window (``read.effectiveness``).
+new or changed in a window (learning points created, action updates made).
 
 Every list is selected, sorted and cut to ``limit`` rows in SQL, with its full count. The learning
 lists can be narrowed to service areas and themes. Open is ``rules.vocabulary``'s rule.
@@ -16,7 +15,6 @@ import pandas as pd
 import sqlite_utils
 
 from ..rules.vocabulary import OPEN_ACTION_SQL, OPEN_LEARNING_POINT_SQL
-from . import effectiveness
 from . import sql as query
 
 
@@ -226,50 +224,6 @@ def action_updates(
         [*update_params, limit],
     )
     return updates, total
-
-
-# --- did the learning work? -------------------------------------------------------------------------
-
-
-def reviews_due(
-    db: sqlite_utils.Database, as_of: date, service_area_ids: tuple[int, ...] = (), themes: tuple[str, ...] = (),
-    *, limit: int,
-) -> tuple[pd.DataFrame, int]:
-    """The embedded learning points whose effectiveness review is due on ``as_of`` (the after window ended, no
-    verdict yet; ``effectiveness.embedded_learning``), the most recently embedded first, at most ``limit``, and
-    how many there are in all."""
-    rows = [r for r in effectiveness.embedded_learning(db, as_of, service_area_ids=service_area_ids or None)
-            if r["review_due"] and (not themes or r["theme"] in themes)]
-    frame = pd.DataFrame({
-        "Learning point": [r["learning_point_id"] for r in rows[:limit]],
-        "Service area": [r["service_area"] for r in rows[:limit]], "Theme": [r["theme"] for r in rows[:limit]],
-        "Embedded on": [r["embedded_on"] for r in rows[:limit]],
-        "Complaints before": [r["before"] for r in rows[:limit]], "Complaints after": [r["after"] for r in rows[:limit]],
-    })  # fmt: skip
-    return frame, len(rows)
-
-
-def reviews_recorded(
-    db: sqlite_utils.Database, since: date, until: date, service_area_ids: tuple[int, ...] = (),
-    themes: tuple[str, ...] = (), *, limit: int,
-) -> tuple[pd.DataFrame, int]:
-    """The effectiveness reviews recorded after ``since`` up to and including ``until``, newest first, with
-    their verdicts and notes, at most ``limit``, and how many there are in all."""
-    lp_where, lp_params = _lp_conditions(service_area_ids, themes)
-    where = f"r.reviewed_on > ? AND r.reviewed_on <= ?{lp_where}"
-    params = [since.isoformat(), until.isoformat(), *lp_params]
-    joins = "FROM effectiveness_reviews r JOIN learning_points lp ON lp.id = r.learning_point_id"
-    total = db.execute(f"SELECT COUNT(*) {joins} WHERE {where}", params).fetchone()[0]
-    reviews = query.frame(
-        db,
-        f"""SELECT r.reviewed_on AS "Reviewed on", lp.id AS "Learning point", sa.name AS "Service area",
-                   lp.theme AS "Theme", r.embedded_on AS "Embedded on", r.verdict AS "Verdict", r.note AS "Note",
-                   u.name AS "Reviewed by"
-            {joins} JOIN service_areas sa ON sa.id = lp.service_area_id LEFT JOIN users u ON u.id = r.reviewed_by
-            WHERE {where} ORDER BY r.reviewed_on DESC, r.id DESC LIMIT ?""",
-        [*params, limit],
-    )
-    return reviews, total
 
 
 # --- look-ups ----------------------------------------------------------------------------------------

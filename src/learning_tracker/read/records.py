@@ -476,8 +476,7 @@ class Lookups:
 
     @cached_property
     def themes(self) -> list[str]:
-        """A learning point's theme is an active concern code (``services.learning_points.check_theme``)."""
-        return self.code_texts
+        return config.concern_categories(self.db)
 
     @cached_property
     def timescales(self) -> dict[tuple[str, int], config.Timescale]:

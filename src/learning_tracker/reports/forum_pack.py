@@ -9,8 +9,6 @@ A pack holds, for one meeting:
   made after the previous meeting's date, up to and including this meeting's date (four weeks back
   when there is no earlier meeting);
 * **learning gaps** (``learning_and_actions.learning_gaps``);
-* **did the learning work?**: the effectiveness reviews due on the meeting's date (embedded learning whose
-  after window has ended with no verdict yet) and the reviews recorded in the same window as what is new;
 * the **decisions** recorded at the meeting.
 
 Every list is selected, sorted and cut to ``limit`` rows in SQL, with its full count, so a pack stays
@@ -64,10 +62,6 @@ class ForumPack:
     gaps_total: int
     gaps_by_area: pd.DataFrame
     decisions: pd.DataFrame
-    reviews_due: pd.DataFrame
-    reviews_due_total: int
-    reviews_recorded: pd.DataFrame
-    reviews_recorded_total: int
     limit: int = DEFAULT_LIMIT
     service_area_ids: tuple[int, ...] = ()
     themes: tuple[str, ...] = ()
@@ -142,11 +136,6 @@ def build(
     gaps_by_area = learning_and_actions.learning_gaps_by_area(db, service_area_ids).rename(
         columns={"service_area": "Service area", "gaps": "Learning gaps", "oldest_received_on": "Oldest received"})
 
-    # Due on the meeting's date (a pack made before the meeting lists what will be due at it); recorded in
-    # the window of what is new or changed.
-    reviews_due, reviews_due_total = forum.reviews_due(db, this.held_on, service_area_ids, themes, limit=limit)
-    reviews_recorded, reviews_recorded_total = forum.reviews_recorded(db, since, until, service_area_ids, themes, limit=limit)
-
     filtered_by = []
     if service_area_ids:
         filtered_by.append("service areas: " + ", ".join(forum.area_names(db, service_area_ids)))
@@ -159,9 +148,7 @@ def build(
         actions=actions, actions_total=actions_total, overdue_actions=overdue_total,
         new_learning_points=new_points, new_learning_points_total=new_total,
         action_updates=updates, action_updates_total=updates_total,
-        gaps=gaps, gaps_total=gaps_total, gaps_by_area=gaps_by_area, decisions=decided,
-        reviews_due=reviews_due, reviews_due_total=reviews_due_total,
-        reviews_recorded=reviews_recorded, reviews_recorded_total=reviews_recorded_total, limit=limit,
+        gaps=gaps, gaps_total=gaps_total, gaps_by_area=gaps_by_area, decisions=decided, limit=limit,
         service_area_ids=service_area_ids, themes=themes, filtered_by=filtered_by,
     )  # fmt: skip
 
@@ -202,13 +189,6 @@ def decision_items(pack: ForumPack) -> list[Item]:
 
 
 # --- the Word document -----------------------------------------------------------------------------
-
-
-EFFECTIVENESS_HEADING = "Did the learning work?"
-# The captions of the two lists of effectiveness reviews (the page's and the Word pack's).
-REVIEWS_DUE = ("effectiveness reviews due on {} (embedded learning whose months after have ended, no verdict yet; "
-               "the most recently embedded first)")
-REVIEWS_RECORDED = "effectiveness reviews recorded since the previous meeting (newest first)"
 
 
 def count_caption(count: int, total: int, what: str) -> str:
@@ -294,16 +274,6 @@ def to_docx(pack: ForumPack) -> bytes:
     if not pack.gaps.empty:
         _table(doc, pack.gaps, ["Complaint", "Service area", "Received", "Procedure", "Outcome", "Decision at this meeting"])
 
-    doc.add_heading(EFFECTIVENESS_HEADING, level=1)
-    doc.add_heading("Effectiveness reviews due", level=2)
-    doc.add_paragraph(count_caption(len(pack.reviews_due), pack.reviews_due_total, REVIEWS_DUE.format(long_date(pack.until))))
-    if not pack.reviews_due.empty:
-        _table(doc, pack.reviews_due, list(pack.reviews_due.columns))
-    doc.add_heading("Effectiveness reviews recorded", level=2)
-    doc.add_paragraph(count_caption(len(pack.reviews_recorded), pack.reviews_recorded_total, REVIEWS_RECORDED))
-    if not pack.reviews_recorded.empty:
-        _table(doc, pack.reviews_recorded, list(pack.reviews_recorded.columns))
-
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
@@ -311,7 +281,7 @@ def to_docx(pack: ForumPack) -> bytes:
 
 #: The pack's columns of dates (ISO text from the read side), of UTC times, and of record numbers (shown
 #: as they are, with no thousands separator).
-DATE_COLUMNS = frozenset({"Created on", "Due", "Received", "Oldest received", "Embedded on", "Reviewed on"})
+DATE_COLUMNS = frozenset({"Created on", "Due", "Received", "Oldest received"})
 TIME_COLUMNS = frozenset({"When"})
 NUMBER_COLUMNS = frozenset({"Learning point", "Action"})
 FONT_SIZE = 10

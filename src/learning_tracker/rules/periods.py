@@ -17,16 +17,6 @@ _YEAR_LABEL = re.compile(r"(\d{4})\s*[-/]\s*(\d{2})")
 _QUARTER_LABEL = re.compile(r"(.+?)\s+Q([1-4])", re.IGNORECASE)
 
 
-def add_months(day: date, months: int) -> date:
-    """``day`` moved by whole calendar ``months`` (negative: back), its day clipped to the month's end
-    (31 August plus 6 months is 28 or 29 February)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    last = (date(year + month // 12, month % 12 + 1, 1) - date.resolution).day
-    return date(year, month, min(day.day, last))
-
-
 def financial_year_bounds(year: str) -> tuple[date, date]:
     """The first and last day of a financial year written like ``"2021-22"``: (1 Apr 2021, 31 Mar 2022).
 

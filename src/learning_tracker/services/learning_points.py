@@ -16,10 +16,10 @@ from typing import Any
 
 import sqlite_utils
 
+from .. import config
 from ..db import now_utc
 from ..errors import InvalidInput, NotFound, Problem, unknown_value
 from ..models import NewLearningPoint, NoLearningDecision
-from ..read import register
 from .core import (
     Actor,
     Change,
@@ -47,24 +47,13 @@ def complaint_by_reference(db: sqlite_utils.Database, reference: str) -> dict[st
     return dict(zip([c[0] for c in cursor.description], row))
 
 
-def matching_theme(theme: str, codes: list[str]) -> str | None:
-    """The one of ``codes`` (concern codes as users write them) that ``theme`` names, as configured: the same
-    category and subcategory, case and spaces ignored; None when it names none of them."""
-    wanted = tuple(" ".join(part.split()).lower() for part in vocabulary.split_concern_code(theme or ""))
-    for code in codes:
-        if tuple(part.lower() for part in vocabulary.split_concern_code(code)) == wanted:
-            return code
-    return None
-
-
 def check_theme(db: sqlite_utils.Database, theme: str) -> str:
-    """The configured spelling of a theme: an active concern code, 'Category' or 'Category > Subcategory'
-    (``read.register.concern_codes``), so that its recurrence can be counted (``read.effectiveness``)."""
-    allowed = register.concern_codes(db)
-    found = matching_theme(theme, allowed)
-    if found is None:
-        raise InvalidInput([unknown_value("theme", theme, allowed)])
-    return found
+    """The configured spelling of a theme: a main concern category."""
+    allowed = config.concern_categories(db)
+    for option in allowed:
+        if option.lower() == theme.strip().lower():
+            return option
+    raise InvalidInput([unknown_value("theme", theme, allowed)])
 
 
 def _require_learning_role(actor: Actor) -> None:

@@ -177,12 +177,6 @@ def records_forum_decisions(actor: Actor) -> bool:
     return actor.role in roles.FORUM_RECORDERS
 
 
-def reviews_effectiveness(actor: Actor) -> bool:
-    """Whether the learning worked (an effectiveness review) is judged by forum members and the complaints
-    officer, the roles ``services.effectiveness.record_review`` accepts."""
-    return actor.role in roles.FORUM_RECORDERS
-
-
 def manages_records(actor: Actor) -> bool:
     """Importing, exporting, backing up, retention and subject access are the complaints officer's."""
     return actor.is_officer

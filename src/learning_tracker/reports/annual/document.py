@@ -32,7 +32,6 @@ from ..render import (
     Table,
     plural,
 )
-from .figures import NOT_YET_REVIEWED
 from .prose import section_statuses, sentence_case, status_words, were
 
 PROCEDURE_LABELS = {"statutory": "Statutory", "corporate": "Corporate", "informal": "Informal"}
@@ -453,8 +452,6 @@ def _learning_section(doc: Document, report: dict, draft) -> None:
          for e in entries for p in e["learning_points"] for a in p["actions"]],
         formats=frozenset({"xlsx"}),
     ))  # fmt: skip
-    if "previous_year_learning" in report:  # a report saved before it was counted has none
-        _previous_learning_tables(doc, report["previous_year_learning"])
     per_area = frozenset({"preview", "md", "docx"})
     for entry in entries:
         area = entry["service_area"]
@@ -485,38 +482,6 @@ def _learning_section(doc: Document, report: dict, draft) -> None:
         ["Service area", "Theme", "Action", "Owner", "Due", "Status"],
         [[a["service_area"], a["theme"], a["description"], a["owner"], as_date(a["due_on"]),
           a["status"] + (" (overdue)" if a["overdue"] else "")] for a in previous["still_open"]],
-    ))  # fmt: skip
-
-
-def _previous_learning_tables(doc: Document, fared: dict) -> None:
-    """How the learning embedded last year fared: by service area (every output), and each learning point
-    (Excel only)."""
-    pfy, months = year_label(fared["financial_year"]), fared["window_months"]
-    verdicts = list(fared["by_review"])
-    # "Before" and "After", not "Complaints before": eleven columns fit the page only with short headings.
-    columns = ["Service area", "Embedded", *(_label(v) for v in verdicts), "Before", "After", "Fell", "Did not fall",
-               "After not ended"]
-
-    def row(label: str, f: dict) -> list:
-        return [label, f["embedded"], *(f["by_review"][v] for v in verdicts), f["before"], f["after"], f["fell"],
-                f["did_not_fall"], f["after_window_open"]]
-
-    rows = [row(a["service_area"], a) for a in fared["by_service_area"]]
-    doc.add(Table(
-        "Last year's learning", f"How the learning embedded in {pfy} fared, by service area",
-        columns, rows + ([row("Total", fared)] if rows else []),
-        f"Learning points embedded (every action verified or cancelled) in {pfy}, with the verdict of their "
-        f"effectiveness review. Before and after: the service area's complaints raising the learning "
-        f"point's theme in the {months} months before it was recorded and the {months} months after it was "
-        f"embedded, for those whose {months} months after have ended; fell: fewer after than before.",
-    ))  # fmt: skip
-    doc.add(Table(
-        "Last year's learning points", f"Learning points embedded in {pfy} and how they fared",
-        ["Service area", "Learning point", "Theme", "Embedded on", "Complaints before", "Complaints after", "Fell", "Review"],
-        [[a["service_area"], p["learning_point_id"], p["theme"], as_date(p["embedded_on"]), p["before"], p["after"],
-          None if p["fell"] is None else ("yes" if p["fell"] else "no"), p["review"] or NOT_YET_REVIEWED]
-         for a in fared["by_service_area"] for p in a["learning_points"]],
-        formats=frozenset({"xlsx"}),
     ))  # fmt: skip
 
 

@@ -2,8 +2,8 @@
 data contract in the README ("The annual report's data") from the read side: the tables of
 ``report_figures.annual_figures`` plus how complaints were received with "not recorded" shown,
 Ombudsman investigations, remedy payments by route, earlier years, the service improvements and
-learning of each service area with a draft of its prose, how the learning embedded last year fared, the
-progress of last year's actions, the procedures' steps and findings (``read.procedure_figures``), and the reconciliation warnings
+learning of each service area with a draft of its prose, the progress of last year's actions, the
+procedures' steps and findings (``read.procedure_figures``), and the reconciliation warnings
 (``read.reconciliation``). The summary, each area's learning and last year's actions carry ``draft`` (the section's saved text, ``read.report_sections``, or else the draft computed
 from the figures) and ``draft_status`` (draft, reviewed, approved, or "not yet written").
 
@@ -22,14 +22,12 @@ import sqlite_utils
 from ... import config
 from ...read import procedure_figures, reconciliation, report_figures
 from ...read.report_sections import saved_sections
-from ...read.service_improvements import area_complaints, embedded_in_year, year_learning_points
-from ...rules import effectiveness, periods, vocabulary
+from ...read.service_improvements import area_complaints, year_learning_points
+from ...rules import periods, vocabulary
 from ...rules.vocabulary import NOT_RECORDED
 from .prose import area_draft, previous_actions_draft, put_sections
 
 EARLIER_YEARS = 4
-#: How last year's learning fared: an embedding with no verdict recorded by the report's date.
-NOT_YET_REVIEWED = "not yet reviewed"
 
 
 def annual_report(db: sqlite_utils.Database, year: str, as_of: date | None = None) -> dict:
@@ -66,7 +64,6 @@ def annual_report(db: sqlite_utils.Database, year: str, as_of: date | None = Non
                                 "by_route": report_figures.remedy_payments_by_route(db, year)},
         "learning": figures["learning"],
         "service_improvements": service_improvements(db, year, as_of),
-        "previous_year_learning": previous_year_learning(db, year, as_of),
         "previous_year_actions": previous_year_actions(db, year, as_of),
         "earlier_years": earlier_years(db, year, as_of),
         "timescales": [
@@ -154,46 +151,6 @@ def service_improvements(db: sqlite_utils.Database, year: str, as_of: date) -> l
         entry["draft"] = area_draft(entry, year, as_of)
         result.append(entry)
     return result
-
-
-def previous_year_learning(db: sqlite_utils.Database, year: str, as_of: date) -> dict:
-    """How the learning embedded in the previous financial year fared, as at ``as_of``
-    (``read.service_improvements.embedded_in_year``): ``{financial_year, window_months, **fared,
-    by_service_area [{service_area, **fared, learning_points [{learning_point_id, theme, embedded_on, before,
-    after, after_window_complete, fell, review}]}]}``, where ``fared`` is ``embedded`` (how many),
-    ``by_review`` (effective, partly effective, not effective, not yet reviewed), ``fell`` and ``did_not_fall``
-    (of those whose after window has ended: fewer complaints on the theme after than before, or not),
-    ``after_window_open`` and ``before``/``after`` (complaints summed over those whose after window has ended).
-    ``fell`` of a learning point is ``None`` while its after window is open."""
-    previous = periods.previous_financial_year(year)
-    by_area: dict[str, list[dict]] = {}
-    for point in embedded_in_year(db, previous, as_of):
-        complete = point["after_window_complete"]
-        by_area.setdefault(point.pop("service_area"), []).append(
-            {**point, "fell": point["after"] < point["before"] if complete else None})
-    every = [p for points in by_area.values() for p in points]
-    return {
-        "financial_year": previous,
-        "window_months": config.effectiveness_window_months(db),
-        **_fared(every),
-        "by_service_area": [{"service_area": name, **_fared(points), "learning_points": points}
-                            for name, points in by_area.items()],
-    }
-
-
-def _fared(points: list[dict]) -> dict:
-    """How a list of embedded learning points fared: see ``previous_year_learning``."""
-    reviews = Counter(p["review"] or NOT_YET_REVIEWED for p in points)
-    ended = [p for p in points if p["after_window_complete"]]
-    return {
-        "embedded": len(points),
-        "by_review": {verdict: reviews.get(verdict, 0) for verdict in (*effectiveness.VERDICTS, NOT_YET_REVIEWED)},
-        "fell": sum(p["fell"] for p in ended),
-        "did_not_fall": sum(not p["fell"] for p in ended),
-        "after_window_open": len(points) - len(ended),
-        "before": sum(p["before"] for p in ended),
-        "after": sum(p["after"] for p in ended),
-    }
 
 
 def _by_status(actions: list[dict]) -> dict[str, int]:

@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from ...rules.effectiveness import VERDICTS
 from ...rules.periods import long_date, year_label
 from ...rules.vocabulary import (
     LEARNING_SECTION,
@@ -72,10 +71,9 @@ def figures_of(draft: str, as_of: date) -> str:
     return draft.replace(f" on {long_date(as_of)}", f" on {AS_AT}")
 
 
-def area_draft(entry: dict, year: str, as_of: date, previous_learning: dict | None = None) -> str:
+def area_draft(entry: dict, year: str, as_of: date) -> str:
     """The draft prose of one service area's learning: generated sentences, every number computed,
-    for the complaints officer to edit; with the report's ``previous_year_learning``, a last sentence on how
-    the area's learning embedded last year fared (``fared_sentence``)."""
+    for the complaints officer to edit."""
     fy = year_label(year)
     name = entry["service_area"]
     paragraphs = []
@@ -118,29 +116,7 @@ def area_draft(entry: dict, year: str, as_of: date, previous_learning: dict | No
         paragraphs.append(text)
     elif points:
         paragraphs.append("No improvement action has been agreed yet.")
-    fared = next((a for a in (previous_learning or {}).get("by_service_area", []) if a["service_area"] == name), None)
-    if fared:
-        paragraphs.append(fared_sentence(fared, previous_learning["financial_year"], previous_learning["window_months"]))
     return "\n\n".join(paragraphs)
-
-
-def fared_sentence(fared: dict, previous_year: str, months: int) -> str:
-    """One sentence on how a service area's learning embedded in ``previous_year`` fared: its verdicts, and
-    after how many of them the theme's complaints fell (``figures.previous_year_learning``)."""
-    n = fared["embedded"]
-    reviews = [f"{count(k)} {'judged ' + verdict if verdict in VERDICTS else verdict}"
-               for verdict, k in fared["by_review"].items() if k]
-    text = f"{sentence_case(plural(n, 'learning point'))} {were(n)} embedded in {year_label(previous_year)}: {_and(reviews)}"
-    ended = fared["fell"] + fared["did_not_fall"]
-    counts = f"(from {count(fared['before'])} in the {months} months before to {count(fared['after'])} after)"
-    if ended == 1 and n == 1:
-        text += f"; complaints on its theme {'fell' if fared['fell'] else 'did not fall'} {counts}."
-    elif ended:
-        text += (f"; complaints on their themes fell after {count(fared['fell'])} of the {plural(ended, 'learning point')} "
-                 f"whose {months} months after have ended {counts}.")
-    else:
-        text += f"; {'its' if n == 1 else 'their'} {months} months after have not ended yet."
-    return text
 
 
 def previous_actions_draft(section: dict, as_of: date) -> str:
@@ -220,8 +196,7 @@ def computed_drafts(report: dict) -> dict[str, str]:
     year, as_of = report["financial_year"], date.fromisoformat(report["as_of"])
     return {
         SUMMARY_SECTION: summary_draft(report),
-        **{report_section_key(LEARNING_SECTION, e["service_area"]):
-           area_draft(e, year, as_of, report.get("previous_year_learning"))
+        **{report_section_key(LEARNING_SECTION, e["service_area"]): area_draft(e, year, as_of)
            for e in report["service_improvements"]},
         PREVIOUS_ACTIONS_SECTION: previous_actions_draft(report["previous_year_actions"], as_of),
     }  # fmt: skip

@@ -23,7 +23,6 @@ SUPPRESSED_TABLES = (
     "advocacy offered for complaints made by or for a child (offered, accepted, not offered)",
     "late complaints by decision",
     "complaints declined or refused by reason",
-    "how last year's embedded learning fared: each service area's and learning point's complaints before and after",
 )
 
 
@@ -58,9 +57,5 @@ def publishable(report: dict) -> dict:
     for entry in published["service_improvements"]:
         for key in ("complaints", "upheld", "partly_upheld", "no_learning_identified", "learning_gaps"):
             entry[key] = suppress(entry[key])
-    # The complaints on a theme before and after its learning (the counts of learning points stay).
-    for area in published.get("previous_year_learning", {}).get("by_service_area", []):
-        for place in (area, *area["learning_points"]):
-            place["before"], place["after"] = suppress(place["before"]), suppress(place["after"])
     redraft(published)
     return published

@@ -50,7 +50,6 @@ from ...rules.roles import SERVICE_MANAGER
 from ...rules.vocabulary import CANCELLED, COMPLETED, VERIFIED
 from ..checks import not_before, not_in_future
 from ..actions import owner_problem
-from ..learning_points import matching_theme
 from ..core import Actor, load_actor
 from .cells import date_or, id_from
 from .mapping import Mapping, check_columns, ignored_columns, mapped_rows
@@ -891,7 +890,10 @@ def _compliment_identity(r: dict[str, str]) -> tuple:
 def _check_learning(c: Checker, row, before):
     count = len(c.problems)
     area = c.area("service_area", row.service_area)
-    theme = matching_theme(row.theme, c.look.themes)  # the rule of services.learning_points.check_theme
+    theme = None
+    for option in c.look.themes:
+        if norm(option) == norm(row.theme):
+            theme = option
     if theme is None:
         c.problems.append(unknown_value(c.label("theme"), row.theme, c.look.themes, row=c.row))
     complaints = []
