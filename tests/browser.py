@@ -23,6 +23,18 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ]
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+# Each expectation waits up to 15 s (Playwright's default is 5): on a busy two-core machine a save's second
+# run, or a form starting afresh after it, can take longer than 5 s, and a wait that short fails a correct app.
+EXPECT_TIMEOUT_MS = 15_000
+
+
+def _patient_expectations() -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+
+
+_patient_expectations()
 
 
 def free_port() -> int:
